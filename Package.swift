@@ -1,0 +1,55 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "oversight",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "oversight", targets: ["oversight"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // Pure domain: task banks, study files, session log, assistant seam. No terminal code.
+        .target(
+            name: "OversightCore",
+            dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]
+        ),
+        // ncursesw from Debian's libncurses-dev.
+        .systemLibrary(
+            name: "CNcursesw",
+            pkgConfig: "ncursesw",
+            providers: [.apt(["libncurses-dev"])]
+        ),
+        // The participant screen: pure state/update/render plus the ncurses and headless drivers.
+        .target(
+            name: "OversightTUI",
+            dependencies: ["OversightCore", "CNcursesw"]
+        ),
+        // Network and local-model assistants, and the model-alone baseline.
+        .target(
+            name: "OversightAssistants",
+            dependencies: ["OversightCore"]
+        ),
+        // Scoring of session logs and baseline files.
+        .target(
+            name: "OversightScoring",
+            dependencies: ["OversightCore"]
+        ),
+        .executableTarget(
+            name: "oversight",
+            dependencies: [
+                "OversightCore", "OversightTUI", "OversightAssistants", "OversightScoring",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "OversightCoreTests", dependencies: ["OversightCore"]),
+        .testTarget(name: "OversightTUITests", dependencies: ["OversightTUI", "OversightCore"]),
+        .testTarget(name: "OversightAssistantsTests", dependencies: ["OversightAssistants", "OversightCore"]),
+        .testTarget(name: "OversightScoringTests", dependencies: ["OversightScoring", "OversightCore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["OversightCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,256 @@
+import Foundation
+
+/// Condition of a block: the participant works with the assistant, or alone.
+public enum Condition: String, Codable, Sendable, CaseIterable {
+    case assisted
+    case unaided
+}
+
+/// The panes of the question screen (also logged on focus changes).
+public enum Pane: String, Codable, Sendable, CaseIterable {
+    case passage   // the passage (QuALITY) or the question text (MMLU)
+    case answer
+    case chat
+}
+
+/// One block as planned at session start: which questions, in which order.
+public struct BlockPlan: Codable, Sendable, Equatable {
+    public var condition: Condition
+    public var questionIDs: [String]
+    public var timeLimitSeconds: Int?
+
+    public init(condition: Condition, questionIDs: [String], timeLimitSeconds: Int?) {
+        self.condition = condition
+        self.questionIDs = questionIDs
+        self.timeLimitSeconds = timeLimitSeconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case condition
+        case questionIDs = "question_ids"
+        case timeLimitSeconds = "time_limit_seconds"
+    }
+}
+
+/// Payload of the first record of every session log.
+public struct SessionStart: Codable, Sendable, Equatable {
+    public var studyID: String
+    /// SHA-256 (hex) of the study file's bytes.
+    public var studyHash: String
+    /// SHA-256 (hex) of the selected question ids, in block order, joined by newlines.
+    public var questionsHash: String
+    public var seed: UInt64
+    public var appVersion: String
+    public var participant: String
+    /// Unique id of this session (one log file).
+    public var sessionID: String
+    public var feedback: Bool
+    /// Confidence scale in percent, e.g. [25, 42, 60, 80, 100].
+    public var confidence: [Int]
+    public var blocks: [BlockPlan]
+    /// Assistant provider and model named by the study (`simulated`, `openai`, ...).
+    public var assistantProvider: String
+    public var assistantModel: String?
+
+    public init(studyID: String, studyHash: String, questionsHash: String, seed: UInt64,
+                appVersion: String, participant: String, sessionID: String, feedback: Bool,
+                confidence: [Int], blocks: [BlockPlan], assistantProvider: String,
+                assistantModel: String?) {
+        self.studyID = studyID
+        self.studyHash = studyHash
+        self.questionsHash = questionsHash
+        self.seed = seed
+        self.appVersion = appVersion
+        self.participant = participant
+        self.sessionID = sessionID
+        self.feedback = feedback
+        self.confidence = confidence
+        self.blocks = blocks
+        self.assistantProvider = assistantProvider
+        self.assistantModel = assistantModel
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case studyID = "study_id", studyHash = "study_hash", questionsHash = "questions_hash"
+        case seed, appVersion = "app_version", participant, sessionID = "session_id", feedback
+        case confidence, blocks, assistantProvider = "assistant_provider"
+        case assistantModel = "assistant_model"
+    }
+}
+
+/// A question appearing on screen (first time, or again after a resume).
+public struct QuestionShown: Codable, Sendable, Equatable {
+    public var block: Int          // 0-based
+    public var index: Int          // 0-based within the block
+    public var questionID: String
+    public var task: TaskKind
+    public var subject: String
+    public var condition: Condition
+    /// Time limit of the question, if the block has one.
+    public var timeLimitMs: Int64?
+
+    public init(block: Int, index: Int, questionID: String, task: TaskKind, subject: String,
+                condition: Condition, timeLimitMs: Int64?) {
+        self.block = block
+        self.index = index
+        self.questionID = questionID
+        self.task = task
+        self.subject = subject
+        self.condition = condition
+        self.timeLimitMs = timeLimitMs
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case block, index, questionID = "question_id", task, subject, condition
+        case timeLimitMs = "time_limit_ms"
+    }
+}
+
+/// An answer submitted (by Enter, or automatically when the timer ran out). Self-contained so
+/// the scorer needs nothing but the log.
+public struct Submission: Codable, Sendable, Equatable {
+    public var block: Int
+    public var index: Int
+    public var questionID: String
+    public var task: TaskKind
+    public var subject: String
+    public var condition: Condition
+    /// Chosen option 0...3, nil when none was chosen (scored wrong).
+    public var choice: Int?
+    /// Chosen confidence in percent (a value of the study's scale), nil when none.
+    public var confidence: Int?
+    public var gold: Int
+    public var correct: Bool
+    public var timedOut: Bool
+    /// Active time on the question (downtime excluded).
+    public var elapsedMs: Int64
+
+    public init(block: Int, index: Int, questionID: String, task: TaskKind, subject: String,
+                condition: Condition, choice: Int?, confidence: Int?, gold: Int, correct: Bool,
+                timedOut: Bool, elapsedMs: Int64) {
+        self.block = block
+        self.index = index
+        self.questionID = questionID
+        self.task = task
+        self.subject = subject
+        self.condition = condition
+        self.choice = choice
+        self.confidence = confidence
+        self.gold = gold
+        self.correct = correct
+        self.timedOut = timedOut
+        self.elapsedMs = elapsedMs
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case block, index, questionID = "question_id", task, subject, condition, choice
+        case confidence, gold, correct, timedOut = "timed_out", elapsedMs = "elapsed_ms"
+    }
+}
+
+/// How an assistant reply ended.
+public enum ReplyStatus: String, Codable, Sendable {
+    case complete
+    case cancelled
+    case failed
+}
+
+/// One assistant reply, logged when it ends (complete, cancelled or failed).
+public struct AssistantReply: Codable, Sendable, Equatable {
+    public var questionID: String
+    public var requestID: Int
+    /// Full text received (partial when cancelled or failed).
+    public var text: String
+    public var status: ReplyStatus
+    public var error: String?
+    public var provider: String
+    public var model: String?
+    public var ttftMs: Int64?
+    public var durationMs: Int64
+    public var promptTokens: Int?
+    public var completionTokens: Int?
+
+    public init(questionID: String, requestID: Int, text: String, status: ReplyStatus,
+                error: String? = nil, provider: String, model: String? = nil, ttftMs: Int64? = nil,
+                durationMs: Int64, promptTokens: Int? = nil, completionTokens: Int? = nil) {
+        self.questionID = questionID
+        self.requestID = requestID
+        self.text = text
+        self.status = status
+        self.error = error
+        self.provider = provider
+        self.model = model
+        self.ttftMs = ttftMs
+        self.durationMs = durationMs
+        self.promptTokens = promptTokens
+        self.completionTokens = completionTokens
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case questionID = "question_id", requestID = "request_id", text, status, error, provider
+        case model, ttftMs = "ttft_ms", durationMs = "duration_ms"
+        case promptTokens = "prompt_tokens", completionTokens = "completion_tokens"
+    }
+}
+
+/// Every event a session log can hold. The `type` string of each case is the log's `type`
+/// field; see docs/log-format.md.
+public enum SessionEvent: Sendable, Equatable {
+    case sessionStart(SessionStart)
+    /// The app started again on an unfinished log. `downtimeMs`: wall time since the last record.
+    case sessionResume(downtimeMs: Int64)
+    case instructionsShown
+    case questionShown(QuestionShown)
+    /// Option (0...3) chosen; nil clears.
+    case optionChosen(questionID: String, option: Int?)
+    /// Confidence chosen, as its level index in the scale and its percent value.
+    case confidenceChosen(questionID: String, level: Int, value: Int)
+    case focusChanged(pane: Pane)
+    case resized(cols: Int, rows: Int)
+    /// Passage scrolled (debounced). `offset`: Unicode-scalar offset into the passage text of the
+    /// first character on the top line (independent of wrap width); `line`/`lines`: as displayed.
+    case passageViewport(questionID: String, offset: Int, line: Int, lines: Int)
+    case passageSearch(questionID: String, query: String, matches: Int)
+    case chatSent(questionID: String, requestID: Int, text: String)
+    case assistantReply(AssistantReply)
+    case assistantReset(questionID: String)
+    /// Written during timed questions so the active time survives a crash to within seconds.
+    case heartbeat
+    case submitted(Submission)
+    case feedbackShown(questionID: String)
+    /// The participant quit (`user`), or the terminal went away (`hangup`), or a signal (`signal`).
+    case quit(reason: String)
+    case sessionEnd(completionCode: String)
+
+    /// The log's `type` string.
+    public var type: String {
+        switch self {
+        case .sessionStart: "session_start"
+        case .sessionResume: "session_resume"
+        case .instructionsShown: "instructions_shown"
+        case .questionShown: "question_shown"
+        case .optionChosen: "option_chosen"
+        case .confidenceChosen: "confidence_chosen"
+        case .focusChanged: "focus_changed"
+        case .resized: "resized"
+        case .passageViewport: "passage_viewport"
+        case .passageSearch: "passage_search"
+        case .chatSent: "chat_sent"
+        case .assistantReply: "assistant_reply"
+        case .assistantReset: "assistant_reset"
+        case .heartbeat: "heartbeat"
+        case .submitted: "submitted"
+        case .feedbackShown: "feedback_shown"
+        case .quit: "quit"
+        case .sessionEnd: "session_end"
+        }
+    }
+
+    /// Events that must be on disk (fsync'd) before the app acts on them.
+    public var isDurable: Bool {
+        switch self {
+        case .focusChanged, .resized, .passageViewport, .heartbeat: false
+        default: true
+        }
+    }
+}

@@ -1,0 +1,2 @@
+// Placeholder until the OversightScoring layer lands; replaced by its real sources.
+import OversightCore
