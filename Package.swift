@@ -45,6 +45,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Benchmarks, run on demand: `swift run -c release oversight-bench --help`.
+        .executableTarget(
+            name: "oversight-bench",
+            dependencies: [
+                "OversightCore", "OversightTUI", "OversightAssistants", "OversightScoring",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks"
+        ),
         .testTarget(name: "OversightCoreTests", dependencies: ["OversightCore"]),
         .testTarget(name: "OversightTUITests", dependencies: ["OversightTUI", "OversightCore"]),
         .testTarget(name: "OversightAssistantsTests", dependencies: ["OversightAssistants", "OversightCore"]),

@@ -91,4 +91,12 @@ public protocol Assistant: Sendable {
     var model: String? { get }
     /// Stream the reply to `request`. Ends with `.done` or throws an `AssistantError`.
     func stream(_ request: AssistantRequest) -> AsyncThrowingStream<AssistantChunk, Error>
+    /// Get ready for a conversation before the participant writes (see the extension).
+    func prepare(_ request: AssistantRequest) async
+}
+
+extension Assistant {
+    /// Let the assistant get ready for a conversation before the participant writes (a local
+    /// model pre-reads the passage into its cache). Providers with nothing to prepare do nothing.
+    public func prepare(_ request: AssistantRequest) async {}
 }

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `oversight-bench`: speed and memory measurements, run on demand (never in the test suite).
+@main
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "oversight-bench",
+        abstract: "Measure speed and memory of the participant screen and the scorer.",
+        subcommands: []
+    )
+}

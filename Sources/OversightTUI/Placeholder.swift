@@ -1,2 +1,0 @@
-// Placeholder until the OversightTUI layer lands; replaced by its real sources.
-import OversightCore
