@@ -21,9 +21,25 @@ public protocol ScreenSession: AnyObject {
     func millisecondsUntilWake() -> Int?
     /// The frame to show at this size.
     func frame(_ size: Size) -> CellGrid
-    /// The session must end now: the terminal went away (`hangup`) or a signal asked to stop
-    /// (`signal`). The session records why; the driver then restores the terminal.
-    func stop(reason: String)
+    /// The session must end now: the terminal went away or a signal asked to stop. The session
+    /// records why; the driver then restores the terminal.
+    func stop(_ cause: StopCause)
+}
+
+/// Why the driver ends a session that has not finished by itself.
+public enum StopCause: Equatable, Sendable {
+    /// The terminal went away (stdin hung up, or SIGHUP).
+    case hangup
+    /// A termination signal (SIGTERM, SIGINT, SIGQUIT) arrived.
+    case signal(Int32)
+
+    /// The signal's conventional name (`SIGTERM`), or `hangup`.
+    public var name: String {
+        switch self {
+        case .hangup: "hangup"
+        case .signal(let sig): TerminalSignals.name(of: sig)
+        }
+    }
 }
 
 /// Why the driver returned.
@@ -75,11 +91,11 @@ public final class TerminalDriver {
                 if code != EINTR && code != EAGAIN { throw TerminalError.system("poll", code) }
             }
             if fds[2].revents & Int16(POLLIN) != 0, let sig = TerminalSignals.readPending(signalFD) {
-                session.stop(reason: sig == SIGHUP ? "hangup" : "signal")
+                session.stop(sig == SIGHUP ? .hangup : .signal(sig))
                 return sig == SIGHUP ? .hangup : .signal(sig)
             }
             if fds[0].revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 {
-                session.stop(reason: "hangup")
+                session.stop(.hangup)
                 return .hangup
             }
             while !session.isFinished, let read = terminal.read() {

@@ -44,6 +44,17 @@ public enum TerminalSignals {
     public static let termination: [Int32] = [SIGTERM, SIGHUP, SIGINT, SIGQUIT]
     static let crash: [Int32] = [SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE]
 
+    /// Conventional name of a signal number (`SIGTERM`), or `signal N`.
+    public static func name(of sig: Int32) -> String {
+        switch sig {
+        case SIGTERM: "SIGTERM"
+        case SIGHUP: "SIGHUP"
+        case SIGINT: "SIGINT"
+        case SIGQUIT: "SIGQUIT"
+        default: "signal \(sig)"
+        }
+    }
+
     /// Clears the signal mask a parent process may have left blocked (a test runner, a shell).
     public static func unblockAll() {
         var empty = sigset_t()
