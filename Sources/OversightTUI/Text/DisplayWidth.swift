@@ -1,0 +1,83 @@
+/// Terminal display width of text, measured per grapheme cluster (a Swift `Character`).
+///
+/// Rules (close to what modern terminals and glibc's `wcwidth` do):
+/// - control characters, combining marks, format characters (ZWJ, variation selectors) are 0;
+/// - East Asian Wide and Fullwidth characters (CJK, Hangul, kana, fullwidth forms) are 2;
+/// - characters with emoji presentation, an emoji followed by U+FE0F, and flag pairs are 2;
+/// - everything else is 1.
+/// A cluster takes the width of its base scalar (the first one with a width), at most 2, so
+/// `"e\u{301}"` is 1 and `"👩‍💻"` is 2.
+public enum DisplayWidth {
+    /// Width in cells of one grapheme cluster (0, 1 or 2).
+    public static func of(_ c: Character) -> Int {
+        let scalars = c.unicodeScalars
+        guard let first = scalars.first else { return 0 }
+        if c.isASCII {
+            // Fast path; "\r\n" is a single ASCII cluster.
+            let v = first.value
+            return (v < 0x20 || v == 0x7F) ? 0 : 1
+        }
+        var base: Unicode.Scalar?
+        var regionalIndicators = 0
+        var emojiVariation = false
+        for s in scalars {
+            if s.value == 0xFE0F { emojiVariation = true }
+            if (0x1F1E6...0x1F1FF).contains(s.value) { regionalIndicators += 1 }
+            if base == nil, scalarWidth(s) > 0 { base = s }
+        }
+        guard let b = base else { return 0 }
+        if regionalIndicators >= 2 { return 2 }
+        if emojiVariation && b.properties.isEmoji { return 2 }
+        return scalarWidth(b)
+    }
+
+    /// Width in cells of a string (sum over its grapheme clusters).
+    public static func of(_ s: String) -> Int {
+        var w = 0
+        for c in s { w += of(c) }
+        return w
+    }
+
+    /// Width of a single Unicode scalar taken alone.
+    public static func scalarWidth(_ s: Unicode.Scalar) -> Int {
+        let v = s.value
+        if v < 0x20 || (v >= 0x7F && v < 0xA0) { return 0 }
+        if v < 0x300 { return 1 }
+        if v == 0x200B || (0xFE00...0xFE0F).contains(v) || (0xE0100...0xE01EF).contains(v) { return 0 }
+        switch s.properties.generalCategory {
+        case .nonspacingMark, .enclosingMark, .format, .control:
+            return 0
+        default:
+            break
+        }
+        // Hangul medial vowels and final consonants join the preceding syllable.
+        if (0x1160...0x11FF).contains(v) || (0xD7B0...0xD7FF).contains(v) { return 0 }
+        if isWide(v) || s.properties.isEmojiPresentation { return 2 }
+        return 1
+    }
+
+    /// East Asian Wide (W) and Fullwidth (F) ranges, from the Unicode EastAsianWidth property.
+    private static let wideRanges: [ClosedRange<UInt32>] = [
+        0x1100...0x115F, 0x2329...0x232A, 0x2E80...0x2E99, 0x2E9B...0x2EF3, 0x2F00...0x2FD5,
+        0x2FF0...0x2FFF, 0x3000...0x303E, 0x3041...0x3096, 0x3099...0x30FF, 0x3105...0x312F,
+        0x3131...0x318E, 0x3190...0x31E3, 0x31EF...0x321E, 0x3220...0x3247, 0x3250...0x4DBF,
+        0x4E00...0xA48C, 0xA490...0xA4C6, 0xA960...0xA97C, 0xAC00...0xD7A3, 0xF900...0xFAFF,
+        0xFE10...0xFE19, 0xFE30...0xFE52, 0xFE54...0xFE66, 0xFE68...0xFE6B, 0xFF01...0xFF60,
+        0xFFE0...0xFFE6, 0x16FE0...0x16FE4, 0x16FF0...0x16FF1, 0x17000...0x187F7,
+        0x18800...0x18CD5, 0x18D00...0x18D08, 0x1AFF0...0x1AFFE, 0x1B000...0x1B122,
+        0x1B150...0x1B152, 0x1B164...0x1B167, 0x1B170...0x1B2FB, 0x1F200...0x1F202,
+        0x1F210...0x1F23B, 0x1F240...0x1F248, 0x1F250...0x1F251, 0x20000...0x2FFFD,
+        0x30000...0x3FFFD,
+    ]
+
+    private static func isWide(_ v: UInt32) -> Bool {
+        if v < 0x1100 { return false }
+        var lo = 0, hi = wideRanges.count - 1
+        while lo <= hi {
+            let mid = (lo + hi) / 2
+            let r = wideRanges[mid]
+            if v < r.lowerBound { hi = mid - 1 } else if v > r.upperBound { lo = mid + 1 } else { return true }
+        }
+        return false
+    }
+}
