@@ -274,8 +274,7 @@ extension AppCore {
         guard let q = s.question else { return [] }
         switch key {
         case .char(let c):
-            let lower = Character(c.lowercased())
-            if let i = ["a", "b", "c", "d"].firstIndex(of: lower) {
+            if let i = ["a", "b", "c", "d"].firstIndex(of: c.lowercased()) {
                 s.notice = nil
                 return s.answer.choice == i ? [] : [.appendLog(.optionChosen(questionID: q.id, option: i))]
             }
