@@ -39,6 +39,23 @@ public final class NcursesTerminal {
         return false
     }
 
+    /// Checks, before anything is written, that the session can run here: stdin and stdout are
+    /// a terminal whose type is known. Returns the terminal's size.
+    public static func preflight() throws -> Size {
+        guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else { throw TerminalError.notATerminal }
+        prepareLocale()
+        var status: Int32 = 0
+        if setupterm(nil, STDOUT_FILENO, &status) != OK {
+            let term = getenv("TERM").map { String(cString: $0) } ?? "(unset)"
+            throw TerminalError.cannotStart("unknown terminal type TERM=\(term)")
+        }
+        var ws = winsize()
+        if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_col > 0, ws.ws_row > 0 {
+            return Size(cols: Int(ws.ws_col), rows: Int(ws.ws_row))
+        }
+        return Size(cols: 80, rows: 24)
+    }
+
     /// Starts curses: raw keys, no echo, keypad, short Esc delay, colours (unless disabled).
     public func start(noColor: Bool) throws {
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
