@@ -75,8 +75,8 @@ final class StudyFixture {
         let before = dir.appendingPathComponent("\(tag).stty-before").path
         let after = dir.appendingPathComponent("\(tag).stty-after").path
         let app = ([binary] + args).map(Self.quote).joined(separator: " ")
-        let script = "stty -g > \(Self.quote(before)); \(app); echo \"[exit $?]\"; "
-            + "stty -g > \(Self.quote(after)); exec sleep 600"
+        let script = "stty -g > \(Self.quote(before)); \(app); code=$?; "
+            + "stty -g > \(Self.quote(after)); echo \"[exit $code]\"; exec sleep 600"
         return ["sh", "-c", script]
     }
 
@@ -94,7 +94,7 @@ final class StudyFixture {
     static let mmluCSV = """
         MMLU-Q1 Which planet is closest to the Sun?,Mercury,Venus,Earth,Mars,A
         MMLU-Q2 What is the largest planet?,Mars,Jupiter,Saturn,Neptune,B
-        MMLU-Q3 "Which star is nearest to Earth, after the Sun?",Sirius,Vega,Proxima Centauri,Betelgeuse,C
+        "MMLU-Q3 Which star is nearest to Earth, after the Sun?",Sirius,Vega,Proxima Centauri,Betelgeuse,C
 
         """
 

@@ -71,6 +71,8 @@ public final class TerminalDriver {
         defer { TerminalSignals.uninstallTermination(readFD: signalFD) }
         try terminal.start(noColor: noColor)
         defer { terminal.stop() }
+        TerminalSignals.installWindowChange()
+        defer { TerminalSignals.uninstallWindowChange() }
 
         var size = terminal.size
         session.handle(.resize(size))
@@ -90,9 +92,12 @@ public final class TerminalDriver {
                 let code = errno
                 if code != EINTR && code != EAGAIN { throw TerminalError.system("poll", code) }
             }
-            if fds[2].revents & Int16(POLLIN) != 0, let sig = TerminalSignals.readPending(signalFD) {
-                session.stop(sig == SIGHUP ? .hangup : .signal(sig))
-                return sig == SIGHUP ? .hangup : .signal(sig)
+            if fds[2].revents & Int16(POLLIN) != 0 {
+                while let sig = TerminalSignals.readPending(signalFD) {
+                    if sig == SIGWINCH { continue }   // the resize is read below as KEY_RESIZE
+                    session.stop(sig == SIGHUP ? .hangup : .signal(sig))
+                    return sig == SIGHUP ? .hangup : .signal(sig)
+                }
             }
             if fds[0].revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 {
                 session.stop(.hangup)

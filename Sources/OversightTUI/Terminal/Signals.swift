@@ -10,10 +10,30 @@ nonisolated(unsafe) private var signalWriteFD: Int32 = -1
 nonisolated(unsafe) private var crashResetBytes: UnsafeMutablePointer<UInt8>? = nil
 nonisolated(unsafe) private var crashResetCount: Int = 0
 nonisolated(unsafe) private var crashTermios: UnsafeMutablePointer<termios>? = nil
+nonisolated(unsafe) private var previousWinch: UnsafeMutablePointer<sigaction>? = nil
 
 /// Writes the signal number to the self-pipe the event loop polls (async-signal-safe).
 private func onTerminationSignal(_ sig: Int32) {
     let savedErrno = errno
+    var byte = UInt8(truncatingIfNeeded: sig)
+    _ = write(signalWriteFD, &byte, 1)
+    errno = savedErrno
+}
+
+/// Lets ncurses' own SIGWINCH handler note the resize (it turns it into `KEY_RESIZE`), then
+/// wakes the event loop, which may be blocked in `poll()` on a thread the signal did not hit.
+private func onWindowChange(_ sig: Int32) {
+    let savedErrno = errno
+    if let previous = previousWinch {
+        #if canImport(Glibc)
+        if previous.pointee.sa_flags & Int32(SA_SIGINFO) != 0 {
+            previous.pointee.__sigaction_handler.sa_sigaction?(sig, nil, nil)
+        } else if let handler = previous.pointee.__sigaction_handler.sa_handler,
+                  unsafeBitCast(handler, to: Int.self) > 1 {
+            handler(sig)
+        }
+        #endif
+    }
     var byte = UInt8(truncatingIfNeeded: sig)
     _ = write(signalWriteFD, &byte, 1)
     errno = savedErrno
@@ -74,6 +94,26 @@ public enum TerminalSignals {
         for sig in termination { setHandler(sig, onTerminationSignal, flags: Int32(SA_RESTART)) }
         signal(SIGPIPE, SIG_IGN)
         return fds[0]
+    }
+
+    /// Chains a handler in front of ncurses' SIGWINCH handler (install after curses starts) so a
+    /// resize wakes the loop whichever thread receives the signal.
+    public static func installWindowChange() {
+        let old = UnsafeMutablePointer<sigaction>.allocate(capacity: 1)
+        old.initialize(to: sigaction())
+        sigaction(SIGWINCH, nil, old)
+        previousWinch?.deallocate()
+        previousWinch = old
+        setHandler(SIGWINCH, onWindowChange, flags: Int32(SA_RESTART))
+    }
+
+    /// Puts back the SIGWINCH handler found by `installWindowChange`.
+    public static func uninstallWindowChange() {
+        if let old = previousWinch {
+            sigaction(SIGWINCH, old, nil)
+        } else {
+            signal(SIGWINCH, SIG_DFL)
+        }
     }
 
     /// Restores the default actions and closes the pipe.
