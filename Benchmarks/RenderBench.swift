@@ -324,6 +324,7 @@ struct LaunchTimer {
         var env = ProcessInfo.processInfo.environment
         env["TMUX"] = nil
         env["LANG"] = "C.UTF-8"
+        env["TERM"] = "xterm-256color"
         let argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
         let envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {

@@ -266,6 +266,23 @@ final class ParticipantScreenTests: XCTestCase {
         XCTAssertEqual(reason, "signal")
     }
 
+    // A crash (here a SIGSEGV sent from outside) still leaves a usable terminal behind.
+    func testCrashSignalRestoresTheTerminal() throws {
+        let s = "segv"
+        let study = try fixture.writeStudy(name: "segv.toml", id: "e2e-segv", blocks: oneAssistedBlock)
+        try tmux.start(session: s, cols: 100, rows: 30, command: fixture.command(
+            ["run", "--study", study, "--participant", "p10", "--sessions", fixture.sessions.path], tag: s))
+        try tmux.waitFor(s, text: "Welcome to the end-to-end study")
+        let app = try XCTUnwrap(childPID(of: try tmux.panePID(s)), "the app's process")
+        kill(app, SIGSEGV)
+        let after = try tmux.waitFor(s, text: "[exit 139]")
+        XCTAssertFalse(after.contains("Welcome to the end-to-end study"), "the app's screen must be gone:\n\(after)")
+        let modes = try waitForFile(tag: s)
+        XCTAssertEqual(modes.before, modes.after, "the terminal modes must be restored after a crash")
+        let alternate = try tmux.run(["display-message", "-p", "-t", s, "#{alternate_on}"])
+        XCTAssertEqual(alternate.trimmingCharacters(in: .whitespacesAndNewlines), "0")
+    }
+
     private func waitForFile(tag: String) throws -> (before: String, after: String) {
         let deadline = Date().addingTimeInterval(5)
         while true {
