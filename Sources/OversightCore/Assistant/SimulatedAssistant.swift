@@ -136,12 +136,16 @@ public struct SimulatedAssistant: Assistant {
         }
         let words = s.split(whereSeparator: { !$0.isLetter }).map(String.init)
         for (k, w) in words.enumerated() where k + 1 < words.count {
-            if ["option", "answer", "choice", "is", "about", "pick", "choose"].contains(w),
-               words[k + 1].count == 1, let c = words[k + 1].first, let i = letters.firstIndex(of: c),
-               // "is a" is usually the article; accept it only at the start of a question.
-               !(w == "is" && c == "a" && k != 0) {
-                return i
+            guard ["option", "answer", "choice", "is", "about", "pick", "choose"].contains(w),
+                  words[k + 1].count == 1, let c = words[k + 1].first, let i = letters.firstIndex(of: c)
+            else { continue }
+            // "is a ..." and "about a ..." are usually the article "a": take it as option A only
+            // when nothing, or a verdict word, follows.
+            if c == "a", !["option", "answer", "choice"].contains(w) {
+                let after = k + 2 < words.count ? words[k + 2] : ""
+                guard ["", "right", "correct", "wrong", "true", "false", "the", "it", "or"].contains(after) else { continue }
             }
+            return i
         }
         return nil
     }

@@ -76,7 +76,11 @@ public enum MMLULoader {
                 gold: gold ?? 0, passage: nil,
                 metadata: QuestionMetadata(difficult: nil, source: path, line: line, split: split)))
         }
-        errors.sort { ($0.line ?? 0) < ($1.line ?? 0) }
+        // Stable order by line (file-level problems first), then by discovery.
+        errors = errors.enumerated().sorted { a, b in
+            let (la, lb) = (a.element.line ?? 0, b.element.line ?? 0)
+            return la != lb ? la < lb : a.offset < b.offset
+        }.map(\.element)
         return (questions, errors)
     }
 

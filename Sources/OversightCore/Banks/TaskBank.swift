@@ -110,9 +110,19 @@ public enum TaskBank {
         } catch {
             return ([], [InputError(path: path, line: nil, "cannot read file: \(readErrorSummary(error))")])
         }
-        let bytes = [UInt8](data)
+        return parse(bytes: [UInt8](data), path: path, passages: passages)
+    }
+
+    /// Parse one file's bytes (already read from `path`), telling the format from the content.
+    static func parse(bytes: [UInt8], path: String, passages: QualityLoader.PassageTable) -> ([Question], [InputError]) {
+        let data = Data(bytes)
         if bytes.allSatisfy({ [0x20, 0x09, 0x0A, 0x0D].contains($0) }) {
             return ([], [InputError(path: path, line: nil, "empty file: no questions")])
+        }
+        if let first = bytes.first(where: { ![0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF].contains($0) }),
+           first == 0x5B, (try? JSONSerialization.jsonObject(with: data)) is [Any] {
+            return ([], [InputError(path: path, line: 1,
+                "a JSON array is not a task bank: expected one JSON object per line (QuALITY) or CSV rows (MMLU)")])
         }
         switch detectFormat(bytes: bytes, path: path) {
         case .mmlu:
