@@ -26,19 +26,8 @@ struct TasksCommand: AsyncParsableCommand {
         var paths: [String]
 
         func run() async throws {
-            let questions: [Question]
-            do {
-                questions = try TaskBank.load(paths: paths)
-            } catch let errors as InputErrors {
-                for e in errors.errors { printError(e.description) }
-                printError("\(errors.errors.count) problem\(errors.errors.count == 1 ? "" : "s") found; nothing loaded")
-                throw ExitCode(2)
-            }
+            let questions = try InputFailure.report { try TaskBank.load(paths: paths) }
             print(BankSummary(questions: questions).render())
-        }
-
-        private func printError(_ line: String) {
-            FileHandle.standardError.write(Data((line + "\n").utf8))
         }
     }
 }
