@@ -40,7 +40,9 @@ public struct SimulatedAssistant: Assistant {
         }
         let pick = choice(for: question)
         let letter = Question.letter(pick)
-        let option = question.options.indices.contains(pick) ? question.options[pick] : ""
+        let rawOption = question.options.indices.contains(pick) ? question.options[pick] : ""
+        // The option as the end of a sentence: "(C) Nitrogen."
+        let option = "(\(letter)) " + Self.sentence(rawOption)
         let userTurns = request.messages.filter { $0.role == .user }
         let passageText = question.passage?.text
         // The passage turn is context, not something the participant asked.
@@ -59,43 +61,46 @@ public struct SimulatedAssistant: Assistant {
         if Self.wantsEvidence(lowered) {
             guard let passage = question.passage else {
                 return "There is no passage to quote for this question, so I have to rely on what I know. "
-                    + "I think the answer is (\(letter)) \(option). " + reason(rng: &rng)
+                    + "I think the answer is \(option) " + reason(rng: &rng)
             }
             if let sentence = Self.bestSentence(in: passage.text,
-                                                for: option + " " + question.text, rng: &rng) {
+                                                for: rawOption + " " + question.text, rng: &rng) {
                 let lead = ["The text says", "Here is the relevant line from the passage", "The passage puts it this way"]
                 return "\(lead[rng.below(lead.count)]): \"\(sentence)\" "
-                    + "That is why I believe the answer is (\(letter)) \(option)."
+                    + "That is why I believe the answer is \(option)"
             }
             return "I could not find one sentence that settles it, but my reading of the whole text "
-                + "points to (\(letter)) \(option)."
+                + "points to \(option)"
         }
 
         if let asking = Self.optionAskedAbout(lowered) {
-            let other = question.options.indices.contains(asking) ? question.options[asking] : ""
             if asking == pick {
                 let yes = ["Yes, I think (\(letter)) is right.", "Yes. (\(letter)) is the answer I would give.",
                            "I believe so: (\(letter)) is correct."]
-                return "\(yes[rng.below(yes.count)]) \(option) fits the question better than the other options. "
+                return "\(yes[rng.below(yes.count)]) It fits the question better than the other options. "
                     + reason(rng: &rng)
             }
-            let no = ["No, I don't think (\(Question.letter(asking))) is right.",
-                      "I would not pick (\(Question.letter(asking))).",
-                      "(\(Question.letter(asking))) does not look correct to me."]
-            return "\(no[rng.below(no.count)]) \"\(other)\" is a tempting choice, but I think the answer is "
-                + "(\(letter)) \(option). " + reason(rng: &rng)
-        }
-
-        if Self.doubts(lowered) {
-            return "I understand the doubt, but I still think the answer is (\(letter)) \(option). "
+            let asked = Question.letter(asking)
+            let no = ["No, I don't think (\(asked)) is right.", "I would not pick (\(asked)).",
+                      "(\(asked)) does not look correct to me."]
+            return "\(no[rng.below(no.count)]) It is a tempting choice, but I think the answer is \(option) "
                 + reason(rng: &rng)
         }
 
-        let openers = ["I think the answer is (\(letter)) \(option).",
-                       "My answer is (\(letter)): \(option).",
-                       "The best option here is (\(letter)) \(option).",
-                       "I would go with (\(letter)), \(option)."]
+        if Self.doubts(lowered) {
+            return "I understand the doubt, but I still think the answer is \(option) " + reason(rng: &rng)
+        }
+
+        let openers = ["I think the answer is \(option)", "My answer is \(option)",
+                       "The best option here is \(option)", "I would go with \(option)"]
         return openers[rng.below(openers.count)] + " " + reason(rng: &rng)
+    }
+
+    /// Text ending as a sentence: a period is added unless it already ends with punctuation.
+    static func sentence(_ s: String) -> String {
+        let t = s.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let last = t.last else { return t }
+        return ".!?".contains(last) ? t : t + "."
     }
 
     /// A short justification sentence.
@@ -143,7 +148,8 @@ public struct SimulatedAssistant: Assistant {
             // when nothing, or a verdict word, follows.
             if c == "a", !["option", "answer", "choice"].contains(w) {
                 let after = k + 2 < words.count ? words[k + 2] : ""
-                guard ["", "right", "correct", "wrong", "true", "false", "the", "it", "or"].contains(after) else { continue }
+                guard ["", "right", "correct", "wrong", "true", "false", "the", "it", "or", "better", "best"]
+                    .contains(after) else { continue }
             }
             return i
         }
@@ -190,19 +196,26 @@ public struct SimulatedAssistant: Assistant {
         return result
     }
 
-    /// The sentence sharing most content words with `target`; ties broken by `rng`.
+    /// The sentence sharing most content words with `target`, words that are rarer in the
+    /// passage counting more. Sentences holding double quotes are used only when there is nothing
+    /// else (a quote inside the reply's quote is hard to read). Ties are broken by `rng`.
     static func bestSentence(in text: String, for target: String, rng: inout SeededRandom) -> String? {
-        let candidates = sentences(in: text).filter { $0.count <= 400 }
+        let all = sentences(in: text).filter { $0.count <= 400 }
+        let plain = all.filter { s in !s.contains { $0 == "\"" || $0 == "\u{201C}" || $0 == "\u{201D}" } }
+        let candidates = plain.isEmpty ? all : plain
         guard !candidates.isEmpty else { return nil }
+        let wordSets = candidates.map(contentWords)
+        var frequency: [String: Int] = [:]
+        for set in wordSets { for w in set { frequency[w, default: 0] += 1 } }
         let targetWords = contentWords(target)
         var best: [String] = []
-        var bestScore = -1
-        for s in candidates {
-            let score = contentWords(s).intersection(targetWords).count
-            if score > bestScore {
+        var bestScore = -1.0
+        for (s, set) in zip(candidates, wordSets) {
+            let score = set.intersection(targetWords).reduce(0.0) { $0 + 1.0 / Double(frequency[$1] ?? 1) }
+            if score > bestScore + 1e-9 {
                 bestScore = score
                 best = [s]
-            } else if score == bestScore {
+            } else if abs(score - bestScore) <= 1e-9 {
                 best.append(s)
             }
         }
