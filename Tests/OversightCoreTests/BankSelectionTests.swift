@@ -116,4 +116,82 @@ final class BankSelectionTests: XCTestCase {
         XCTAssertTrue(text.contains("quality: 20 questions (8 hard), 4 articles"), text)
         XCTAssertTrue(text.hasSuffix("total: 80 questions"), text)
     }
+
+    // MARK: Drawing a study's blocks
+
+    private func study(_ blocks: [StudyBlock], seed: UInt64 = 11) -> Study {
+        Study(id: "t", seed: seed, feedback: true, confidence: Study.defaultConfidence, instructions: nil,
+              blocks: blocks, assistant: AssistantConfig(), path: "study.toml", hash: "")
+    }
+
+    private func block(_ bank: String, _ n: Int, line: Int, subjects: [String] = [], hardOnly: Bool = false,
+                       condition: Condition = .assisted) -> StudyBlock {
+        StudyBlock(condition: condition, bank: bank, bankPath: BankPaths.root + "/" + bank, questions: n,
+                   hardOnly: hardOnly, subjects: subjects, line: line)
+    }
+
+    func testDrawBlocksFromTheDemoBankIsDisjointAndDeterministic() throws {
+        let s = study([block("Tasks/mmlu", 8, line: 5), block("Tasks", 8, line: 12, subjects: ["college_physics",
+                       "high_school_chemistry", "college_computer_science", "world_history"], condition: .unaided),
+                       block("Tasks/quality", 4, line: 20), block("Tasks/quality", 4, line: 27, condition: .unaided)])
+        let blocks = try Selection.drawBlocks(of: s)
+        XCTAssertEqual(blocks.map(\.count), [8, 8, 4, 4])
+        let ids = blocks.flatMap { $0.map(\.id) }
+        XCTAssertEqual(Set(ids).count, ids.count, "a question appears in two blocks")
+        XCTAssertTrue(blocks[1].allSatisfy { $0.task == .mmlu })
+        XCTAssertEqual(try Selection.drawBlocks(of: s).map { $0.map(\.id) }, blocks.map { $0.map(\.id) })
+        XCTAssertNotEqual(try Selection.drawBlocks(of: study(s.blocks, seed: 12)).map { $0.map(\.id) },
+                          blocks.map { $0.map(\.id) })
+    }
+
+    func testDrawBlocksKeepsArticlesApartWhenPossible() throws {
+        // Three articles with two questions each: after block 1 takes one question, block 2's
+        // four questions must come from the two other articles; block 3 then has to fall back to
+        // the remaining question of the first article.
+        let dir = try BankPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var lines: [String] = []
+        for a in 1...3 {
+            let qs = (1...2).map { k in
+                ["question": "Q\(k)?", "question_unique_id": "a\(a)_\(k)", "options": ["w", "x", "y", "z"],
+                 "gold_label": k, "difficult": 0] as [String: Any]
+            }
+            let record: [String: Any] = ["article_id": "a\(a)", "title": "Article \(a)",
+                                         "article": "Text of article \(a).", "questions": qs]
+            let data = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
+            lines.append(String(decoding: data, as: UTF8.self))
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: dir + "/three.jsonl", atomically: true, encoding: .utf8)
+        func b(_ n: Int, _ line: Int) -> StudyBlock {
+            StudyBlock(condition: .assisted, bank: "three.jsonl", bankPath: dir + "/three.jsonl", questions: n, line: line)
+        }
+        for seed in UInt64(1)...UInt64(20) {
+            let blocks = try Selection.drawBlocks(of: study([b(1, 1), b(4, 2), b(1, 3)], seed: seed))
+            let first = Set(blocks[0].compactMap { $0.passage?.id })
+            let second = Set(blocks[1].compactMap { $0.passage?.id })
+            XCTAssertEqual(first.count, 1)
+            XCTAssertEqual(second.count, 2)
+            XCTAssertTrue(first.isDisjoint(with: second), "seed \(seed)")
+            XCTAssertEqual(blocks[2].compactMap { $0.passage?.id }, Array(first), "seed \(seed)")
+            let ids = blocks.flatMap { $0.map(\.id) }
+            XCTAssertEqual(Set(ids).count, 6)
+        }
+    }
+
+    func testDrawBlocksReportsEveryProblemAgainstTheStudy() {
+        let s = study([block("Tasks/mmlu", 15, line: 4), block("Tasks/mmlu", 10, line: 9),
+                       block("Tasks/mmlu", 1, line: 14, subjects: ["astrology"]),
+                       block("Tasks/quality", 5, line: 19, hardOnly: true),
+                       block("Tasks/quality", 5, line: 24, hardOnly: true)])
+        XCTAssertThrowsError(try Selection.drawBlocks(of: s)) { error in
+            let lines = (error as? InputErrors)?.errors.map(\.description) ?? []
+            XCTAssertEqual(lines, [
+                "study.toml:9: block 2 asks for 10 questions but only 5 are available"
+                    + " (after the subject, split and hard filters and the questions of earlier blocks)",
+                "study.toml:14: block 3: no questions of subject \"astrology\" in Tasks/mmlu",
+                "study.toml:24: block 5 asks for 5 questions but only 2 are available"
+                    + " (after the subject, split and hard filters and the questions of earlier blocks)",
+            ])
+        }
+    }
 }

@@ -98,3 +98,68 @@ public enum Selection {
         return order.flatMap { groups[$0] ?? [] }
     }
 }
+
+extension Selection {
+    /// Draw the questions of every block of a study, in block order: each block's bank is
+    /// loaded once, filtered by the block's subjects, split and hard flag, and sampled with the
+    /// study's seed and the block's number as label. No question appears in two blocks, even
+    /// when blocks name overlapping banks. Reading questions of a later block avoid the articles
+    /// of earlier blocks when the bank has enough questions for that, so that a participant does
+    /// not meet an article already read under the other condition; otherwise only the questions
+    /// themselves are kept apart. Problems are reported against the study file and the line of
+    /// the block's `[[blocks]]` header.
+    public static func drawBlocks(of study: Study) throws -> [[Question]] {
+        var banks: [String: [Question]] = [:]
+        var usedIDs = Set<String>()
+        var usedPassages = Set<String>()
+        var result: [[Question]] = []
+        var errors: [InputError] = []
+        for (index, block) in study.blocks.enumerated() {
+            let questions: [Question]
+            if let cached = banks[block.bankPath] {
+                questions = cached
+            } else {
+                do {
+                    questions = try TaskBank.load(path: block.bankPath)
+                } catch let e as InputErrors {
+                    errors += e.errors
+                    result.append([])
+                    continue
+                }
+                banks[block.bankPath] = questions
+            }
+            let unknown = unknownSubjects(block.subjects, in: questions)
+            if !unknown.isEmpty {
+                errors.append(InputError(path: study.path, line: block.line,
+                    "block \(index + 1): no questions of subject " + unknown.map { "\"\($0)\"" }.joined(separator: ", ")
+                    + " in \(block.bank)"))
+                result.append([])
+                continue
+            }
+            let pool = filter(questions, subjects: block.subjects, split: block.split, hardOnly: block.hardOnly)
+            let label = "block-\(index + 1)"
+            var drawn: [Question]
+            do {
+                drawn = try sample(pool, count: block.questions, seed: study.seed, label: label,
+                                   excluding: usedIDs, excludingPassages: usedPassages)
+            } catch SelectionError.notEnoughQuestions where !usedPassages.isEmpty {
+                do {
+                    drawn = try sample(pool, count: block.questions, seed: study.seed, label: label, excluding: usedIDs)
+                } catch let e as SelectionError {
+                    errors.append(InputError(path: study.path, line: block.line, "block \(index + 1) \(e.description)"))
+                    drawn = []
+                }
+            } catch let e as SelectionError {
+                errors.append(InputError(path: study.path, line: block.line, "block \(index + 1) \(e.description)"))
+                drawn = []
+            }
+            for q in drawn {
+                usedIDs.insert(q.id)
+                if let p = q.passage { usedPassages.insert(p.id) }
+            }
+            result.append(drawn)
+        }
+        if !errors.isEmpty { throw InputErrors(errors) }
+        return result
+    }
+}
