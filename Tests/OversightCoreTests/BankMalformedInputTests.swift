@@ -117,6 +117,12 @@ final class BankMalformedInputTests: XCTestCase {
         ])
     }
 
+    func testPrettyPrintedJSONDocument() {
+        assertErrors("pretty.json", [
+            ":1: one JSON document over several lines: expected one question set per line (JSON lines)",
+        ])
+    }
+
     func testDifficultFlagMustBeZeroOrOne() {
         assertErrors("bad_difficult.jsonl", [":1: questions[1].difficult: expected 0 or 1, found 3"])
     }

@@ -124,7 +124,16 @@ public enum TaskBank {
             return ([], [InputError(path: path, line: 1,
                 "a JSON array is not a task bank: expected one JSON object per line (QuALITY) or CSV rows (MMLU)")])
         }
-        switch detectFormat(bytes: bytes, path: path) {
+        let format = detectFormat(bytes: bytes, path: path)
+        if format == .quality, bytes.filter({ $0 == 0x0A }).count > 1,
+           (try? JSONSerialization.jsonObject(with: data)) is [String: Any],
+           let firstLine = bytes.split(separator: 0x0A).first,
+           (try? JSONSerialization.jsonObject(with: Data(firstLine))) == nil {
+            // A pretty-printed JSON document: one clear message instead of one per line.
+            return ([], [InputError(path: path, line: 1,
+                "one JSON document over several lines: expected one question set per line (JSON lines)")])
+        }
+        switch format {
         case .mmlu:
             let r = MMLULoader.parse(bytes: bytes, path: path)
             return (r.questions, r.errors)
