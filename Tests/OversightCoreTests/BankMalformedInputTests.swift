@@ -79,7 +79,15 @@ final class BankMalformedInputTests: XCTestCase {
     }
 
     func testWrongType() {
-        assertErrors("wrong_type.jsonl", [":1: questions[1].gold_label: expected an integer, found a string"])
+        assertErrors("wrong_type.jsonl", [":1: questions[1].gold_label: expected an integer, found \"2\""])
+    }
+
+    func testNonIntegerLabels() {
+        assertErrors("non_integer_labels.jsonl", [
+            ":1: questions[0].gold_label: expected an integer, found 2.5",
+            ":1: questions[1].gold_label: expected an integer, found a boolean",
+            ":1: questions[2].difficult: expected 0 or 1, found a boolean",
+        ])
     }
 
     func testGoldLabelOutOfRange() {

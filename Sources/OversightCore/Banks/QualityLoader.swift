@@ -153,7 +153,7 @@ public enum QualityLoader {
                         problem("\(at)gold_label: must be 1 to 4, found \(g)")
                     }
                 } else {
-                    problem("\(at)gold_label: expected an integer, found \(typeName(value))")
+                    problem("\(at)gold_label: expected an integer, found \(describe(value))")
                 }
             }
             var difficult: Bool?
