@@ -160,6 +160,9 @@ final class BankLoaderTests: XCTestCase {
         XCTAssertNil(QualityLoader.split(fileName: "quality_sample.htmlstripped.jsonl"))
         XCTAssertTrue(TaskBank.isDataFileName("QuALITY.v1.0.1.htmlstripped.dev"))
         XCTAssertFalse(TaskBank.isDataFileName("README.md"))
+        XCTAssertFalse(TaskBank.isDataFileName("QuALITY.v1.0.1.zip"))
+        XCTAssertFalse(TaskBank.isDataFileName(".hidden.csv"))
+        XCTAssertTrue(TaskBank.isDataFileName("physics_val.CSV"))
     }
 
     // MARK: Shared data (skipped when absent)

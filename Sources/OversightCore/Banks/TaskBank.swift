@@ -46,8 +46,8 @@ public enum TaskBank {
     }
 
     /// The data files under `path`: the path itself when it is a file, otherwise every file in the
-    /// folder tree whose name ends in `.csv`, `.jsonl` or `.json` (or starts with `QuALITY.`, as
-    /// the release's files do), hidden files excluded, sorted by path.
+    /// folder tree whose name ends in `.csv`, `.jsonl` or `.json` (or looks like a QuALITY release
+    /// file, `QuALITY.<version>[.htmlstripped].<split>`), hidden files excluded, sorted by path.
     public static func dataFiles(at path: String) -> (files: [String], errors: [InputError]) {
         let fm = FileManager.default
         var isDirectory: ObjCBool = false
@@ -80,7 +80,12 @@ public enum TaskBank {
     /// Whether a folder scan reads a file of this name.
     public static func isDataFileName(_ name: String) -> Bool {
         if name.hasPrefix(".") { return false }
-        if name.lowercased().hasPrefix("quality.") { return true }
+        let lower = name.lowercased()
+        // The QuALITY release's files have no extension: QuALITY.v1.0.1.htmlstripped.dev.
+        if lower.hasPrefix("quality."), let last = lower.split(separator: ".").last,
+           ["train", "dev", "test"].contains(String(last)) {
+            return true
+        }
         let ext = (name as NSString).pathExtension.lowercased()
         return dataExtensions.contains(ext)
     }
