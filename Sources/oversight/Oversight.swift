@@ -16,6 +16,7 @@ struct Oversight: AsyncParsableCommand {
             """,
         version: AppInfo.version,
         subcommands: [
+            StudyCommand.self,
             VerifyCommand.self,
             TasksCommand.self,
         ]
