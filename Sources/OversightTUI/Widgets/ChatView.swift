@@ -103,8 +103,10 @@ public enum ChatView {
             canvas.text(t, col: inner.col, row: inner.row + r, maxWidth: inner.width, style: st)
         }
         if state.entries.isEmpty && streaming == nil && rows > 2 {
-            canvas.text(TextLayout.truncate("Ask the assistant anything. It can be wrong.", width: inner.width),
-                        col: inner.col, row: inner.row, style: Style(.dim))
+            let hint = TextLayout.wrap("Ask the assistant anything. It can be wrong.", width: inner.width, maxLines: rows)
+            for (i, l) in hint.enumerated() {
+                canvas.text(l, col: inner.col, row: inner.row + i, style: Style(.dim))
+            }
         }
         let sepRow = inner.row + rows
         for x in inner.col..<inner.maxCol { canvas.grid[x, sepRow] = Cell("┄", style: Style(.border)) }
