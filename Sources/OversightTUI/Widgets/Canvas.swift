@@ -78,18 +78,17 @@ public struct Canvas {
         grid[r.maxCol - 1, r.row] = Cell(tr, style: st)
         grid[r.col, r.maxRow - 1] = Cell(bl, style: st)
         grid[r.maxCol - 1, r.maxRow - 1] = Cell(br, style: st)
-        var used = 0
+        // The right-hand label (e.g. a scroll position) wins over a long title, which is cut.
+        var right = rightTitle.map { " " + $0 + " " } ?? ""
+        var rightW = DisplayWidth.of(right)
+        if rightW > 0, r.width - 4 - rightW - 1 < 12 { right = ""; rightW = 0 }
         if !title.isEmpty, r.width > 6 {
             let t = " " + (focused ? "▸ " : "") + title + " "
-            used = text(TextLayout.truncate(t, width: r.width - 4), col: r.col + 2, row: r.row,
-                        style: Style(.title, bold: focused))
+            let room = r.width - 4 - (rightW > 0 ? rightW + 1 : 0)
+            text(TextLayout.truncate(t, width: room), col: r.col + 2, row: r.row, style: Style(.title, bold: focused))
         }
-        if let rightTitle, !rightTitle.isEmpty {
-            let t = " " + rightTitle + " "
-            let w = DisplayWidth.of(t)
-            if w + used + 6 <= r.width {
-                text(t, col: r.maxCol - 2 - w, row: r.row, style: Style(.dim))
-            }
+        if rightW > 0 {
+            text(right, col: r.maxCol - 2 - rightW, row: r.row, style: Style(.dim))
         }
     }
 
