@@ -351,3 +351,20 @@ final class UpdateTests: XCTestCase {
         XCTAssertEqual(subs.map(\.condition), [.assisted, .assisted, .unaided, .unaided])
     }
 }
+
+final class InstructionsTests: XCTestCase {
+    func testInstructionsScrollIsClamped() {
+        let long = (1...60).map { "Rule \($0): read the whole question before answering." }.joined(separator: "\n\n")
+        var c = Core(study: Fixtures.study(instructions: long))
+        c.key(.up)
+        XCTAssertEqual(c.state.instructionsTop, 0)
+        for _ in 0..<20 { c.key(.pageDown) }
+        let maxTop = Screens.instructionsMaxTop(long, size: c.state.size)
+        XCTAssertGreaterThan(maxTop, 0)
+        XCTAssertEqual(c.state.instructionsTop, maxTop)
+        let lines = AppCore.render(c.state, size: c.state.size).plainLines()
+        XCTAssertTrue(lines.contains { $0.contains("Rule 60:") })
+        c.key(.up)
+        XCTAssertEqual(c.state.instructionsTop, maxTop - 1)
+    }
+}

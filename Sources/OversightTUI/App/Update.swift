@@ -166,15 +166,19 @@ extension AppCore {
         case .starting, .submitted:
             return []
         case .instructions:
+            let maxTop = Screens.instructionsMaxTop(s.context.study.instructions, size: s.size)
+            let page = max(1, s.size.rows - 7)
             switch key {
             case .enter: return showNext(s, after: nil)
-            case .down: s.instructionsTop += 1
-            case .up: s.instructionsTop = max(0, s.instructionsTop - 1)
-            case .pageDown, .char(" "): s.instructionsTop += max(1, s.size.rows - 8)
-            case .pageUp: s.instructionsTop = max(0, s.instructionsTop - max(1, s.size.rows - 8))
+            case .down, .char("j"): s.instructionsTop += 1
+            case .up, .char("k"): s.instructionsTop -= 1
+            case .pageDown, .char(" "): s.instructionsTop += page
+            case .pageUp: s.instructionsTop -= page
             case .home: s.instructionsTop = 0
+            case .end: s.instructionsTop = maxTop
             default: break
             }
+            s.instructionsTop = max(0, min(s.instructionsTop, maxTop))
             return []
         case .feedback:
             return key == .enter ? nextQuestionOrEnd(s) : []

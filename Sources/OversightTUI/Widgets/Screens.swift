@@ -39,10 +39,25 @@ public enum Screens {
         canvas.text(TextLayout.truncate(footer, width: size.cols - 2), col: 1, row: size.rows - 1, style: Style(.title, bold: true))
     }
 
+    /// Paragraphs of the instructions (the study's, or the default ones).
+    static func instructionParagraphs(_ text: String?) -> [(String, Style)] {
+        let body = (text?.isEmpty == false ? text : nil) ?? defaultInstructions
+        return body.components(separatedBy: "\n\n").map { ($0.trimmingCharacters(in: .newlines), Style.plain) }
+    }
+
+    /// The largest useful scroll position of the instructions page at `size`.
+    public static func instructionsMaxTop(_ text: String?, size: Size) -> Int {
+        let width = max(1, size.cols - 6), height = max(1, size.rows - 6)
+        var count = 0
+        for (i, (p, _)) in instructionParagraphs(text).enumerated() {
+            count += (i > 0 ? 1 : 0) + TextLayout.wrap(p, width: width).count
+        }
+        return max(0, count - height)
+    }
+
     /// The instructions page.
     public static func instructions(_ text: String?, top: Int, size: Size, into canvas: inout Canvas) {
-        let body = (text?.isEmpty == false ? text : nil) ?? defaultInstructions
-        let paras = body.components(separatedBy: "\n\n").map { ($0.trimmingCharacters(in: .newlines), Style.plain) }
+        let paras = instructionParagraphs(text)
         page(title: "Instructions", paragraphs: paras, top: top,
              footer: "Press Enter to begin.   Up/Down scroll   F1 help   Ctrl-C quit", size: size, into: &canvas)
     }

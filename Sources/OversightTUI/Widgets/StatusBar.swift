@@ -59,11 +59,16 @@ public enum StatusBar {
         if rightW > 0 {
             canvas.text(" " + right + " ", col: width - rightW - 2, row: row, style: rightStyle)
         }
+        // Whole hints only: one that does not fit is left out rather than cut.
         var segs: [(String, Style)] = [(" ", .plain)]
-        for (i, (k, a)) in m.keys.enumerated() {
-            if i > 0 { segs.append(("  ", .plain)) }
+        var used = 1
+        for (k, a) in m.keys {
+            let w = (used > 1 ? 2 : 0) + DisplayWidth.of(k) + 1 + DisplayWidth.of(a)
+            if used + w > width { break }
+            if used > 1 { segs.append(("  ", .plain)) }
             segs.append((k, Style(.title, bold: true)))
             segs.append((" " + a, Style(.dim)))
+            used += w
         }
         canvas.segments(segs, col: 0, row: hintsRow, maxWidth: width)
     }
