@@ -129,3 +129,19 @@ final class RuntimeTests: XCTestCase {
                                                 size: Size(cols: 80, rows: 24)))
     }
 }
+
+final class StrayKeyTests: XCTestCase {
+    func testKeyArrivingAfterTheDeadlineDoesNotActOnTheNextScreen() throws {
+        let h = try Harness()
+        h.run(.key(.enter), .key(.function(3)), .type("a"))
+        // Time passes with no tick delivered; the next key is an Enter meant for the question.
+        h.clock.advance(301_000)
+        h.run(.key(.enter))
+        XCTAssertEqual(h.state.phase, .feedback, "the timer submitted; the Enter must not also skip the feedback")
+        guard case .submitted(let sub) = h.log.records.last(where: { $0.event.type == "submitted" })?.event else { return XCTFail() }
+        XCTAssertTrue(sub.timedOut)
+        XCTAssertEqual(sub.choice, 0)
+        h.run(.key(.enter))
+        XCTAssertEqual(h.state.question?.id, "q2")
+    }
+}

@@ -219,7 +219,11 @@ public final class SessionRuntime {
             process(.tick(nowMs: now))
             return
         }
+        let screen = (state.phase, state.block, state.index)
         process(.tick(nowMs: now))
+        // A key pressed just as the timer ran out was meant for the old screen: drop it rather
+        // than let it act on the feedback screen or the next question.
+        if case .key = event, (state.phase, state.block, state.index) != screen { return }
         process(event)
     }
 
