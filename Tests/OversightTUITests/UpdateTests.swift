@@ -368,3 +368,30 @@ final class InstructionsTests: XCTestCase {
         XCTAssertEqual(c.state.instructionsTop, maxTop - 1)
     }
 }
+
+final class ChatScrollTests: XCTestCase {
+    func testChatScrollsBackAndClampsAndNewMessageFollowsTail() {
+        var c = Core()
+        c.key(.enter)
+        for i in 1...6 {
+            c.type("question \(i) with some words to make it wrap over a couple of lines in the pane")
+            c.key(.enter)
+            let id = c.state.pending?.requestID ?? -1
+            c.send(.assistantChunk(requestID: id, .text("answer \(i) " + String(repeating: "word ", count: 30))))
+            c.send(.assistantChunk(requestID: id, .done(AssistantUsage())))
+        }
+        c.key(.pageUp)
+        XCTAssertGreaterThan(c.state.chat.scrollBack, 0)
+        for _ in 0..<100 { c.key(.pageUp) }
+        let top = c.state.chat.scrollBack
+        let frame = AppCore.render(c.state, size: c.state.size).plainLines().joined(separator: "\n")
+        XCTAssertTrue(frame.contains("question 1 with"), frame)
+        c.key(.up)
+        XCTAssertEqual(c.state.chat.scrollBack, top, "clamped at the oldest line")
+        c.key(.down)
+        XCTAssertEqual(c.state.chat.scrollBack, top - 1)
+        c.type("new")
+        c.key(.enter)
+        XCTAssertEqual(c.state.chat.scrollBack, 0)
+    }
+}

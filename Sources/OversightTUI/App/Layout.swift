@@ -47,7 +47,7 @@ extension AppCore {
     public static func paneText(_ q: Question) -> String {
         if let p = q.passage { return p.text }
         var s = q.text + "\n"
-        for (i, o) in q.options.enumerated() { s += "\n\(Question.letters[i]). \(o)" }
+        for (i, o) in q.options.enumerated() { s += "\n\(Question.letter(i)). \(o)" }
         return s
     }
 

@@ -282,7 +282,7 @@ extension AppCore {
                 s.notice = nil
                 return s.answer.choice == i ? [] : [.appendLog(.optionChosen(questionID: q.id, option: i))]
             }
-            if let d = c.wholeNumberValue, (1...s.scale.count).contains(d) {
+            if let d = c.wholeNumberValue, d >= 1, d <= s.scale.count {
                 s.notice = nil
                 let level = d - 1
                 return s.answer.confidenceLevel == level ? []
@@ -296,6 +296,7 @@ extension AppCore {
             return next == s.answer.choice ? [] : [.appendLog(.optionChosen(questionID: q.id, option: next))]
         case .left, .right:
             let n = s.scale.count
+            guard n > 0 else { return [] }
             let cur = s.answer.confidenceLevel ?? (key == .left ? n : -1)
             let next = key == .left ? max(0, cur - 1) : min(n - 1, cur + 1)
             s.notice = nil
@@ -314,8 +315,6 @@ extension AppCore {
 
     static func chatKey(_ s: inout AppState, _ key: Key) -> [Effect] {
         guard let q = s.question, s.isAssisted else { return [] }
-        let rows = chatRows(s)
-        let total = s.chat.lines(width: chatWidth(s), streaming: s.pending?.streaming, frame: 0).count
         switch key {
         case .enter:
             let text = s.input.text.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -343,10 +342,13 @@ extension AppCore {
             }
             effects.append(.appendLog(.assistantReset(questionID: q.id)))
             return effects
-        case .pageUp: s.chat.scroll(by: max(1, rows - 1), totalLines: total, rows: rows)
-        case .pageDown: s.chat.scroll(by: -max(1, rows - 1), totalLines: total, rows: rows)
-        case .up: s.chat.scroll(by: 1, totalLines: total, rows: rows)
-        case .down: s.chat.scroll(by: -1, totalLines: total, rows: rows)
+        case .pageUp, .pageDown, .up, .down:
+            // Wrapping the transcript is only needed to clamp scrolling.
+            let rows = chatRows(s)
+            let total = s.chat.lines(width: chatWidth(s), streaming: s.pending?.streaming, frame: 0).count
+            let step = (key == .pageUp || key == .pageDown) ? max(1, rows - 1) : 1
+            let delta = (key == .pageUp || key == .up) ? step : -step
+            s.chat.scroll(by: delta, totalLines: total, rows: rows)
         default:
             _ = s.input.handle(key)
         }

@@ -97,7 +97,7 @@ public enum AnswerPane {
             let st = chosen ? Style(.selected, bold: true) : Style.plain
             for (k, l) in lines.enumerated() where row < lastRow {
                 if k == 0 {
-                    canvas.text("\(mark) \(Question.letters[i]) ", col: inner.col, row: row, style: st)
+                    canvas.text("\(mark) \(Question.letter(i)) ", col: inner.col, row: row, style: st)
                 }
                 canvas.text(l, col: inner.col + 8, row: row, maxWidth: inner.width - 8, style: st)
                 row += 1

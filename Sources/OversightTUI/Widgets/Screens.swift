@@ -71,10 +71,13 @@ public enum Screens {
         }
         paras.append((sub.correct ? "Correct." : "Not correct.", Style(sub.correct ? .success : .danger, bold: true)))
         paras.append(("Question: " + question.text, .plain))
-        let yours = sub.choice.map { "\(Question.letter($0)). \(question.options[$0])" } ?? "no answer"
+        func option(_ i: Int) -> String {
+            "\(Question.letter(i)). " + (question.options.indices.contains(i) ? question.options[i] : "")
+        }
+        let yours = sub.choice.map(option) ?? "no answer"
         let conf = sub.confidence.map { " (confidence \(Study.confidenceLabel($0)))" } ?? ""
         paras.append(("Your answer: " + yours + conf, Style(sub.correct ? .success : .normal, bold: true)))
-        paras.append(("Correct answer: \(Question.letter(sub.gold)). \(question.options[sub.gold])", Style(.success, bold: true)))
+        paras.append(("Correct answer: " + option(sub.gold), Style(.success, bold: true)))
         page(title: "Question \(sub.index + 1): feedback", paragraphs: paras, top: 0,
              footer: "Press Enter to continue.   F1 help   Ctrl-C quit", size: size, into: &canvas)
     }
