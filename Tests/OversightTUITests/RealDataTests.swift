@@ -59,6 +59,7 @@ final class RealDataTests: XCTestCase {
                 }
                 XCTAssertEqual(width, size.cols, "row \(row) does not fill the width exactly")
             }
+            assertSnapshot(frame, named: "quality-real-search-\(size.cols)x\(size.rows)")
             let text = frame.plainLines().joined(separator: "\n")
             XCTAssertTrue(text.contains("Q: Why does Deirdre get so upset"), text)
             XCTAssertFalse(text.contains("(•)"), "nothing chosen yet")

@@ -61,7 +61,8 @@ public struct Canvas {
 
     /// Draw a border around `r` with a title on the top edge. A focused box is drawn with heavy
     /// lines (visible without colour) in the focus role.
-    public mutating func box(_ r: Rect, title: String, focused: Bool, rightTitle: String? = nil) {
+    public mutating func box(_ r: Rect, title: String, focused: Bool, rightTitle: String? = nil,
+                             footer: (text: String, style: Style)? = nil) {
         guard r.width >= 2, r.height >= 2 else { return }
         let st = focused ? Style(.focusBorder, bold: true) : Style(.border)
         let (h, v, tl, tr, bl, br) = focused
@@ -89,6 +90,10 @@ public struct Canvas {
         }
         if rightW > 0 {
             text(right, col: r.maxCol - 2 - rightW, row: r.row, style: Style(.dim))
+        }
+        if let footer, !footer.text.isEmpty, r.width > 6 {
+            text(TextLayout.truncate(" " + footer.text + " ", width: r.width - 4), col: r.col + 2, row: r.maxRow - 1,
+                 style: footer.style)
         }
     }
 

@@ -192,7 +192,7 @@ public enum PassageView {
             let row = inner.row + inner.height - 1
             let info = state.matches.isEmpty
                 ? "No match for \"\(state.query)\""
-                : "Match \((state.currentMatch ?? 0) + 1)/\(state.matches.count) for \"\(state.query)\" (n/N, Esc clears)"
+                : "Match \((state.currentMatch ?? 0) + 1)/\(state.matches.count) for \"\(state.query)\" · n/N moves"
             canvas.fill(Rect(col: inner.col, row: row, width: inner.width, height: 1), style: Style(.statusBar))
             canvas.text(TextLayout.truncate(info, width: inner.width), col: inner.col, row: row, style: Style(.statusBar))
         }
