@@ -35,7 +35,7 @@ final class RuntimeTests: XCTestCase {
         h.run([.key(.enter), .type("hi"), .key(.enter), .chunk(requestID: 1, .text("yo")),
                .chunk(requestID: 1, .done(AssistantUsage())), .key(.function(3)), .type("a4"), .key(.enter)])
         XCTAssertEqual(log.violations, [])
-        XCTAssertEqual(log.inner.types, ["session_start", "instructions_shown", "question_shown", "chat_sent",
+        XCTAssertEqual(log.inner.types, ["session_start", "resized", "instructions_shown", "question_shown", "chat_sent",
                                          "assistant_reply", "focus_changed", "option_chosen", "confidence_chosen",
                                          "submitted", "feedback_shown"])
         XCTAssertEqual(rt.startedRequests.map(\.requestID), [1])
@@ -143,5 +143,26 @@ final class StrayKeyTests: XCTestCase {
         XCTAssertEqual(sub.choice, 0)
         h.run(.key(.enter))
         XCTAssertEqual(h.state.question?.id, "q2")
+    }
+}
+
+final class WakeTests: XCTestCase {
+    func testNoBusyWakeAfterALogFailure() throws {
+        let h = try Harness()
+        h.run(.key(.enter), .key(.function(2)), .key(.pageDown))
+        h.log.failing = true
+        h.run(.key(.function(3)), .advance(ms: 301_000))
+        XCTAssertNotNil(h.state.logFailure)
+        XCTAssertEqual(h.state.phase, .question)
+        // Past the deadline with a dirty viewport, yet nothing can act: no wake-up is due now.
+        XCTAssertNil(h.runtime.msUntilWake())
+    }
+
+    func testWakeForTypingAnimationWhileAReplyStreams() throws {
+        let h = try Harness(study: Fixtures.study(timeLimit: nil))
+        h.run(.key(.enter), .type("hi"), .key(.enter), .advance(ms: 100))
+        XCTAssertEqual(h.runtime.msUntilWake(), 300)
+        h.run(.chunk(requestID: 1, .done(AssistantUsage())))
+        XCTAssertNil(h.runtime.msUntilWake())
     }
 }

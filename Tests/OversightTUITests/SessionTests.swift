@@ -150,7 +150,7 @@ final class SessionTests: XCTestCase {
         let records = h.log.records
         let log2 = MemoryLog(records: records)
         let h2 = try Harness(log: log2)
-        XCTAssertEqual(Array(log2.types.suffix(3)), ["session_resume", "assistant_reply", "question_shown"])
+        XCTAssertEqual(Array(log2.types.suffix(4)), ["session_resume", "resized", "assistant_reply", "question_shown"])
         XCTAssertNil(h2.state.pending)
         guard case .assistantReply(let r) = log2.records[log2.records.count - 2].event else { return XCTFail() }
         XCTAssertEqual(r.status, .failed)

@@ -14,7 +14,7 @@ final class UpdateTests: XCTestCase {
 
     func testStartLogsSessionStartAndInstructions() {
         let c = Core()
-        XCTAssertEqual(c.lastLoggedTypes, ["session_start", "instructions_shown"])
+        XCTAssertEqual(c.lastLoggedTypes, ["session_start", "resized", "instructions_shown"])
         guard case .sessionStart(let s) = c.logged[0] else { return XCTFail("no session_start") }
         XCTAssertEqual(s.blocks.map(\.questionIDs), [["q1", "q2"], ["mmlu/college_physics/val/1", "mmlu/college_physics/val/2"]])
         XCTAssertEqual(s.confidence, [25, 42, 60, 80, 100])

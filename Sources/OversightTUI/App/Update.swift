@@ -39,8 +39,8 @@ extension AppCore {
         }
     }
 
-    /// Events to log when a fresh session starts: `session_start`, then the instructions (or
-    /// the first question when the study has no instructions).
+    /// Events to log when a fresh session starts: `session_start`, the terminal size (as a
+    /// `resized` record), then the instructions (or the first question when the study has none).
     public static func startEffects(_ s: AppState, sessionID: String) -> [Effect] {
         let c = s.context
         let start = SessionStart(
@@ -52,7 +52,8 @@ extension AppCore {
                 BlockPlan(condition: b.condition, questionIDs: qs.map(\.id), timeLimitSeconds: b.timeLimitSeconds)
             },
             assistantProvider: c.study.assistant.provider, assistantModel: c.study.assistant.model)
-        var effects: [Effect] = [.appendLog(.sessionStart(start))]
+        var effects: [Effect] = [.appendLog(.sessionStart(start)),
+                                 .appendLog(.resized(cols: s.size.cols, rows: s.size.rows))]
         if let text = c.study.instructions, !text.isEmpty {
             effects.append(.appendLog(.instructionsShown))
         } else {
@@ -62,10 +63,11 @@ extension AppCore {
     }
 
     /// Events to log when the app starts again on an unfinished log whose records have been
-    /// applied: `session_resume`, a failed record for a reply cut off by the interruption,
-    /// and the current screen shown again.
+    /// applied: `session_resume`, the terminal size, a failed record for a reply cut off by the
+    /// interruption, and the current screen shown again.
     public static func resumeEffects(_ s: AppState, downtimeMs: Int64) -> [Effect] {
-        var effects: [Effect] = [.appendLog(.sessionResume(downtimeMs: max(0, downtimeMs)))]
+        var effects: [Effect] = [.appendLog(.sessionResume(downtimeMs: max(0, downtimeMs))),
+                                 .appendLog(.resized(cols: s.size.cols, rows: s.size.rows))]
         if let p = s.pending {
             var r = reply(s, p, status: .failed, error: "The session was interrupted before the reply ended.")
             r.text = ""
@@ -92,19 +94,22 @@ extension AppCore {
 
     /// When the driver must deliver the next tick (active-time ms), or nil when nothing is due.
     public static func nextWakeMs(_ s: AppState) -> Int64? {
+        if s.quitting != nil { return nil }
         var t: [Int64] = []
         let now = s.nowMs
+        // After a log failure nothing more is written or submitted: only the display changes.
+        let acting = s.logFailure == nil && s.phase == .question
         if s.phase == .question, let d = s.deadlineMs {
             let remaining = d - now
             if remaining <= 0 {
-                t.append(now)
+                if acting { t.append(now) }
             } else {
                 let r = remaining % 1000
                 t.append(now + (r == 0 ? 1000 : r))      // next change of the shown seconds
-                t.append(s.lastRecordMs + heartbeatMs)
+                if acting { t.append(max(now, s.lastRecordMs + heartbeatMs)) }
             }
         }
-        if let dirty = s.viewportDirtySinceMs { t.append(dirty + viewportDebounceMs) }
+        if acting, let dirty = s.viewportDirtySinceMs { t.append(max(now, dirty + viewportDebounceMs)) }
         if s.pending != nil { t.append(now + typingFrameMs - now % typingFrameMs) }
         return t.min()
     }

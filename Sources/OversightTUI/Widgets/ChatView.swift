@@ -94,7 +94,7 @@ public enum ChatView {
         let rows = max(0, inner.height - inputH - 1)
         let lines = state.lines(width: inner.width, streaming: streaming, frame: frame)
         let back = max(0, min(state.scrollBack, lines.count - rows))
-        let right = back > 0 ? "↑ \(back) more below" : (streaming != nil ? "Esc cancels" : nil)
+        let right = back > 0 ? "\(back) newer lines below" : (streaming != nil ? "Esc cancels" : nil)
         canvas.box(rect, title: "Assistant chat", focused: focused, rightTitle: right)
         guard inner.width > 2, inner.height > 1 else { return }
         let first = max(0, lines.count - rows - back)
