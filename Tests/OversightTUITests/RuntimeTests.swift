@@ -166,3 +166,14 @@ final class WakeTests: XCTestCase {
         XCTAssertNil(h.runtime.msUntilWake())
     }
 }
+
+final class EndScreenTests: XCTestCase {
+    func testLeavingTheEndScreenWritesNothingAfterSessionEnd() throws {
+        let h = try Harness(study: Fixtures.study(feedback: false, qualityCount: 1, mmluCount: 1))
+        h.run(.key(.enter), .key(.function(3)), .type("a1"), .key(.enter), .type("a1"), .key(.enter))
+        XCTAssertEqual(h.log.types.last, "session_end")
+        h.run(.key(.ctrl("c")), .key(.char("y")))
+        XCTAssertEqual(h.log.types.last, "session_end")
+        XCTAssertEqual(h.runtime.outcome, .quit(.user))
+    }
+}

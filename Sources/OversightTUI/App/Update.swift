@@ -463,7 +463,8 @@ extension AppCore {
         s.quitting = reason
         s.overlay = nil
         var effects: [Effect] = []
-        if s.logFailure == nil {
+        // A finished session's log ends with session_end; leaving the end screen adds nothing.
+        if s.logFailure == nil && s.phase != .finished {
             effects += flushViewport(&s)
             if let p = s.pending {
                 effects += [.appendLog(.assistantReply(reply(s, p, status: .cancelled, error: nil))),

@@ -6,6 +6,7 @@ public struct AnswerState: Sendable, Equatable {
     public private(set) var choice: Int?
     public private(set) var confidenceLevel: Int?
 
+    /// An answer; out-of-range values are dropped.
     public init(choice: Int? = nil, confidenceLevel: Int? = nil) {
         self.choice = choice.flatMap { (0..<4).contains($0) ? $0 : nil }
         self.confidenceLevel = confidenceLevel.flatMap { $0 >= 0 ? $0 : nil }

@@ -5,6 +5,7 @@ public struct Rect: Sendable, Equatable {
     public var width: Int
     public var height: Int
 
+    /// A rectangle; negative sizes become 0.
     public init(col: Int, row: Int, width: Int, height: Int) {
         self.col = col
         self.row = row
@@ -23,6 +24,7 @@ public struct Rect: Sendable, Equatable {
 public struct Canvas {
     public var grid: CellGrid
 
+    /// A blank canvas of `size`.
     public init(size: Size) { grid = CellGrid(size: size) }
 
     /// Draw `text` at (col, row), clipped to `maxWidth` cells. Returns the width drawn.

@@ -19,6 +19,7 @@ public struct StreamingReply: Sendable, Equatable {
     /// Progress note sent before any text ("reading the passage… 40%").
     public var progress: String?
 
+    /// A reply in progress.
     public init(requestID: Int, text: String = "", progress: String? = nil) {
         self.requestID = requestID
         self.text = text
@@ -32,6 +33,7 @@ public struct ChatViewState: Sendable, Equatable {
     public var entries: [ChatEntry] = []
     public var scrollBack: Int = 0
 
+    /// A transcript following its newest line.
     public init(entries: [ChatEntry] = []) { self.entries = entries }
 
     /// Scroll by `delta` lines (positive = towards older lines), clamped.

@@ -7,6 +7,7 @@ public final class WrapCache: @unchecked Sendable {
     private var key: (text: String, width: Int)?
     private var lines: [WrappedLine] = []
 
+    /// An empty cache.
     public init() {}
 
     /// Lines of `text` wrapped at `width` (cached for the last text and width asked for).
@@ -37,6 +38,7 @@ public struct PassageViewState: Sendable, Equatable {
     /// The search prompt being typed, when open.
     public var searchPrompt: ChatInputState?
 
+    /// At the top of the text, no search.
     public init() {}
 
     /// Index of the line holding `offset` (the last line starting at or before it).

@@ -11,6 +11,7 @@ public struct StatusBarModel: Sendable, Equatable {
     /// The few keys that matter now, as (key, action) pairs.
     public var keys: [(String, String)]
 
+    /// A status bar model.
     public init(position: String, remainingMs: Int64?, focus: String?, keys: [(String, String)]) {
         self.position = position
         self.remainingMs = remainingMs
@@ -18,6 +19,7 @@ public struct StatusBarModel: Sendable, Equatable {
         self.keys = keys
     }
 
+    /// Equal when every field and key hint is equal.
     public static func == (a: StatusBarModel, b: StatusBarModel) -> Bool {
         a.position == b.position && a.remainingMs == b.remainingMs && a.focus == b.focus
             && a.keys.map { $0.0 + "\u{0}" + $0.1 } == b.keys.map { $0.0 + "\u{0}" + $0.1 }
