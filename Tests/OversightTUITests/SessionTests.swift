@@ -16,6 +16,8 @@ final class SessionTests: XCTestCase {
         try? FileManager.default.removeItem(at: dir)
     }
 
+    let simulated = SimulatedAssistant(seed: 7, accuracy: 0.6, wordDelayMs: 0)
+
     func start(_ study: ResolvedStudy, url: URL, clock: ManualClock, size: Size) throws -> HeadlessBackend {
         let writer: SessionLogWriter
         var history: [LogRecord] = []
@@ -26,7 +28,7 @@ final class SessionTests: XCTestCase {
         } else {
             writer = try SessionLogWriter.create(at: url)
         }
-        let rt = try SessionRuntime(study: study, participant: "p07", assistant: ScriptedAssistant(reply: "The keeper saw it."),
+        let rt = try SessionRuntime(study: study, participant: "p07", assistant: simulated,
                                     log: writer, history: history, size: size, clock: clock.clock, assistantMode: .live)
         return HeadlessBackend(runtime: rt, clock: clock, size: size)
     }
@@ -44,6 +46,13 @@ final class SessionTests: XCTestCase {
         XCTAssertEqual(a.runtime.state.focus, .chat)
         a.run([.type("Who saw the storm?"), .key(.enter)])
         XCTAssertTrue(a.waitUntil(timeout: 10) { $0.pending == nil && $0.chat.entries.count == 2 })
+        // The reply shown is the simulated assistant's reply to the passage turn plus the message.
+        let q1 = study.blocks[0][0]
+        var expected = Conversation(question: q1, systemPrompt: nil, sendQuestion: false).messages
+        expected.append(ChatMessage(role: .user, content: "Who saw the storm?"))
+        let want = simulated.reply(to: AssistantRequest(id: 1, messages: expected, question: q1))
+        XCTAssertFalse(want.isEmpty)
+        XCTAssertEqual(a.runtime.state.chat.entries.last, .assistant(text: want, status: .complete, error: nil))
         a.run([.advance(ms: 10_000), .key(.ctrl("r")), .type("And the radio?"), .key(.enter)])
         XCTAssertTrue(a.waitUntil(timeout: 10) { $0.pending == nil && $0.chat.entries.count == 5 })
         a.run([.key(.function(2)), .key(.pageDown), .key(.pageDown), .key(.down), .advance(ms: 600),
