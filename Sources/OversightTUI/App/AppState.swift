@@ -7,12 +7,14 @@ public struct StudyContext: Sendable {
     public let blocks: [[Question]]
     public let participant: String
 
+    /// A context from a study, its drawn questions and the participant id.
     public init(study: Study, blocks: [[Question]], participant: String) {
         self.study = study
         self.blocks = blocks
         self.participant = participant
     }
 
+    /// A context from a resolved study and the participant id.
     public init(_ resolved: ResolvedStudy, participant: String) {
         self.init(study: resolved.study, blocks: resolved.blocks, participant: participant)
     }
@@ -23,10 +25,12 @@ public struct StudyContext: Sendable {
         return blocks[block][index]
     }
 
+    /// Condition of a block (unaided when the block does not exist).
     public func condition(block: Int) -> Condition {
         study.blocks.indices.contains(block) ? study.blocks[block].condition : .unaided
     }
 
+    /// Time limit of a block's questions in ms, nil when untimed.
     public func timeLimitMs(block: Int) -> Int64? {
         guard study.blocks.indices.contains(block), let s = study.blocks[block].timeLimitSeconds, s > 0 else { return nil }
         return Int64(s) * 1000
@@ -129,6 +133,7 @@ public struct AppState: Sendable {
     /// Wrapped passage lines for the current width (memo).
     public let wrapCache = WrapCache()
 
+    /// The state before any record is applied.
     public init(context: StudyContext, size: Size) {
         self.context = context
         self.size = size

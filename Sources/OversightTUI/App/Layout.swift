@@ -24,7 +24,8 @@ public struct ScreenLayout: Sendable, Equatable {
     public static func question(size: Size, question: Question, assisted: Bool) -> ScreenLayout {
         let body = Rect(col: 0, row: 1, width: size.cols, height: size.rows - 2)
         let showQ = question.task == .quality
-        let maxInner = max(6, body.height / 2 - 2)
+        // Options must stay readable: the answer pane may take up to 60% of the body.
+        let maxInner = max(6, body.height * 6 / 10 - 2)
         let answerInner = min(maxInner, AnswerPane.innerHeight(question: question, showQuestion: showQ,
                                                                 innerWidth: size.cols - 2, maxInner: maxInner))
         let answerH = answerInner + 2
@@ -47,7 +48,7 @@ extension AppCore {
     public static func paneText(_ q: Question) -> String {
         if let p = q.passage { return p.text }
         var s = q.text + "\n"
-        for (i, o) in q.options.enumerated() { s += "\n\(Question.letters[i]). \(o)" }
+        for (i, o) in q.options.enumerated() { s += "\n\(Question.letter(i)). \(o)" }
         return s
     }
 

@@ -67,16 +67,16 @@ extension AppCore {
     }
 
     static func keyHints(_ s: AppState) -> [(String, String)] {
-        let common: [(String, String)] = [("Tab", "next pane"), ("F1", "help"), ("Ctrl-C", "quit")]
+        let common: [(String, String)] = [("Tab", "pane"), ("F1", "help"), ("Ctrl-C", "quit")]
         switch s.focus {
         case .passage:
             if s.passage.searchPrompt != nil { return [("Enter", "search"), ("Esc", "close")] }
-            return [("↑↓ PgUp PgDn", "scroll"), ("/", "search"), ("n/N", "next/prev")] + common
+            return [("↑↓/PgUp/PgDn", "scroll"), ("/", "search"), ("n/N", "next/prev match")] + common
         case .answer:
             return [("a-d", "option"), ("1-5", "confidence"), ("Enter", "submit")] + common
         case .chat:
             if s.pending != nil { return [("Esc", "cancel reply"), ("Ctrl-R", "reset assistant")] + common }
-            return [("Enter", "send"), ("Ctrl-R", "reset assistant"), ("PgUp/PgDn", "scroll")] + common
+            return [("Enter", "send"), ("Ctrl-R", "reset assistant"), ("PgUp/PgDn", "scroll chat")] + common
         }
     }
 

@@ -42,6 +42,7 @@ public struct MonotonicClock: Sendable {
     /// Milliseconds since an arbitrary fixed point; never goes backwards.
     public var nowMs: @Sendable () -> Int64
 
+    /// A clock reading `nowMs`.
     public init(nowMs: @escaping @Sendable () -> Int64) { self.nowMs = nowMs }
 
     /// The system's monotonic clock.
@@ -55,6 +56,7 @@ public final class ManualClock: @unchecked Sendable {
     private let lock = NSLock()
     private var now: Int64
 
+    /// A clock standing at `startMs`.
     public init(startMs: Int64 = 0) { now = startMs }
 
     /// Current time.
@@ -81,6 +83,7 @@ public final class RuntimeInbox: @unchecked Sendable {
     private var events: [AppEvent] = []
     private var wake: (@Sendable () -> Void)?
 
+    /// An empty inbox.
     public init() {}
 
     /// Called (on the posting thread) after each post, e.g. to write to a self-pipe.
@@ -219,7 +222,11 @@ public final class SessionRuntime {
             process(.tick(nowMs: now))
             return
         }
+        let screen = (state.phase, state.block, state.index)
         process(.tick(nowMs: now))
+        // A key pressed just as the timer ran out was meant for the old screen: drop it rather
+        // than let it act on the feedback screen or the next question.
+        if case .key = event, (state.phase, state.block, state.index) != screen { return }
         process(event)
     }
 

@@ -39,8 +39,8 @@ extension AppCore {
         }
     }
 
-    /// Events to log when a fresh session starts: `session_start`, then the instructions (or
-    /// the first question when the study has no instructions).
+    /// Events to log when a fresh session starts: `session_start`, the terminal size (as a
+    /// `resized` record), then the instructions (or the first question when the study has none).
     public static func startEffects(_ s: AppState, sessionID: String) -> [Effect] {
         let c = s.context
         let start = SessionStart(
@@ -52,7 +52,8 @@ extension AppCore {
                 BlockPlan(condition: b.condition, questionIDs: qs.map(\.id), timeLimitSeconds: b.timeLimitSeconds)
             },
             assistantProvider: c.study.assistant.provider, assistantModel: c.study.assistant.model)
-        var effects: [Effect] = [.appendLog(.sessionStart(start))]
+        var effects: [Effect] = [.appendLog(.sessionStart(start)),
+                                 .appendLog(.resized(cols: s.size.cols, rows: s.size.rows))]
         if let text = c.study.instructions, !text.isEmpty {
             effects.append(.appendLog(.instructionsShown))
         } else {
@@ -62,10 +63,11 @@ extension AppCore {
     }
 
     /// Events to log when the app starts again on an unfinished log whose records have been
-    /// applied: `session_resume`, a failed record for a reply cut off by the interruption,
-    /// and the current screen shown again.
+    /// applied: `session_resume`, the terminal size, a failed record for a reply cut off by the
+    /// interruption, and the current screen shown again.
     public static func resumeEffects(_ s: AppState, downtimeMs: Int64) -> [Effect] {
-        var effects: [Effect] = [.appendLog(.sessionResume(downtimeMs: max(0, downtimeMs)))]
+        var effects: [Effect] = [.appendLog(.sessionResume(downtimeMs: max(0, downtimeMs))),
+                                 .appendLog(.resized(cols: s.size.cols, rows: s.size.rows))]
         if let p = s.pending {
             var r = reply(s, p, status: .failed, error: "The session was interrupted before the reply ended.")
             r.text = ""
@@ -92,19 +94,22 @@ extension AppCore {
 
     /// When the driver must deliver the next tick (active-time ms), or nil when nothing is due.
     public static func nextWakeMs(_ s: AppState) -> Int64? {
+        if s.quitting != nil { return nil }
         var t: [Int64] = []
         let now = s.nowMs
+        // After a log failure nothing more is written or submitted: only the display changes.
+        let acting = s.logFailure == nil && s.phase == .question
         if s.phase == .question, let d = s.deadlineMs {
             let remaining = d - now
             if remaining <= 0 {
-                t.append(now)
+                if acting { t.append(now) }
             } else {
                 let r = remaining % 1000
                 t.append(now + (r == 0 ? 1000 : r))      // next change of the shown seconds
-                t.append(s.lastRecordMs + heartbeatMs)
+                if acting { t.append(max(now, s.lastRecordMs + heartbeatMs)) }
             }
         }
-        if let dirty = s.viewportDirtySinceMs { t.append(dirty + viewportDebounceMs) }
+        if acting, let dirty = s.viewportDirtySinceMs { t.append(max(now, dirty + viewportDebounceMs)) }
         if s.pending != nil { t.append(now + typingFrameMs - now % typingFrameMs) }
         return t.min()
     }
@@ -166,15 +171,19 @@ extension AppCore {
         case .starting, .submitted:
             return []
         case .instructions:
+            let maxTop = Screens.instructionsMaxTop(s.context.study.instructions, size: s.size)
+            let page = max(1, s.size.rows - 7)
             switch key {
             case .enter: return showNext(s, after: nil)
-            case .down: s.instructionsTop += 1
-            case .up: s.instructionsTop = max(0, s.instructionsTop - 1)
-            case .pageDown, .char(" "): s.instructionsTop += max(1, s.size.rows - 8)
-            case .pageUp: s.instructionsTop = max(0, s.instructionsTop - max(1, s.size.rows - 8))
+            case .down, .char("j"): s.instructionsTop += 1
+            case .up, .char("k"): s.instructionsTop -= 1
+            case .pageDown, .char(" "): s.instructionsTop += page
+            case .pageUp: s.instructionsTop -= page
             case .home: s.instructionsTop = 0
+            case .end: s.instructionsTop = maxTop
             default: break
             }
+            s.instructionsTop = max(0, min(s.instructionsTop, maxTop))
             return []
         case .feedback:
             return key == .enter ? nextQuestionOrEnd(s) : []
@@ -278,7 +287,7 @@ extension AppCore {
                 s.notice = nil
                 return s.answer.choice == i ? [] : [.appendLog(.optionChosen(questionID: q.id, option: i))]
             }
-            if let d = c.wholeNumberValue, (1...s.scale.count).contains(d) {
+            if let d = c.wholeNumberValue, d >= 1, d <= s.scale.count {
                 s.notice = nil
                 let level = d - 1
                 return s.answer.confidenceLevel == level ? []
@@ -292,6 +301,7 @@ extension AppCore {
             return next == s.answer.choice ? [] : [.appendLog(.optionChosen(questionID: q.id, option: next))]
         case .left, .right:
             let n = s.scale.count
+            guard n > 0 else { return [] }
             let cur = s.answer.confidenceLevel ?? (key == .left ? n : -1)
             let next = key == .left ? max(0, cur - 1) : min(n - 1, cur + 1)
             s.notice = nil
@@ -310,8 +320,6 @@ extension AppCore {
 
     static func chatKey(_ s: inout AppState, _ key: Key) -> [Effect] {
         guard let q = s.question, s.isAssisted else { return [] }
-        let rows = chatRows(s)
-        let total = s.chat.lines(width: chatWidth(s), streaming: s.pending?.streaming, frame: 0).count
         switch key {
         case .enter:
             let text = s.input.text.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -339,10 +347,13 @@ extension AppCore {
             }
             effects.append(.appendLog(.assistantReset(questionID: q.id)))
             return effects
-        case .pageUp: s.chat.scroll(by: max(1, rows - 1), totalLines: total, rows: rows)
-        case .pageDown: s.chat.scroll(by: -max(1, rows - 1), totalLines: total, rows: rows)
-        case .up: s.chat.scroll(by: 1, totalLines: total, rows: rows)
-        case .down: s.chat.scroll(by: -1, totalLines: total, rows: rows)
+        case .pageUp, .pageDown, .up, .down:
+            // Wrapping the transcript is only needed to clamp scrolling.
+            let rows = chatRows(s)
+            let total = s.chat.lines(width: chatWidth(s), streaming: s.pending?.streaming, frame: 0).count
+            let step = (key == .pageUp || key == .pageDown) ? max(1, rows - 1) : 1
+            let delta = (key == .pageUp || key == .up) ? step : -step
+            s.chat.scroll(by: delta, totalLines: total, rows: rows)
         default:
             _ = s.input.handle(key)
         }
@@ -452,7 +463,8 @@ extension AppCore {
         s.quitting = reason
         s.overlay = nil
         var effects: [Effect] = []
-        if s.logFailure == nil {
+        // A finished session's log ends with session_end; leaving the end screen adds nothing.
+        if s.logFailure == nil && s.phase != .finished {
             effects += flushViewport(&s)
             if let p = s.pending {
                 effects += [.appendLog(.assistantReply(reply(s, p, status: .cancelled, error: nil))),

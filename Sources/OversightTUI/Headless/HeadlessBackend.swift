@@ -30,6 +30,7 @@ public final class HeadlessBackend {
     /// Keep at most this many frames (older ones are dropped).
     public var frameLimit = 1000
 
+    /// Drive `runtime` on `clock` at a terminal `size`; records the first frame.
     public init(runtime: SessionRuntime, clock: ManualClock, size: Size) {
         self.runtime = runtime
         self.clock = clock

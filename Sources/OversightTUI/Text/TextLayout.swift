@@ -9,6 +9,7 @@ public struct WrappedLine: Sendable, Equatable {
     /// Display width of `text`.
     public var width: Int
 
+    /// A wrapped line.
     public init(text: String, start: Int, end: Int, width: Int) {
         self.text = text
         self.start = start

@@ -6,6 +6,7 @@ public struct AnswerState: Sendable, Equatable {
     public private(set) var choice: Int?
     public private(set) var confidenceLevel: Int?
 
+    /// An answer; out-of-range values are dropped.
     public init(choice: Int? = nil, confidenceLevel: Int? = nil) {
         self.choice = choice.flatMap { (0..<4).contains($0) ? $0 : nil }
         self.confidenceLevel = confidenceLevel.flatMap { $0 >= 0 ? $0 : nil }
@@ -50,7 +51,7 @@ public enum AnswerPane {
         let w = max(8, innerWidth)
         let optW = w - 8
         var optionLines = question.options.map { TextLayout.wrap($0, width: optW, maxLines: 1) }
-        var budget = max(0, maxInner - 2 - 4)   // status + confidence + one line per option
+        var budget = max(0, maxInner - 1 - 4)   // confidence + one line per option
         var qLines: [String] = []
         if showQuestion && budget > 0 {
             let qWanted = TextLayout.wrap(question.text, width: w - 3).count
@@ -74,13 +75,26 @@ public enum AnswerPane {
     /// Inner rows the pane needs.
     public static func innerHeight(question: Question, showQuestion: Bool, innerWidth: Int, maxInner: Int) -> Int {
         let p = plan(question: question, showQuestion: showQuestion, innerWidth: innerWidth, maxInner: maxInner)
-        return p.questionLines.count + p.optionLines.reduce(0) { $0 + $1.count } + 2
+        return p.questionLines.count + p.optionLines.reduce(0) { $0 + $1.count } + 1
+    }
+
+    /// The status shown on the pane's bottom border: what is missing, a notice, or the answer
+    /// ready to submit.
+    public static func status(answer: AnswerState, scale: [Int], notice: String?, locked: Bool) -> (text: String, style: Style) {
+        if locked {
+            return ("Answers cannot be saved right now (see the message above).", Style(.danger, bold: true))
+        }
+        if let notice { return (notice, Style(.warning, bold: true)) }
+        if let missing = answer.missing { return (missing, Style(.dim)) }
+        let conf = answer.confidenceLevel.map { scale.indices.contains($0) ? Study.confidenceLabel(scale[$0]) : "?" } ?? "-"
+        return ("Your answer: \(Question.letter(answer.choice)), \(conf). Press Enter to submit.", Style(.success, bold: true))
     }
 
     /// Draw into `rect` (border included).
     public static func render(question: Question, answer: AnswerState, scale: [Int], showQuestion: Bool,
                               notice: String?, locked: Bool, focused: Bool, into canvas: inout Canvas, rect: Rect) {
-        canvas.box(rect, title: "Your answer", focused: focused)
+        canvas.box(rect, title: "Your answer", focused: focused,
+                   footer: status(answer: answer, scale: scale, notice: notice, locked: locked))
         let inner = rect.inner
         guard inner.width > 8, inner.height > 0 else { return }
         let p = plan(question: question, showQuestion: showQuestion, innerWidth: inner.width, maxInner: inner.height)
@@ -97,7 +111,7 @@ public enum AnswerPane {
             let st = chosen ? Style(.selected, bold: true) : Style.plain
             for (k, l) in lines.enumerated() where row < lastRow {
                 if k == 0 {
-                    canvas.text("\(mark) \(Question.letters[i]) ", col: inner.col, row: row, style: st)
+                    canvas.text("\(mark) \(Question.letter(i)) ", col: inner.col, row: row, style: st)
                 }
                 canvas.text(l, col: inner.col + 8, row: row, maxWidth: inner.width - 8, style: st)
                 row += 1
@@ -111,21 +125,6 @@ public enum AnswerPane {
                 segs.append((" ", .plain))
             }
             canvas.segments(segs, col: inner.col, row: row, maxWidth: inner.width)
-            row += 1
-        }
-        if row < lastRow {
-            let status: (String, Style)
-            if locked {
-                status = ("Answers cannot be saved right now (see the message above).", Style(.danger, bold: true))
-            } else if let notice {
-                status = (notice, Style(.warning, bold: true))
-            } else if let missing = answer.missing {
-                status = (missing, Style(.dim))
-            } else {
-                let conf = answer.confidenceLevel.map { scale.indices.contains($0) ? Study.confidenceLabel(scale[$0]) : "?" } ?? "-"
-                status = ("Your answer: \(Question.letter(answer.choice)), \(conf). Press Enter to submit.", Style(.success, bold: true))
-            }
-            canvas.text(TextLayout.truncate(status.0, width: inner.width), col: inner.col, row: row, style: status.1)
         }
     }
 }

@@ -5,6 +5,7 @@ public struct Rect: Sendable, Equatable {
     public var width: Int
     public var height: Int
 
+    /// A rectangle; negative sizes become 0.
     public init(col: Int, row: Int, width: Int, height: Int) {
         self.col = col
         self.row = row
@@ -23,6 +24,7 @@ public struct Rect: Sendable, Equatable {
 public struct Canvas {
     public var grid: CellGrid
 
+    /// A blank canvas of `size`.
     public init(size: Size) { grid = CellGrid(size: size) }
 
     /// Draw `text` at (col, row), clipped to `maxWidth` cells. Returns the width drawn.
@@ -61,7 +63,8 @@ public struct Canvas {
 
     /// Draw a border around `r` with a title on the top edge. A focused box is drawn with heavy
     /// lines (visible without colour) in the focus role.
-    public mutating func box(_ r: Rect, title: String, focused: Bool, rightTitle: String? = nil) {
+    public mutating func box(_ r: Rect, title: String, focused: Bool, rightTitle: String? = nil,
+                             footer: (text: String, style: Style)? = nil) {
         guard r.width >= 2, r.height >= 2 else { return }
         let st = focused ? Style(.focusBorder, bold: true) : Style(.border)
         let (h, v, tl, tr, bl, br) = focused
@@ -78,18 +81,21 @@ public struct Canvas {
         grid[r.maxCol - 1, r.row] = Cell(tr, style: st)
         grid[r.col, r.maxRow - 1] = Cell(bl, style: st)
         grid[r.maxCol - 1, r.maxRow - 1] = Cell(br, style: st)
-        var used = 0
+        // The right-hand label (e.g. a scroll position) wins over a long title, which is cut.
+        var right = rightTitle.map { " " + $0 + " " } ?? ""
+        var rightW = DisplayWidth.of(right)
+        if rightW > 0, r.width - 4 - rightW - 1 < 12 { right = ""; rightW = 0 }
         if !title.isEmpty, r.width > 6 {
             let t = " " + (focused ? "▸ " : "") + title + " "
-            used = text(TextLayout.truncate(t, width: r.width - 4), col: r.col + 2, row: r.row,
-                        style: Style(.title, bold: focused))
+            let room = r.width - 4 - (rightW > 0 ? rightW + 1 : 0)
+            text(TextLayout.truncate(t, width: room), col: r.col + 2, row: r.row, style: Style(.title, bold: focused))
         }
-        if let rightTitle, !rightTitle.isEmpty {
-            let t = " " + rightTitle + " "
-            let w = DisplayWidth.of(t)
-            if w + used + 6 <= r.width {
-                text(t, col: r.maxCol - 2 - w, row: r.row, style: Style(.dim))
-            }
+        if rightW > 0 {
+            text(right, col: r.maxCol - 2 - rightW, row: r.row, style: Style(.dim))
+        }
+        if let footer, !footer.text.isEmpty, r.width > 6 {
+            text(TextLayout.truncate(" " + footer.text + " ", width: r.width - 4), col: r.col + 2, row: r.maxRow - 1,
+                 style: footer.style)
         }
     }
 

@@ -6,6 +6,7 @@ public struct ChatInputState: Sendable, Equatable {
     /// Cursor position in grapheme clusters.
     public private(set) var cursor: Int = 0
 
+    /// A field holding `text` with the cursor at its end.
     public init(text: String = "") {
         self.text = text
         cursor = text.count
@@ -39,9 +40,13 @@ public struct ChatInputState: Sendable, Equatable {
         text.remove(at: i)
     }
 
+    /// Move the cursor one cluster left.
     public mutating func left() { cursor = max(0, cursor - 1) }
+    /// Move the cursor one cluster right.
     public mutating func right() { cursor = min(text.count, cursor + 1) }
+    /// Move the cursor to the start.
     public mutating func home() { cursor = 0 }
+    /// Move the cursor to the end.
     public mutating func end() { cursor = text.count }
 
     /// Empty the field.

@@ -19,6 +19,7 @@ public struct StreamingReply: Sendable, Equatable {
     /// Progress note sent before any text ("reading the passage… 40%").
     public var progress: String?
 
+    /// A reply in progress.
     public init(requestID: Int, text: String = "", progress: String? = nil) {
         self.requestID = requestID
         self.text = text
@@ -32,6 +33,7 @@ public struct ChatViewState: Sendable, Equatable {
     public var entries: [ChatEntry] = []
     public var scrollBack: Int = 0
 
+    /// A transcript following its newest line.
     public init(entries: [ChatEntry] = []) { self.entries = entries }
 
     /// Scroll by `delta` lines (positive = towards older lines), clamped.
@@ -94,7 +96,7 @@ public enum ChatView {
         let rows = max(0, inner.height - inputH - 1)
         let lines = state.lines(width: inner.width, streaming: streaming, frame: frame)
         let back = max(0, min(state.scrollBack, lines.count - rows))
-        let right = back > 0 ? "↑ \(back) more below" : (streaming != nil ? "Esc cancels" : nil)
+        let right = back > 0 ? "\(back) newer lines below" : (streaming != nil ? "Esc cancels" : nil)
         canvas.box(rect, title: "Assistant chat", focused: focused, rightTitle: right)
         guard inner.width > 2, inner.height > 1 else { return }
         let first = max(0, lines.count - rows - back)
@@ -103,8 +105,10 @@ public enum ChatView {
             canvas.text(t, col: inner.col, row: inner.row + r, maxWidth: inner.width, style: st)
         }
         if state.entries.isEmpty && streaming == nil && rows > 2 {
-            canvas.text(TextLayout.truncate("Ask the assistant anything. It can be wrong.", width: inner.width),
-                        col: inner.col, row: inner.row, style: Style(.dim))
+            let hint = TextLayout.wrap("Ask the assistant anything. It can be wrong.", width: inner.width, maxLines: rows)
+            for (i, l) in hint.enumerated() {
+                canvas.text(l, col: inner.col, row: inner.row + i, style: Style(.dim))
+            }
         }
         let sepRow = inner.row + rows
         for x in inner.col..<inner.maxCol { canvas.grid[x, sepRow] = Cell("┄", style: Style(.border)) }

@@ -33,7 +33,7 @@ public enum HelpOverlay {
     /// Draw the overlay centred in a `size` frame.
     public static func render(assisted: Bool, size: Size, into canvas: inout Canvas) {
         let lines = entries(assisted: assisted)
-        let w = min(size.cols - 4, 66)
+        let w = min(size.cols - 4, 72)
         let h = min(size.rows - 2, lines.count + 4)
         let r = Rect(col: (size.cols - w) / 2, row: (size.rows - h) / 2, width: w, height: h)
         canvas.fill(r)

@@ -7,6 +7,7 @@ public final class WrapCache: @unchecked Sendable {
     private var key: (text: String, width: Int)?
     private var lines: [WrappedLine] = []
 
+    /// An empty cache.
     public init() {}
 
     /// Lines of `text` wrapped at `width` (cached for the last text and width asked for).
@@ -37,6 +38,7 @@ public struct PassageViewState: Sendable, Equatable {
     /// The search prompt being typed, when open.
     public var searchPrompt: ChatInputState?
 
+    /// At the top of the text, no search.
     public init() {}
 
     /// Index of the line holding `offset` (the last line starting at or before it).
@@ -192,7 +194,7 @@ public enum PassageView {
             let row = inner.row + inner.height - 1
             let info = state.matches.isEmpty
                 ? "No match for \"\(state.query)\""
-                : "Match \((state.currentMatch ?? 0) + 1)/\(state.matches.count) for \"\(state.query)\" · n/N next/previous"
+                : "Match \((state.currentMatch ?? 0) + 1)/\(state.matches.count) for \"\(state.query)\" · n/N moves"
             canvas.fill(Rect(col: inner.col, row: row, width: inner.width, height: 1), style: Style(.statusBar))
             canvas.text(TextLayout.truncate(info, width: inner.width), col: inner.col, row: row, style: Style(.statusBar))
         }

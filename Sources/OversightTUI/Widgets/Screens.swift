@@ -39,10 +39,25 @@ public enum Screens {
         canvas.text(TextLayout.truncate(footer, width: size.cols - 2), col: 1, row: size.rows - 1, style: Style(.title, bold: true))
     }
 
+    /// Paragraphs of the instructions (the study's, or the default ones).
+    static func instructionParagraphs(_ text: String?) -> [(String, Style)] {
+        let body = (text?.isEmpty == false ? text : nil) ?? defaultInstructions
+        return body.components(separatedBy: "\n\n").map { ($0.trimmingCharacters(in: .newlines), Style.plain) }
+    }
+
+    /// The largest useful scroll position of the instructions page at `size`.
+    public static func instructionsMaxTop(_ text: String?, size: Size) -> Int {
+        let width = max(1, size.cols - 6), height = max(1, size.rows - 6)
+        var count = 0
+        for (i, (p, _)) in instructionParagraphs(text).enumerated() {
+            count += (i > 0 ? 1 : 0) + TextLayout.wrap(p, width: width).count
+        }
+        return max(0, count - height)
+    }
+
     /// The instructions page.
     public static func instructions(_ text: String?, top: Int, size: Size, into canvas: inout Canvas) {
-        let body = (text?.isEmpty == false ? text : nil) ?? defaultInstructions
-        let paras = body.components(separatedBy: "\n\n").map { ($0.trimmingCharacters(in: .newlines), Style.plain) }
+        let paras = instructionParagraphs(text)
         page(title: "Instructions", paragraphs: paras, top: top,
              footer: "Press Enter to begin.   Up/Down scroll   F1 help   Ctrl-C quit", size: size, into: &canvas)
     }
@@ -56,10 +71,13 @@ public enum Screens {
         }
         paras.append((sub.correct ? "Correct." : "Not correct.", Style(sub.correct ? .success : .danger, bold: true)))
         paras.append(("Question: " + question.text, .plain))
-        let yours = sub.choice.map { "\(Question.letter($0)). \(question.options[$0])" } ?? "no answer"
+        func option(_ i: Int) -> String {
+            "\(Question.letter(i)). " + (question.options.indices.contains(i) ? question.options[i] : "")
+        }
+        let yours = sub.choice.map(option) ?? "no answer"
         let conf = sub.confidence.map { " (confidence \(Study.confidenceLabel($0)))" } ?? ""
         paras.append(("Your answer: " + yours + conf, Style(sub.correct ? .success : .normal, bold: true)))
-        paras.append(("Correct answer: \(Question.letter(sub.gold)). \(question.options[sub.gold])", Style(.success, bold: true)))
+        paras.append(("Correct answer: " + option(sub.gold), Style(.success, bold: true)))
         page(title: "Question \(sub.index + 1): feedback", paragraphs: paras, top: 0,
              footer: "Press Enter to continue.   F1 help   Ctrl-C quit", size: size, into: &canvas)
     }

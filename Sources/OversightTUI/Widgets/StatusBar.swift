@@ -11,6 +11,7 @@ public struct StatusBarModel: Sendable, Equatable {
     /// The few keys that matter now, as (key, action) pairs.
     public var keys: [(String, String)]
 
+    /// A status bar model.
     public init(position: String, remainingMs: Int64?, focus: String?, keys: [(String, String)]) {
         self.position = position
         self.remainingMs = remainingMs
@@ -18,6 +19,7 @@ public struct StatusBarModel: Sendable, Equatable {
         self.keys = keys
     }
 
+    /// Equal when every field and key hint is equal.
     public static func == (a: StatusBarModel, b: StatusBarModel) -> Bool {
         a.position == b.position && a.remainingMs == b.remainingMs && a.focus == b.focus
             && a.keys.map { $0.0 + "\u{0}" + $0.1 } == b.keys.map { $0.0 + "\u{0}" + $0.1 }
@@ -59,11 +61,16 @@ public enum StatusBar {
         if rightW > 0 {
             canvas.text(" " + right + " ", col: width - rightW - 2, row: row, style: rightStyle)
         }
+        // Whole hints only: one that does not fit is left out rather than cut.
         var segs: [(String, Style)] = [(" ", .plain)]
-        for (i, (k, a)) in m.keys.enumerated() {
-            if i > 0 { segs.append(("  ", .plain)) }
+        var used = 1
+        for (k, a) in m.keys {
+            let w = (used > 1 ? 2 : 0) + DisplayWidth.of(k) + 1 + DisplayWidth.of(a)
+            if used + w > width { break }
+            if used > 1 { segs.append(("  ", .plain)) }
             segs.append((k, Style(.title, bold: true)))
             segs.append((" " + a, Style(.dim)))
+            used += w
         }
         canvas.segments(segs, col: 0, row: hintsRow, maxWidth: width)
     }
