@@ -168,7 +168,9 @@ enum SessionLauncher {
 
     /// The command that continues this session.
     static func resumeHint(studyPath: String, participant: String, sessionsRoot: URL) -> String {
-        "oversight run --study \(studyPath) --participant \(participant) --sessions \(sessionsRoot.path) --resume"
+        let sessions = sessionsRoot.standardizedFileURL == SessionPaths.defaultRoot.standardizedFileURL
+            ? "" : " --sessions \(sessionsRoot.path)"
+        return "oversight run --study \(studyPath) --participant \(participant)\(sessions) --resume"
     }
 
     /// Builds the study's assistant.
