@@ -97,10 +97,12 @@ final class ParticipantScreenTests: XCTestCase {
         try tmux.type(s, "c")
         try tmux.type(s, "2")
         try tmux.keys(s, "F4")
-        try tmux.type(s, "Who is the keeper? héllo")
+        try tmux.type(s, "Who is the keeper? héllo 日本")
         try tmux.keys(s, "Enter")
         try waitForLog(log, "the assistant's reply") { self.count("assistant_reply", $0) == 1 }
-        try tmux.waitFor(s, text: "Who is the keeper? héllo")
+        let chat = try tmux.waitFor(s, text: "Who is the keeper? héllo 日本")
+        let wideLine = try XCTUnwrap(chat.split(separator: "\n").first { $0.contains("日本") })
+        XCTAssertEqual(maxWidth(String(wideLine)), 120, "wide characters keep the pane borders in place:\n\(chat)")
         try tmux.keys(s, "C-r")
         try waitForLog(log, "the reset") { self.count("assistant_reset", $0) == 1 }
         try tmux.keys(s, "F3")
@@ -128,6 +130,8 @@ final class ParticipantScreenTests: XCTestCase {
             XCTAssertTrue(result.types.contains(type), "no \(type) in the log: \(result.types)")
         }
         XCTAssertEqual(result.types.last, "session_end")
+        let sent = result.records.compactMap { if case .chatSent(_, _, let text) = $0.event { text } else { nil } }
+        XCTAssertEqual(sent, ["Who is the keeper? héllo 日本"], "typed UTF-8 reaches the log intact")
         XCTAssertEqual(count("question_shown", result), 4)
         let subs = result.submissions
         XCTAssertEqual(subs.count, 4)
