@@ -1,33 +1,36 @@
 /// Terminal display width of text, measured per grapheme cluster (a Swift `Character`).
 ///
-/// Rules (close to what modern terminals and glibc's `wcwidth` do):
-/// - control characters, combining marks, format characters (ZWJ, variation selectors) are 0;
-/// - East Asian Wide and Fullwidth characters (CJK, Hangul, kana, fullwidth forms) are 2;
-/// - characters with emoji presentation and flag pairs are 2;
-/// - everything else is 1.
-/// A cluster takes the width of its base scalar (the first one with a width), so `"e\u{301}"` is
-/// 1 and `"👩‍💻"` is 2. A variation selector does not change the width (`"❤\u{FE0F}"` is 1):
-/// that is what the C library's `wcwidth`, and so ncurses, uses to place characters, and the
-/// grid must agree with it (the tests check every assigned code point against it).
+/// Per scalar (agreeing with the C library's `wcwidth`, checked on every assigned code point):
+/// control characters, combining marks and format characters (ZWJ, variation selectors) are 0;
+/// East Asian Wide and Fullwidth characters (CJK, Hangul, kana, fullwidth forms) and characters
+/// with emoji presentation are 2; everything else is 1.
+///
+/// A cluster is as wide as its scalars together, except that a scalar after a zero-width
+/// joiner joins the emoji before it. This is what tmux 3.3 shows (measured): `"e\u{301}"` 1,
+/// `"日"` 2, `"❤\u{FE0F}"` 1, `"🇫🇷"` 2, `"👩‍💻"` 2, `"👍🏽"` 4 (the skin-tone modifier is
+/// drawn as its own emoji).
 public enum DisplayWidth {
-    /// Width in cells of one grapheme cluster (0, 1 or 2).
+    /// Width in cells of one grapheme cluster (0 or more; 2 for most wide characters).
     public static func of(_ c: Character) -> Int {
-        let scalars = c.unicodeScalars
-        guard let first = scalars.first else { return 0 }
         if c.isASCII {
             // Fast path; "\r\n" is a single ASCII cluster.
-            let v = first.value
+            guard let v = c.unicodeScalars.first?.value else { return 0 }
             return (v < 0x20 || v == 0x7F) ? 0 : 1
         }
-        var base: Unicode.Scalar?
-        var regionalIndicators = 0
-        for s in scalars {
-            if (0x1F1E6...0x1F1FF).contains(s.value) { regionalIndicators += 1 }
-            if base == nil, scalarWidth(s) > 0 { base = s }
+        var w = 0
+        var afterJoiner = false
+        for s in c.unicodeScalars {
+            if afterJoiner {
+                afterJoiner = false
+                continue
+            }
+            if s.value == 0x200D {
+                afterJoiner = true
+                continue
+            }
+            w += scalarWidth(s)
         }
-        guard let b = base else { return 0 }
-        if regionalIndicators >= 2 { return 2 }
-        return scalarWidth(b)
+        return w
     }
 
     /// Width in cells of a string (sum over its grapheme clusters).
