@@ -301,6 +301,11 @@ final class UpdateTests: XCTestCase {
         XCTAssertEqual(c.state.passage.currentMatch, 1)
         c.key(.char("N")); c.key(.char("N"))
         XCTAssertEqual(c.state.passage.currentMatch, 10)
+        // Esc clears the search, through the log so a replay clears it too.
+        XCTAssertEqual(c.key(.escape), [.appendLog(.passageSearch(questionID: "q1", query: "", matches: 0))])
+        XCTAssertEqual(c.state.passage.query, "")
+        XCTAssertEqual(c.state.passage.matches, [])
+        XCTAssertEqual(c.key(.escape), [])
     }
 
     func testResizeReflowsAndKeepsPassagePlace() {

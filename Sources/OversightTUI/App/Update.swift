@@ -235,10 +235,8 @@ extension AppCore {
                 s.passage.searchPrompt = nil
                 let query = prompt.text.trimmingCharacters(in: .whitespaces)
                 if query.isEmpty {
-                    s.passage.query = ""
-                    s.passage.matches = []
-                    s.passage.currentMatch = nil
-                    return []
+                    // An empty search clears the current one (logged as a search for "").
+                    return s.passage.query.isEmpty ? [] : [.appendLog(.passageSearch(questionID: q.id, query: "", matches: 0))]
                 }
                 let n = PassageViewState.find(query, in: g.text).count
                 return [.appendLog(.passageSearch(questionID: q.id, query: query, matches: n))]
@@ -263,9 +261,7 @@ extension AppCore {
         case .char("n"): s.passage.nextMatch(1, g.lines, rows: g.rows)
         case .char("N"): s.passage.nextMatch(-1, g.lines, rows: g.rows)
         case .escape:
-            s.passage.query = ""
-            s.passage.matches = []
-            s.passage.currentMatch = nil
+            return s.passage.query.isEmpty ? [] : [.appendLog(.passageSearch(questionID: q.id, query: "", matches: 0))]
         default: return []
         }
         if s.passage.topOffset != before || s.passage.topLine(g.lines, rows: g.rows) != beforeLine {
