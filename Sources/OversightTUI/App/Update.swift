@@ -146,7 +146,8 @@ extension AppCore {
         if s.overlay == .quitConfirm {
             switch key {
             case .char("y"), .char("Y"):
-                return quit(&s, .user)
+                // After a log failure the reason says so, so the caller can report it.
+                return quit(&s, s.logFailure.map { .logFailure($0) } ?? .user)
             case .char("n"), .char("N"), .escape, .ctrl("c"):
                 s.overlay = nil
             default:
