@@ -88,7 +88,7 @@ extension AppCore {
                                         focus: focus.map { paneName($0, q) }, keys: keyHints(s)),
                          width: size.cols, row: 0, hintsRow: size.rows - 1, into: &canvas)
         let text = paneText(q)
-        let lines = s.wrapCache.lines(text, width: max(1, layout.passage.inner.width))
+        let lines = s.wrapCache.lines(text, width: PassageView.textWidth(inner: layout.passage.inner))
         PassageView.render(s.passage, text: text, lines: lines, title: paneTitle(q), focused: focus == .passage,
                            into: &canvas, rect: layout.passage)
         if let chatRect = layout.chat {
