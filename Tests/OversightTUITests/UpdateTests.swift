@@ -211,7 +211,11 @@ final class UpdateTests: XCTestCase {
         c.type("two")
         XCTAssertEqual(c.key(.enter), [])
         XCTAssertEqual(c.state.input.text, "two")
-        XCTAssertNotNil(c.state.notice)
+        XCTAssertEqual(c.state.chatNotice, "Wait for the reply to finish, or press Esc to cancel it.")
+        let frame = AppCore.render(c.state, size: c.state.size).plainLines().joined(separator: "\n")
+        XCTAssertTrue(frame.contains("Wait for the reply to finish"), frame)
+        c.key(.escape)
+        XCTAssertNil(c.state.chatNotice)
     }
 
     func testResetClearsContextKeepsTranscriptAndPassageTurn() {

@@ -118,6 +118,13 @@ final class ChatInputStateTests: XCTestCase {
         XCTAssertEqual(rf.cursorCol, 0)
     }
 
+    func testLengthIsCapped() {
+        var s = ChatInputState(text: String(repeating: "x", count: ChatInputState.maxLength - 1))
+        s.insert("ab")
+        XCTAssertEqual(s.text.count, ChatInputState.maxLength)
+        XCTAssertEqual(s.cursor, ChatInputState.maxLength)
+    }
+
     func testSingleLineKeepsCursorVisible() {
         let s = ChatInputState(text: "abcdefghijklmnop")
         let (shown, col) = s.singleLine(width: 6)

@@ -42,6 +42,7 @@ public enum AppCore {
             s.passage = PassageViewState()
             s.input.clear()
             s.notice = nil
+            s.chatNotice = nil
             s.pending = nil
             s.viewportDirtySinceMs = nil
             s.questionStartMs = monoMs

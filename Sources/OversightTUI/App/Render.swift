@@ -94,7 +94,7 @@ extension AppCore {
         if let chatRect = layout.chat {
             let frame = Int(s.nowMs / typingFrameMs)
             ChatView.render(s.chat, input: s.input, streaming: s.pending?.streaming, frame: frame,
-                            focused: focus == .chat, into: &canvas, rect: chatRect)
+                            focused: focus == .chat, notice: s.chatNotice, into: &canvas, rect: chatRect)
         }
         AnswerPane.render(question: q, answer: s.answer, scale: s.scale, showQuestion: q.task == .quality,
                           notice: s.notice, locked: s.logFailure != nil, focused: focus == .answer,

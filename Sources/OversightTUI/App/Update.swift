@@ -322,10 +322,10 @@ extension AppCore {
             let text = s.input.text.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !text.isEmpty else { return [] }
             if s.pending != nil {
-                s.notice = "Wait for the reply to finish, or press Esc to cancel it."
+                s.chatNotice = "Wait for the reply to finish, or press Esc to cancel it."
                 return []
             }
-            s.notice = nil
+            s.chatNotice = nil
             s.input.clear()
             let id = s.nextRequestID
             var messages = s.conversation?.messages ?? []
@@ -333,10 +333,12 @@ extension AppCore {
             return [.appendLog(.chatSent(questionID: q.id, requestID: id, text: text)),
                     .startReply(requestID: id, questionID: q.id, messages: messages)]
         case .escape:
+            s.chatNotice = nil
             guard let p = s.pending else { return [] }
             return [.appendLog(.assistantReply(reply(s, p, status: .cancelled, error: nil))),
                     .cancelReply(requestID: p.requestID)]
         case .ctrl("r"):
+            s.chatNotice = nil
             var effects: [Effect] = []
             if let p = s.pending {
                 effects += [.appendLog(.assistantReply(reply(s, p, status: .cancelled, error: nil))),
