@@ -174,3 +174,25 @@ final class SessionTests: XCTestCase {
         XCTAssertEqual(h2.runtime.startedRequests.last?.requestID, 2)
     }
 }
+
+final class ResumeEdgeTests: XCTestCase {
+    func testResumeRightAfterASubmissionShowsWhatCameNext() throws {
+        let h = try Harness()
+        h.run(.key(.enter), .key(.function(3)), .type("b3"), .key(.enter))
+        // Cut the log just after the submission, as if the app died before feedback_shown.
+        guard let cut = h.log.records.lastIndex(where: { $0.event.type == "submitted" }) else { return XCTFail() }
+        let log2 = MemoryLog(records: Array(h.log.records.prefix(cut + 1)))
+        let h2 = try Harness(log: log2)
+        XCTAssertEqual(h2.state.phase, .feedback)
+        XCTAssertEqual(log2.types.last, "feedback_shown")
+        XCTAssertEqual(log2.types.filter { $0 == "submitted" }.count, 1, "never submitted twice")
+    }
+
+    func testResumeOnInstructionsAndAfterOnlySessionStart() throws {
+        let h = try Harness()
+        let onlyStart = MemoryLog(records: Array(h.log.records.prefix(1)))
+        let h2 = try Harness(log: onlyStart)
+        XCTAssertEqual(h2.state.phase, .instructions)
+        XCTAssertEqual(onlyStart.types, ["session_start", "session_resume", "resized", "instructions_shown"])
+    }
+}
