@@ -40,7 +40,7 @@ extension AppCore {
         switch s.overlay {
         case .help:
             canvas.grid.cursor = nil
-            HelpOverlay.render(assisted: s.isAssisted && s.phase == .question, size: size, into: &canvas)
+            HelpOverlay.render(assisted: s.isAssisted && s.phase == .question, levels: s.scale.count, size: size, into: &canvas)
         case .quitConfirm:
             canvas.grid.cursor = nil
             QuitDialog.render(size: size, into: &canvas)
@@ -73,7 +73,7 @@ extension AppCore {
             if s.passage.searchPrompt != nil { return [("Enter", "search"), ("Esc", "close")] }
             return [("↑↓/PgUp/PgDn", "scroll"), ("/", "search"), ("n/N", "next/prev match")] + common
         case .answer:
-            return [("a-d", "option"), ("1-5", "confidence"), ("Enter", "submit")] + common
+            return [("a-d", "option"), (AnswerPane.confidenceKeys(s.scale.count), "confidence"), ("Enter", "submit")] + common
         case .chat:
             if s.pending != nil { return [("Esc", "cancel reply"), ("Ctrl-R", "reset assistant")] + common }
             return [("Enter", "send"), ("Ctrl-R", "reset assistant"), ("PgUp/PgDn", "scroll chat")] + common

@@ -305,7 +305,7 @@ extension AppCore {
             return next == s.answer.confidenceLevel ? []
                 : [.appendLog(.confidenceChosen(questionID: q.id, level: next, value: s.scale[next]))]
         case .enter:
-            if let missing = s.answer.missing {
+            if let missing = s.answer.missing(levels: s.scale.count) {
                 s.notice = missing
                 return []
             }
