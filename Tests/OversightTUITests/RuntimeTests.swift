@@ -58,7 +58,15 @@ final class RuntimeTests: XCTestCase {
         h.run(.advance(ms: 400_000))
         XCTAssertEqual(h.state.phase, .question)
         h.run(.key(.ctrl("c")), .key(.char("y")))
-        XCTAssertEqual(h.runtime.outcome, .quit(.user))
+        XCTAssertEqual(h.runtime.outcome, .quit(.logFailure("disk full")))
+    }
+
+    func testUnwritableLogAtStartThrows() {
+        let log = MemoryLog()
+        log.failing = true
+        XCTAssertThrowsError(try Harness(log: log)) { e in
+            XCTAssertEqual(e as? SessionRuntimeError, .logUnwritable("disk full"))
+        }
     }
 
     func testTimerRunsOnInjectedClockWhileAssistantStreams() throws {

@@ -171,7 +171,11 @@ func assertSnapshot(_ grid: CellGrid, named name: String, file: StaticString = #
     let record = ProcessInfo.processInfo.environment["OVERSIGHT_RECORD"] == "1"
     if !record, let stored = try? String(contentsOf: url, encoding: .utf8) {
         if stored != text {
-            XCTFail("Snapshot \(name) differs.\n--- stored\n\(stored)--- actual\n\(text)", file: file, line: line)
+            let a = stored.components(separatedBy: "\n"), b = text.components(separatedBy: "\n")
+            let i = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(a.count, b.count)
+            let want = i < a.count ? a[i] : "(end)", got = i < b.count ? b[i] : "(end)"
+            XCTFail("Snapshot \(name) differs at row \(i): stored [\(want)] actual [\(got)]; "
+                    + "re-record with OVERSIGHT_RECORD=1 if the change is intended", file: file, line: line)
         }
         return
     }

@@ -27,11 +27,13 @@ final class DisplayWidthTests: XCTestCase {
 
     func testEmoji() {
         XCTAssertEqual(DisplayWidth.of("😀"), 2)
-        XCTAssertEqual(DisplayWidth.of(Character("👩‍💻")), 2)            // ZWJ sequence
-        XCTAssertEqual(DisplayWidth.of(Character("👍🏽")), 2)            // skin tone modifier
+        XCTAssertEqual(DisplayWidth.of(Character("👩‍💻")), 2)            // ZWJ sequence: joined
+        XCTAssertEqual(DisplayWidth.of(Character("👨‍👩‍👧")), 2)
+        XCTAssertEqual(DisplayWidth.of(Character("👍🏽")), 4)            // tmux draws the modifier apart
         XCTAssertEqual(DisplayWidth.of(Character("🇫🇷")), 2)            // flag
-        XCTAssertEqual(DisplayWidth.of(Character("\u{2764}\u{FE0F}")), 2) // ❤️ emoji presentation
-        XCTAssertEqual(DisplayWidth.of(Character("\u{2764}")), 1)        // ❤ text presentation
+        // A variation selector does not widen: the C library (and ncurses) count ❤️ as 1.
+        XCTAssertEqual(DisplayWidth.of(Character("\u{2764}\u{FE0F}")), 1)
+        XCTAssertEqual(DisplayWidth.of(Character("\u{2764}")), 1)
     }
 }
 
@@ -90,6 +92,14 @@ final class CanvasTests: XCTestCase {
         XCTAssertEqual(c.grid[1, 0].text, "日")
         XCTAssertTrue(c.grid[2, 0].continuation)
         XCTAssertEqual(c.grid.plainLines(), ["a日b"])
+    }
+
+    func testFourCellClusterGetsThreeContinuations() {
+        var c = Canvas(size: Size(cols: 8, rows: 1))
+        XCTAssertEqual(c.text("a👍🏽b", col: 0, row: 0), 6)
+        XCTAssertEqual((1...4).map { c.grid[$0, 0].continuation }, [false, true, true, true])
+        XCTAssertEqual(c.grid[5, 0].text, "b")
+        XCTAssertEqual(c.grid.plainLines(), ["a👍🏽b"])
     }
 
     func testWideCharacterNeverSplitAtTheEdge() {

@@ -211,7 +211,11 @@ final class UpdateTests: XCTestCase {
         c.type("two")
         XCTAssertEqual(c.key(.enter), [])
         XCTAssertEqual(c.state.input.text, "two")
-        XCTAssertNotNil(c.state.notice)
+        XCTAssertEqual(c.state.chatNotice, "Wait for the reply to finish, or press Esc to cancel it.")
+        let frame = AppCore.render(c.state, size: c.state.size).plainLines().joined(separator: "\n")
+        XCTAssertTrue(frame.contains("Wait for the reply to finish"), frame)
+        c.key(.escape)
+        XCTAssertNil(c.state.chatNotice)
     }
 
     func testResetClearsContextKeepsTranscriptAndPassageTurn() {
@@ -301,6 +305,11 @@ final class UpdateTests: XCTestCase {
         XCTAssertEqual(c.state.passage.currentMatch, 1)
         c.key(.char("N")); c.key(.char("N"))
         XCTAssertEqual(c.state.passage.currentMatch, 10)
+        // Esc clears the search, through the log so a replay clears it too.
+        XCTAssertEqual(c.key(.escape), [.appendLog(.passageSearch(questionID: "q1", query: "", matches: 0))])
+        XCTAssertEqual(c.state.passage.query, "")
+        XCTAssertEqual(c.state.passage.matches, [])
+        XCTAssertEqual(c.key(.escape), [])
     }
 
     func testResizeReflowsAndKeepsPassagePlace() {

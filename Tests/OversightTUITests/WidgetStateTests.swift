@@ -118,6 +118,13 @@ final class ChatInputStateTests: XCTestCase {
         XCTAssertEqual(rf.cursorCol, 0)
     }
 
+    func testLengthIsCapped() {
+        var s = ChatInputState(text: String(repeating: "x", count: ChatInputState.maxLength - 1))
+        s.insert("ab")
+        XCTAssertEqual(s.text.count, ChatInputState.maxLength)
+        XCTAssertEqual(s.cursor, ChatInputState.maxLength)
+    }
+
     func testSingleLineKeepsCursorVisible() {
         let s = ChatInputState(text: "abcdefghijklmnop")
         let (shown, col) = s.singleLine(width: 6)
@@ -133,10 +140,11 @@ final class AnswerAndChatStateTests: XCTestCase {
         XCTAssertNil(a.choice)
         XCTAssertTrue(a.choose(3))
         XCTAssertFalse(a.setConfidence(5, levels: 5))
-        XCTAssertEqual(a.missing, "Choose a confidence (1-5) first.")
+        XCTAssertEqual(a.missing(), "Choose a confidence (1-5) first.")
+        XCTAssertEqual(a.missing(levels: 7), "Choose a confidence (1-7) first.")
         XCTAssertTrue(a.setConfidence(4, levels: 5))
         XCTAssertTrue(a.isComplete)
-        XCTAssertNil(a.missing)
+        XCTAssertNil(a.missing())
     }
 
     func testChatScrollClamps() {

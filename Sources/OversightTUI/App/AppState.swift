@@ -122,6 +122,8 @@ public struct AppState: Sendable {
     public var input = ChatInputState()
     /// A one-off message in the answer pane ("Choose a confidence first.").
     public var notice: String?
+    /// A one-off message in the chat pane ("Wait for the reply to finish...").
+    public var chatNotice: String?
     /// Set when the log could not be written: answers are refused from then on.
     public var logFailure: String?
     /// When the passage was last scrolled without a viewport record being written.

@@ -2,6 +2,20 @@ import OversightCore
 
 /// The pure core of the participant screen: `update` turns an event into state changes and
 /// effects, `apply` applies a logged event, `render` draws a frame.
+///
+/// Data flow (no terminal, no clock, no I/O in here):
+///
+///     AppEvent ──update──▶ [Effect]           presentation state changed directly
+///                            │ .appendLog(e) ──▶ written to the log by the caller, then
+///                            │                   apply(e) changes durable state
+///                            │ .startReply / .cancelReply / .prepareAssistant / .quit
+///                            ▼                   run by the caller (SessionRuntime)
+///     AppState ──render──▶ CellGrid
+///
+/// Because durable state changes only in `apply`, replaying a log's records through `apply`
+/// rebuilds the session (resume), and tests can compare a live state with its replay.
+/// Time enters only as `.tick(nowMs:)` (active session time); deadlines are stored and the
+/// remaining time is derived from them.
 public enum AppCore {
     /// Apply one logged event to the state. This is the only place durable state changes, and
     /// it runs both live (right after the record is written) and when a log is replayed.
@@ -28,6 +42,7 @@ public enum AppCore {
             s.passage = PassageViewState()
             s.input.clear()
             s.notice = nil
+            s.chatNotice = nil
             s.pending = nil
             s.viewportDirtySinceMs = nil
             s.questionStartMs = monoMs

@@ -63,7 +63,7 @@ extension AppCore {
         guard let q = s.question else { return nil }
         let layout = ScreenLayout.question(size: s.size, question: q, assisted: s.isAssisted)
         let text = paneText(q)
-        let lines = s.wrapCache.lines(text, width: max(1, layout.passage.inner.width))
+        let lines = s.wrapCache.lines(text, width: PassageView.textWidth(inner: layout.passage.inner))
         return (lines, PassageView.textRows(s.passage, inner: layout.passage.inner), text)
     }
 }

@@ -40,7 +40,7 @@ extension AppCore {
         switch s.overlay {
         case .help:
             canvas.grid.cursor = nil
-            HelpOverlay.render(assisted: s.isAssisted && s.phase == .question, size: size, into: &canvas)
+            HelpOverlay.render(assisted: s.isAssisted && s.phase == .question, levels: s.scale.count, size: size, into: &canvas)
         case .quitConfirm:
             canvas.grid.cursor = nil
             QuitDialog.render(size: size, into: &canvas)
@@ -73,7 +73,7 @@ extension AppCore {
             if s.passage.searchPrompt != nil { return [("Enter", "search"), ("Esc", "close")] }
             return [("↑↓/PgUp/PgDn", "scroll"), ("/", "search"), ("n/N", "next/prev match")] + common
         case .answer:
-            return [("a-d", "option"), ("1-5", "confidence"), ("Enter", "submit")] + common
+            return [("a-d", "option"), (AnswerPane.confidenceKeys(s.scale.count), "confidence"), ("Enter", "submit")] + common
         case .chat:
             if s.pending != nil { return [("Esc", "cancel reply"), ("Ctrl-R", "reset assistant")] + common }
             return [("Enter", "send"), ("Ctrl-R", "reset assistant"), ("PgUp/PgDn", "scroll chat")] + common
@@ -88,13 +88,13 @@ extension AppCore {
                                         focus: focus.map { paneName($0, q) }, keys: keyHints(s)),
                          width: size.cols, row: 0, hintsRow: size.rows - 1, into: &canvas)
         let text = paneText(q)
-        let lines = s.wrapCache.lines(text, width: max(1, layout.passage.inner.width))
+        let lines = s.wrapCache.lines(text, width: PassageView.textWidth(inner: layout.passage.inner))
         PassageView.render(s.passage, text: text, lines: lines, title: paneTitle(q), focused: focus == .passage,
                            into: &canvas, rect: layout.passage)
         if let chatRect = layout.chat {
             let frame = Int(s.nowMs / typingFrameMs)
             ChatView.render(s.chat, input: s.input, streaming: s.pending?.streaming, frame: frame,
-                            focused: focus == .chat, into: &canvas, rect: chatRect)
+                            focused: focus == .chat, notice: s.chatNotice, into: &canvas, rect: chatRect)
         }
         AnswerPane.render(question: q, answer: s.answer, scale: s.scale, showQuestion: q.task == .quality,
                           notice: s.notice, locked: s.logFailure != nil, focused: focus == .answer,

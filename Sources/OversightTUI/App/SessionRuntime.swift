@@ -7,8 +7,8 @@
 //       Fresh log (`history` empty): writes `session_start` and shows the instructions.
 //       Existing log: replays every record through `AppCore.apply` (the same function the live
 //       session uses), then writes `session_resume` and shows the screen it had reached.
-//       Throws `SessionRuntimeError` when the log is finished or belongs to another study,
-//       participant or question draw.
+//       Throws `SessionRuntimeError` when the log is finished, belongs to another study,
+//       participant or question draw, or its first records cannot be written.
 //   runtime.inbox.setWakeHandler { ... }   // called from any thread when an event is posted
 //                                          // (the ncurses driver writes to its self-pipe)
 //   runtime.send(.key(k)) / .send(.resize(size)) / .send(.hangup) / .send(.terminate(signal:))
@@ -131,6 +131,8 @@ public enum SessionRuntimeError: Error, Sendable, Equatable, CustomStringConvert
     case missingStart
     /// The log belongs to another study, participant or question draw.
     case mismatch(String)
+    /// The first records could not be written.
+    case logUnwritable(String)
 
     public var description: String {
         switch self {
@@ -138,6 +140,7 @@ public enum SessionRuntimeError: Error, Sendable, Equatable, CustomStringConvert
             "this session is already finished (completion code \(code)); it cannot be started again"
         case .missingStart: "the session log does not begin with session_start"
         case .mismatch(let m): "the session log does not match: \(m)"
+        case .logUnwritable(let m): "the session log cannot be written: \(m)"
         }
     }
 }
@@ -208,6 +211,10 @@ public final class SessionRuntime {
             perform(AppCore.resumeEffects(state, downtimeMs: wallNowMs() - last.wallMs))
         } else {
             perform(AppCore.startEffects(state, sessionID: sessionID))
+        }
+        if let error = lastLogError {
+            shutdown()
+            throw SessionRuntimeError.logUnwritable(error)
         }
     }
 

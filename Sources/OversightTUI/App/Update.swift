@@ -146,7 +146,8 @@ extension AppCore {
         if s.overlay == .quitConfirm {
             switch key {
             case .char("y"), .char("Y"):
-                return quit(&s, .user)
+                // After a log failure the reason says so, so the caller can report it.
+                return quit(&s, s.logFailure.map { .logFailure($0) } ?? .user)
             case .char("n"), .char("N"), .escape, .ctrl("c"):
                 s.overlay = nil
             default:
@@ -235,10 +236,8 @@ extension AppCore {
                 s.passage.searchPrompt = nil
                 let query = prompt.text.trimmingCharacters(in: .whitespaces)
                 if query.isEmpty {
-                    s.passage.query = ""
-                    s.passage.matches = []
-                    s.passage.currentMatch = nil
-                    return []
+                    // An empty search clears the current one (logged as a search for "").
+                    return s.passage.query.isEmpty ? [] : [.appendLog(.passageSearch(questionID: q.id, query: "", matches: 0))]
                 }
                 let n = PassageViewState.find(query, in: g.text).count
                 return [.appendLog(.passageSearch(questionID: q.id, query: query, matches: n))]
@@ -263,9 +262,7 @@ extension AppCore {
         case .char("n"): s.passage.nextMatch(1, g.lines, rows: g.rows)
         case .char("N"): s.passage.nextMatch(-1, g.lines, rows: g.rows)
         case .escape:
-            s.passage.query = ""
-            s.passage.matches = []
-            s.passage.currentMatch = nil
+            return s.passage.query.isEmpty ? [] : [.appendLog(.passageSearch(questionID: q.id, query: "", matches: 0))]
         default: return []
         }
         if s.passage.topOffset != before || s.passage.topLine(g.lines, rows: g.rows) != beforeLine {
@@ -308,7 +305,7 @@ extension AppCore {
             return next == s.answer.confidenceLevel ? []
                 : [.appendLog(.confidenceChosen(questionID: q.id, level: next, value: s.scale[next]))]
         case .enter:
-            if let missing = s.answer.missing {
+            if let missing = s.answer.missing(levels: s.scale.count) {
                 s.notice = missing
                 return []
             }
@@ -325,10 +322,10 @@ extension AppCore {
             let text = s.input.text.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !text.isEmpty else { return [] }
             if s.pending != nil {
-                s.notice = "Wait for the reply to finish, or press Esc to cancel it."
+                s.chatNotice = "Wait for the reply to finish, or press Esc to cancel it."
                 return []
             }
-            s.notice = nil
+            s.chatNotice = nil
             s.input.clear()
             let id = s.nextRequestID
             var messages = s.conversation?.messages ?? []
@@ -336,10 +333,12 @@ extension AppCore {
             return [.appendLog(.chatSent(questionID: q.id, requestID: id, text: text)),
                     .startReply(requestID: id, questionID: q.id, messages: messages)]
         case .escape:
+            s.chatNotice = nil
             guard let p = s.pending else { return [] }
             return [.appendLog(.assistantReply(reply(s, p, status: .cancelled, error: nil))),
                     .cancelReply(requestID: p.requestID)]
         case .ctrl("r"):
+            s.chatNotice = nil
             var effects: [Effect] = []
             if let p = s.pending {
                 effects += [.appendLog(.assistantReply(reply(s, p, status: .cancelled, error: nil))),

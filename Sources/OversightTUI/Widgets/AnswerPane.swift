@@ -32,12 +32,14 @@ public struct AnswerState: Sendable, Equatable {
     public var isComplete: Bool { choice != nil && confidenceLevel != nil }
 
     /// What is still missing before Enter submits, as a sentence, or nil when complete.
-    public var missing: String? {
+    /// `levels` is the size of the confidence scale (keys 1...levels).
+    public func missing(levels: Int = 5) -> String? {
+        let keys = AnswerPane.confidenceKeys(levels)
         switch (choice, confidenceLevel) {
-        case (nil, nil): "Choose an option (a-d) and a confidence (1-5) first."
-        case (nil, _): "Choose an option (a-d) first."
-        case (_, nil): "Choose a confidence (1-5) first."
-        default: nil
+        case (nil, nil): return "Choose an option (a-d) and a confidence (\(keys)) first."
+        case (nil, _): return "Choose an option (a-d) first."
+        case (_, nil): return "Choose a confidence (\(keys)) first."
+        default: return nil
         }
     }
 }
@@ -45,6 +47,9 @@ public struct AnswerState: Sendable, Equatable {
 /// Draws the answer pane: the question (QuALITY), options A-D with the chosen one marked, the
 /// confidence scale with the chosen level marked, and a status line.
 public enum AnswerPane {
+    /// The keys of a confidence scale with `levels` levels: "1-5".
+    public static func confidenceKeys(_ levels: Int) -> String { levels <= 1 ? "1" : "1-\(levels)" }
+
     /// Inner rows wanted for `question` at `innerWidth`, given at most `maxInner` rows.
     public static func plan(question: Question, showQuestion: Bool, innerWidth: Int, maxInner: Int)
         -> (questionLines: [String], optionLines: [[String]]) {
@@ -85,7 +90,7 @@ public enum AnswerPane {
             return ("Answers cannot be saved right now (see the message above).", Style(.danger, bold: true))
         }
         if let notice { return (notice, Style(.warning, bold: true)) }
-        if let missing = answer.missing { return (missing, Style(.dim)) }
+        if let missing = answer.missing(levels: scale.count) { return (missing, Style(.dim)) }
         let conf = answer.confidenceLevel.map { scale.indices.contains($0) ? Study.confidenceLabel(scale[$0]) : "?" } ?? "-"
         return ("Your answer: \(Question.letter(answer.choice)), \(conf). Press Enter to submit.", Style(.success, bold: true))
     }

@@ -19,8 +19,8 @@ public struct Rect: Sendable, Equatable {
     public var maxRow: Int { row + height }
 }
 
-/// Drawing helpers over a `CellGrid`: text clipped to a width (wide characters as a cell plus a
-/// continuation cell, never split at the edge), boxes with titles, fills.
+/// Drawing helpers over a `CellGrid`: text clipped to a width (a character N cells wide as a cell
+/// plus N-1 continuation cells, never split at the edge), boxes with titles, fills.
 public struct Canvas {
     public var grid: CellGrid
 
@@ -38,7 +38,7 @@ public struct Canvas {
             if w == 0 { continue }
             if x + w > limit { break }
             grid[col + x, row] = Cell(String(ch), style: style)
-            if w == 2 { grid[col + x + 1, row] = Cell("", style: style, continuation: true) }
+            for k in 1..<max(1, w) { grid[col + x + k, row] = Cell("", style: style, continuation: true) }
             x += w
         }
         return x

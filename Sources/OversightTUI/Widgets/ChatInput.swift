@@ -14,8 +14,13 @@ public struct ChatInputState: Sendable, Equatable {
 
     public var isEmpty: Bool { text.isEmpty }
 
-    /// Insert a character at the cursor. A combining mark joins the cluster before it.
+    /// Longest text accepted, in clusters (a pasted novel stops here).
+    public static let maxLength = 4000
+
+    /// Insert a character at the cursor. A combining mark joins the cluster before it. Ignored
+    /// once the text holds `maxLength` clusters.
     public mutating func insert(_ c: Character) {
+        guard text.count < Self.maxLength else { return }
         let i = text.index(text.startIndex, offsetBy: cursor)
         let before = String(text[..<i]) + String(c)
         text = before + text[i...]

@@ -90,14 +90,15 @@ public struct ChatViewState: Sendable, Equatable {
 public enum ChatView {
     /// Draw into `rect` (border included).
     public static func render(_ state: ChatViewState, input: ChatInputState, streaming: StreamingReply?,
-                              frame: Int, focused: Bool, into canvas: inout Canvas, rect: Rect) {
+                              frame: Int, focused: Bool, notice: String? = nil, into canvas: inout Canvas, rect: Rect) {
         let inner = rect.inner
         let inputH = ChatInputView.height(input, width: inner.width, maxRows: 3)
         let rows = max(0, inner.height - inputH - 1)
         let lines = state.lines(width: inner.width, streaming: streaming, frame: frame)
         let back = max(0, min(state.scrollBack, lines.count - rows))
         let right = back > 0 ? "\(back) newer lines below" : (streaming != nil ? "Esc cancels" : nil)
-        canvas.box(rect, title: "Assistant chat", focused: focused, rightTitle: right)
+        canvas.box(rect, title: "Assistant chat", focused: focused, rightTitle: right,
+                   footer: notice.map { ($0, Style(.warning, bold: true)) })
         guard inner.width > 2, inner.height > 1 else { return }
         let first = max(0, lines.count - rows - back)
         for r in 0..<rows where first + r < lines.count {

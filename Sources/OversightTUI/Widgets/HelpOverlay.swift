@@ -1,7 +1,7 @@
 /// The F1 help overlay: every key of the question screen, grouped by pane.
 public enum HelpOverlay {
     /// Lines of the help text, as (keys, meaning); an empty key starts a group heading.
-    public static func entries(assisted: Bool) -> [(String, String)] {
+    public static func entries(assisted: Bool, levels: Int = 5) -> [(String, String)] {
         var e: [(String, String)] = [
             ("", "Everywhere"),
             ("Tab / Shift-Tab", "next / previous pane"),
@@ -15,7 +15,7 @@ public enum HelpOverlay {
             ("n N", "next / previous match"),
             ("", "Answer"),
             ("a b c d", "choose an option"),
-            ("1 2 3 4 5", "choose a confidence"),
+            (AnswerPane.confidenceKeys(levels), "choose a confidence"),
             ("Enter", "submit (once both are chosen)"),
         ]
         if assisted {
@@ -31,8 +31,8 @@ public enum HelpOverlay {
     }
 
     /// Draw the overlay centred in a `size` frame.
-    public static func render(assisted: Bool, size: Size, into canvas: inout Canvas) {
-        let lines = entries(assisted: assisted)
+    public static func render(assisted: Bool, levels: Int = 5, size: Size, into canvas: inout Canvas) {
+        let lines = entries(assisted: assisted, levels: levels)
         let w = min(size.cols - 4, 72)
         let h = min(size.rows - 2, lines.count + 4)
         let r = Rect(col: (size.cols - w) / 2, row: (size.rows - h) / 2, width: w, height: h)

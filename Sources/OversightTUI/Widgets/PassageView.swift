@@ -158,6 +158,8 @@ public enum PassageView {
         canvas.box(rect, title: title, focused: focused, rightTitle: state.positionLabel(lines, rows: rows))
         guard inner.width > 0, inner.height > 0 else { return }
         let top = state.topLine(lines, rows: rows)
+        let textW = textWidth(inner: inner)
+        let textCol = inner.col + (inner.width - textW) / 2
         let current = state.currentMatch.flatMap { state.matches.indices.contains($0) ? state.matches[$0] : nil }
         var m = state.matches.firstIndex { $0.upperBound > (lines.indices.contains(top) ? lines[top].start : 0) } ?? state.matches.count
         for r in 0..<rows {
@@ -174,8 +176,8 @@ public enum PassageView {
                     style = state.matches[m] == current ? Style(.currentMatch, reverse: true) : Style(.highlight, underline: true)
                 }
                 if w > 0 {
-                    if x + w > inner.width { break }
-                    canvas.text(String(ch), col: inner.col + x, row: inner.row + r, style: style)
+                    if x + w > textW { break }
+                    canvas.text(String(ch), col: textCol + x, row: inner.row + r, style: style)
                     x += w
                 }
                 off += ch.unicodeScalars.count
@@ -199,6 +201,13 @@ public enum PassageView {
             canvas.text(TextLayout.truncate(info, width: inner.width), col: inner.col, row: row, style: Style(.statusBar))
         }
     }
+
+    /// Longest text line, in cells: wider lines are hard to read, so on a wide pane the text is a
+    /// centred column.
+    public static let maxTextWidth = 100
+
+    /// Width the text is wrapped at inside a pane whose inner area is `inner`.
+    public static func textWidth(inner: Rect) -> Int { max(1, min(inner.width, maxTextWidth)) }
 
     /// Rows available for text inside `inner` (one less while a search line is shown).
     public static func textRows(_ state: PassageViewState, inner: Rect) -> Int {

@@ -21,7 +21,10 @@ public enum Screens {
                             size: Size, into canvas: inout Canvas) {
         let r = Rect(col: 0, row: 1, width: size.cols, height: size.rows - 2)
         canvas.box(r, title: title, focused: true)
-        let inner = Rect(col: r.inner.col + 2, row: r.inner.row + 1, width: r.inner.width - 4, height: r.inner.height - 2)
+        // A readable column: at most `PassageView.maxTextWidth` cells, centred.
+        let textW = min(r.inner.width - 4, PassageView.maxTextWidth)
+        let inner = Rect(col: r.inner.col + (r.inner.width - textW) / 2, row: r.inner.row + 1, width: textW,
+                         height: r.inner.height - 2)
         var lines: [(String, Style)] = []
         for (i, (p, st)) in paragraphs.enumerated() {
             if i > 0 { lines.append(("", .plain)) }
@@ -47,7 +50,7 @@ public enum Screens {
 
     /// The largest useful scroll position of the instructions page at `size`.
     public static func instructionsMaxTop(_ text: String?, size: Size) -> Int {
-        let width = max(1, size.cols - 6), height = max(1, size.rows - 6)
+        let width = max(1, min(size.cols - 6, PassageView.maxTextWidth)), height = max(1, size.rows - 6)
         var count = 0
         for (i, (p, _)) in instructionParagraphs(text).enumerated() {
             count += (i > 0 ? 1 : 0) + TextLayout.wrap(p, width: width).count
