@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// `oversight demo`: try the participant screen on the bundled demo study.
-struct DemoCommand: ParsableCommand {
+struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Try the participant screen on the bundled demo study (Tasks/demo.toml).",
@@ -22,7 +22,7 @@ struct DemoCommand: ParsableCommand {
     @Option(name: .long, help: "The demo study file.")
     var study = "Tasks/demo.toml"
 
-    func run() throws {
+    func run() async throws {
         guard isatty(STDOUT_FILENO) == 1, isatty(STDIN_FILENO) == 1 else {
             SessionLauncher.printError("""
                 oversight demo: this is a full-screen program and needs an interactive terminal, but \
@@ -37,9 +37,11 @@ struct DemoCommand: ParsableCommand {
                 """)
             throw ExitCode(2)
         }
-        let id = participant ?? Self.defaultParticipant()
-        let code = try SessionLauncher.run(studyPath: study, participant: id, sessionsRoot: SessionPaths.defaultRoot,
-                                           resume: .ask)
+        let (id, study) = (participant ?? Self.defaultParticipant(), study)
+        let code = try await SessionLauncher.onOwnThread {
+            try SessionLauncher.run(studyPath: study, participant: id, sessionsRoot: SessionPaths.defaultRoot,
+                                    resume: .ask)
+        }
         if code != 0 { throw ExitCode(code) }
     }
 

@@ -7,7 +7,7 @@ import Glibc
 #endif
 
 /// `oversight run`: one participant works through a study on the terminal.
-struct RunCommand: ParsableCommand {
+struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run a study for one participant on this terminal.",
@@ -35,11 +35,14 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .customLong("no-resume"), help: "Never continue an unfinished session: stop instead.")
     var noResume = false
 
-    func run() throws {
+    func run() async throws {
         let root = sessions.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? SessionPaths.defaultRoot
         let choice: SessionLauncher.ResumeChoice = resume ? .always : (noResume ? .never : .ask)
-        let code = try SessionLauncher.run(studyPath: study, participant: participant, sessionsRoot: root,
-                                                 resume: choice, resumeFlagsConflict: resume && noResume)
+        let (study, participant, conflict) = (study, participant, resume && noResume)
+        let code = try await SessionLauncher.onOwnThread {
+            try SessionLauncher.run(studyPath: study, participant: participant, sessionsRoot: root,
+                                    resume: choice, resumeFlagsConflict: conflict)
+        }
         if code != 0 { throw ExitCode(code) }
     }
 }
@@ -47,6 +50,21 @@ struct RunCommand: ParsableCommand {
 /// Everything between the command line and the screen: checks, the log, the resume question,
 /// the assistant, the terminal. Shared by `run` and `demo`.
 enum SessionLauncher {
+    /// Runs `body` on a thread of its own and waits for it without blocking a thread of the
+    /// concurrency pool: the session loop blocks in `poll()` for its whole length, and the pool
+    /// must stay free for the assistant's streaming tasks (a pool of one thread on a one-CPU
+    /// machine would otherwise never run them).
+    static func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(with: Result { try body() })
+            }
+            thread.name = "oversight-terminal"
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+    }
+
     /// What to do with an unfinished log.
     enum ResumeChoice { case ask, always, never }
 
