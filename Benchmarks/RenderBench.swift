@@ -99,18 +99,18 @@ struct RenderBench: ParsableCommand {
         print(String(format: "  all frames     median %.3f ms  (target < 2 ms)", all[all.count / 2]))
         print("  peak memory of this process (VmHWM): \(Self.peakMemory(pid: nil).map { "\($0 / 1024) MB" } ?? "n/a")")
 
-        if paint {
-            do {
-                try PaintTimer.measure(frames: frames, words: words, messages: messages)
-            } catch {
-                print("  painting: not measured (\(error))")
-            }
-        }
         if launches > 0 {
             do {
                 try LaunchTimer(words: words, launches: launches).run()
             } catch {
                 print("  launch to first frame: not measured (\(error))")
+            }
+        }
+        if paint {
+            do {
+                try PaintTimer.measure(frames: frames, words: words, messages: messages)
+            } catch {
+                print("  painting: not measured (\(error))")
             }
         }
     }
@@ -248,6 +248,11 @@ struct LaunchTimer {
 
         let socket = "oversight-bench-\(getpid())"
         defer { _ = try? Self.client(tmux, socket, ["kill-server"]) }
+        // One session stays for the whole run, so the server is up before every timed launch and
+        // killing a timed session never shuts it down (a new server would race the old one).
+        let keep = try Self.spawn([tmux, "-L", socket, "-f", "/dev/null", "new-session", "-d", "-s", "keep",
+                                   "--", "sleep", "600"])
+        guard keep == 0 else { throw Failure(description: "tmux new-session failed (\(keep))") }
         var baseline: [Double] = []
         var launch: [Double] = []
         var appPeakKB: [Int] = []
@@ -278,9 +283,16 @@ struct LaunchTimer {
     /// Starts `command` in a new detached 200x60 session and polls until `marker` is on screen.
     private func timeToScreen(_ tmux: String, _ socket: String, session: String, command: [String],
                               marker: String) throws -> (ms: Double, pid: pid_t?) {
-        let start = Date()
-        let status = try Self.spawn([tmux, "-L", socket, "-f", "/dev/null", "new-session", "-d", "-s", session,
+        var start = Date()
+        var status = try Self.spawn([tmux, "-L", socket, "-f", "/dev/null", "new-session", "-d", "-s", session,
                                      "-x", "200", "-y", "60", "--"] + command)
+        if status != 0 {
+            // A server still starting or shutting down on this socket refuses now and then: retry once.
+            usleep(200_000)
+            start = Date()
+            status = try Self.spawn([tmux, "-L", socket, "-f", "/dev/null", "new-session", "-d", "-s", session,
+                                     "-x", "200", "-y", "60", "--"] + command)
+        }
         guard status == 0 else { throw Failure(description: "tmux new-session failed (\(status))") }
         let deadline = start.addingTimeInterval(10)
         while Date() < deadline {
