@@ -274,8 +274,11 @@ final class ParticipantScreenTests: XCTestCase {
     func testCrashSignalRestoresTheTerminal() throws {
         let s = "segv"
         let study = try fixture.writeStudy(name: "segv.toml", id: "e2e-segv", blocks: oneAssistedBlock)
+        // The runtime's crash reporter runs after the terminal is restored; keep it from waiting
+        // for a key so the test sees the exit.
         try tmux.start(session: s, cols: 100, rows: 30, command: fixture.command(
-            ["run", "--study", study, "--participant", "p10", "--sessions", fixture.sessions.path], tag: s))
+            ["run", "--study", study, "--participant", "p10", "--sessions", fixture.sessions.path], tag: s),
+            environment: ["SWIFT_BACKTRACE": "interactive=no"])
         try tmux.waitFor(s, text: "Welcome to the end-to-end study")
         let app = try XCTUnwrap(childPID(of: try tmux.panePID(s)), "the app's process")
         kill(app, SIGSEGV)
@@ -283,6 +286,9 @@ final class ParticipantScreenTests: XCTestCase {
         XCTAssertFalse(after.contains("Welcome to the end-to-end study"), "the app's screen must be gone:\n\(after)")
         let modes = try waitForFile(tag: s)
         XCTAssertEqual(modes.before, modes.after, "the terminal modes must be restored after a crash")
+        if after.contains("crashed") {
+            XCTAssertTrue(after.contains("Program crashed"), "the crash report shows on the restored terminal")
+        }
         let alternate = try tmux.run(["display-message", "-p", "-t", s, "#{alternate_on}"])
         XCTAssertEqual(alternate.trimmingCharacters(in: .whitespacesAndNewlines), "0")
     }

@@ -11,6 +11,9 @@ nonisolated(unsafe) private var crashResetBytes: UnsafeMutablePointer<UInt8>? = 
 nonisolated(unsafe) private var crashResetCount: Int = 0
 nonisolated(unsafe) private var crashTermios: UnsafeMutablePointer<termios>? = nil
 nonisolated(unsafe) private var previousWinch: UnsafeMutablePointer<sigaction>? = nil
+/// Actions that were installed for the crash signals before ours, indexed by signal number.
+nonisolated(unsafe) private var previousCrash: UnsafeMutablePointer<sigaction>? = nil
+private let signalSlots = 65
 
 /// Writes the signal number to the self-pipe the event loop polls (async-signal-safe).
 private func onTerminationSignal(_ sig: Int32) {
@@ -48,7 +51,15 @@ private func onCrashSignal(_ sig: Int32) {
     if let saved = crashTermios {
         _ = tcsetattr(STDIN_FILENO, TCSANOW, saved)
     }
-    // SA_RESETHAND restored the default action: raising again ends the process as intended.
+    // Hand the signal to whoever had it before (the runtime's crash reporter, which can now
+    // print on a sane terminal), or to the default action that SA_RESETHAND put back.
+    if let previous = previousCrash, sig > 0, Int(sig) < signalSlots {
+        _ = sigaction(sig, previous + Int(sig), nil)
+    }
+    _ = raise(sig)
+    // A reporter may return (it expects a real fault to strike again, which a signal sent from
+    // outside does not): make sure the process still ends.
+    _ = signal(sig, SIG_DFL)
     _ = raise(sig)
 }
 
@@ -132,7 +143,6 @@ public enum TerminalSignals {
 
     /// Arms the crash handlers with the tty modes to restore and the bytes that reset the screen.
     public static func armCrashRestore(termios saved: termios?, reset: [UInt8]) {
-        for sig in crash { signal(sig, SIG_DFL) }
         crashResetBytes?.deallocate()
         crashResetBytes = nil
         crashResetCount = 0
@@ -149,12 +159,24 @@ public enum TerminalSignals {
             pointer.initialize(to: saved)
             crashTermios = pointer
         }
+        if previousCrash == nil {
+            let table = UnsafeMutablePointer<sigaction>.allocate(capacity: signalSlots)
+            table.initialize(repeating: sigaction(), count: signalSlots)
+            for sig in crash { sigaction(sig, nil, table + Int(sig)) }
+            previousCrash = table
+        }
         for sig in crash { setHandler(sig, onCrashSignal, flags: Int32(bitPattern: UInt32(SA_RESETHAND) | UInt32(SA_NODEFER))) }
     }
 
-    /// Puts back the default crash behaviour (once the terminal is restored normally).
+    /// Puts back the crash handling that was there before arming (once the terminal is restored).
     public static func disarmCrashRestore() {
-        for sig in crash { signal(sig, SIG_DFL) }
+        for sig in crash {
+            if let previous = previousCrash {
+                sigaction(sig, previous + Int(sig), nil)
+            } else {
+                signal(sig, SIG_DFL)
+            }
+        }
     }
 
     private static func setHandler(_ sig: Int32, _ handler: @convention(c) (Int32) -> Void, flags: Int32) {
