@@ -246,11 +246,14 @@ struct LaunchTimer {
             provider = "simulated"
             """.write(to: study, atomically: true, encoding: .utf8)
 
-        let socket = "oversight-bench-\(getpid())"
-        defer { _ = try? Self.client(tmux, socket, ["kill-server"]) }
+        let socket = FileManager.default.temporaryDirectory.appendingPathComponent("oversight-bench-\(getpid()).sock").path
+        defer {
+            _ = try? Self.client(tmux, socket, ["kill-server"])
+            try? FileManager.default.removeItem(atPath: socket)
+        }
         // One session stays for the whole run, so the server is up before every timed launch and
         // killing a timed session never shuts it down (a new server would race the old one).
-        let keep = try Self.spawn([tmux, "-L", socket, "-f", "/dev/null", "new-session", "-d", "-s", "keep",
+        let keep = try Self.spawn([tmux, "-S", socket, "-f", "/dev/null", "new-session", "-d", "-s", "keep",
                                    "--", "sleep", "600"])
         guard keep == 0 else { throw Failure(description: "tmux new-session failed (\(keep))") }
         var baseline: [Double] = []
@@ -284,13 +287,13 @@ struct LaunchTimer {
     private func timeToScreen(_ tmux: String, _ socket: String, session: String, command: [String],
                               marker: String) throws -> (ms: Double, pid: pid_t?) {
         var start = Date()
-        var status = try Self.spawn([tmux, "-L", socket, "-f", "/dev/null", "new-session", "-d", "-s", session,
+        var status = try Self.spawn([tmux, "-S", socket, "-f", "/dev/null", "new-session", "-d", "-s", session,
                                      "-x", "200", "-y", "60", "--"] + command)
         if status != 0 {
             // A server still starting or shutting down on this socket refuses now and then: retry once.
             usleep(200_000)
             start = Date()
-            status = try Self.spawn([tmux, "-L", socket, "-f", "/dev/null", "new-session", "-d", "-s", session,
+            status = try Self.spawn([tmux, "-S", socket, "-f", "/dev/null", "new-session", "-d", "-s", session,
                                      "-x", "200", "-y", "60", "--"] + command)
         }
         guard status == 0 else { throw Failure(description: "tmux new-session failed (\(status))") }
@@ -319,7 +322,7 @@ struct LaunchTimer {
     static func client(_ tmux: String, _ socket: String, _ args: [String]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tmux)
-        process.arguments = ["-L", socket] + args
+        process.arguments = ["-S", socket] + args
         var env = ProcessInfo.processInfo.environment
         env["TMUX"] = nil
         process.environment = env
@@ -378,9 +381,12 @@ enum PaintTimer {
         let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         let result = FileManager.default.temporaryDirectory.appendingPathComponent("oversight-paint-\(getpid()).txt")
         defer { try? FileManager.default.removeItem(at: result) }
-        let socket = "oversight-paint-\(getpid())"
-        defer { _ = try? LaunchTimer.client(tmux, socket, ["kill-server"]) }
-        let status = try LaunchTimer.spawn([tmux, "-L", socket, "-f", "/dev/null", "new-session", "-d", "-s", "paint",
+        let socket = FileManager.default.temporaryDirectory.appendingPathComponent("oversight-paint-\(getpid()).sock").path
+        defer {
+            _ = try? LaunchTimer.client(tmux, socket, ["kill-server"])
+            try? FileManager.default.removeItem(atPath: socket)
+        }
+        let status = try LaunchTimer.spawn([tmux, "-S", socket, "-f", "/dev/null", "new-session", "-d", "-s", "paint",
                                             "-x", "200", "-y", "60", "--", "env", "LANG=C.UTF-8", "TERM=tmux-256color",
                                             exe, "render", "--paint-worker", result.path, "--frames", String(frames),
                                             "--words", String(words), "--messages", String(messages)])

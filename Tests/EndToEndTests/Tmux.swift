@@ -6,7 +6,7 @@ import Glibc
 
 /// A private tmux server driving real programs in detached sessions, for end-to-end tests.
 ///
-/// Each instance owns its own server socket (`tmux -L`), so tests never touch a user's tmux
+/// Each instance owns its own server socket (`tmux -S`), so tests never touch a user's tmux
 /// and can run side by side. The first session is started with `posix_spawnp` + `waitpid`
 /// (the server must not inherit a pipe a `Process` would wait on); later client calls go
 /// through `Process`. Waiting is done by polling the screen for a pattern with a deadline.
@@ -28,7 +28,10 @@ final class Tmux {
     init() throws {
         guard let tmux = Self.executable else { throw XCTSkip("tmux is not installed") }
         self.tmux = tmux
-        socket = "oversight-e2e-\(getpid())-\(UUID().uuidString.prefix(8))"
+        // A socket path of our own (rather than `-L name` under tmux's shared folder), so the
+        // file can be removed when the server stops.
+        socket = FileManager.default.temporaryDirectory
+            .appendingPathComponent("oversight-e2e-\(getpid())-\(UUID().uuidString.prefix(8)).sock").path
     }
 
     /// The environment tmux and the programs in it get: a UTF-8 locale, a known terminal type,
@@ -50,7 +53,7 @@ final class Tmux {
                line: UInt = #line) throws {
         let envPrefix = ["env", "LANG=C.UTF-8", "TERM=tmux-256color"]
             + extra.sorted(by: { $0.key < $1.key }).map { "\($0.key)=\($0.value)" }
-        let args = [tmux, "-L", socket, "-f", "/dev/null", "new-session", "-d", "-s", session,
+        let args = [tmux, "-S", socket, "-f", "/dev/null", "new-session", "-d", "-s", session,
                     "-x", String(cols), "-y", String(rows), "--"] + envPrefix + command
         let status = try Self.spawnAndWait(args, environment: Self.environment(extra: [:]))
         if status != 0 {
@@ -64,7 +67,7 @@ final class Tmux {
     func run(_ args: [String]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tmux)
-        process.arguments = ["-L", socket] + args
+        process.arguments = ["-S", socket] + args
         process.environment = Self.environment(extra: [:])
         let out = Pipe()
         let err = Pipe()
@@ -156,6 +159,7 @@ final class Tmux {
     /// Stops the private server and everything in it.
     func shutdown() {
         _ = try? run(["kill-server"])
+        try? FileManager.default.removeItem(atPath: socket)
     }
 
     /// Starts a process with an empty signal mask and stdio on /dev/null, and waits for it.
