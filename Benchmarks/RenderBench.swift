@@ -36,6 +36,9 @@ struct RenderBench: ParsableCommand {
     @Option(help: "Launches to time (0 skips the launch measurement).")
     var launches = 5
 
+    @Option(help: "Folder for the launched app's session logs (default: a temporary folder). The app fsyncs its first records before the first frame, so the disk under this folder counts.")
+    var logDir: String?
+
     @Flag(help: "Also time painting frames through ncurses into a 200x60 tmux pane.")
     var paint = false
 
@@ -101,7 +104,7 @@ struct RenderBench: ParsableCommand {
 
         if launches > 0 {
             do {
-                try LaunchTimer(words: words, launches: launches).run()
+                try LaunchTimer(words: words, launches: launches, logDir: logDir).run()
             } catch {
                 print("  launch to first frame: not measured (\(error))")
             }
@@ -205,6 +208,7 @@ struct RenderBench: ParsableCommand {
 struct LaunchTimer {
     let words: Int
     let launches: Int
+    let logDir: String?
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
@@ -262,7 +266,9 @@ struct LaunchTimer {
         for i in 0..<launches {
             baseline.append(try timeToScreen(tmux, socket, session: "base\(i)",
                                              command: ["sh", "-c", "printf 'READY\\n'; exec sleep 60"], marker: "READY").ms)
-            let sessions = dir.appendingPathComponent("Sessions-\(i)").path
+            let logRoot = logDir.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? dir
+            let sessions = logRoot.appendingPathComponent("oversight-bench-\(getpid())-Sessions-\(i)").path
+            defer { try? FileManager.default.removeItem(atPath: sessions) }
             let result = try timeToScreen(tmux, socket, session: "app\(i)",
                                           command: ["env", "LANG=C.UTF-8", "TERM=tmux-256color", app, "run",
                                                     "--study", study.path, "--participant", "bench\(i)",
