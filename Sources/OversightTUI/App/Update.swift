@@ -347,9 +347,9 @@ extension AppCore {
             effects.append(.appendLog(.assistantReset(questionID: q.id)))
             return effects
         case .pageUp, .pageDown, .up, .down:
-            // Wrapping the transcript is only needed to clamp scrolling.
+            // The line count (memoised per message) is only needed to clamp scrolling.
             let rows = chatRows(s)
-            let total = s.chat.lines(width: chatWidth(s), streaming: s.pending?.streaming, frame: 0).count
+            let total = s.chat.transcript(width: chatWidth(s), streaming: s.pending?.streaming, frame: 0).count
             let step = (key == .pageUp || key == .pageDown) ? max(1, rows - 1) : 1
             let delta = (key == .pageUp || key == .up) ? step : -step
             s.chat.scroll(by: delta, totalLines: total, rows: rows)

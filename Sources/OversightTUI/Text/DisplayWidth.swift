@@ -35,8 +35,21 @@ public enum DisplayWidth {
 
     /// Width in cells of a string (sum over its grapheme clusters).
     public static func of(_ s: String) -> Int {
+        if let w = asciiWidth(s) { return w }
         var w = 0
         for c in s { w += of(c) }
+        return w
+    }
+
+    /// Width of an all-ASCII string (printable characters are 1, control characters 0), or
+    /// nil when the string holds anything else. Reads the UTF-8 bytes: no grapheme breaking.
+    @inline(__always)
+    public static func asciiWidth(_ s: String) -> Int? {
+        var w = 0
+        for b in s.utf8 {
+            if b >= 0x80 { return nil }
+            if b >= 0x20 && b != 0x7F { w += 1 }
+        }
         return w
     }
 

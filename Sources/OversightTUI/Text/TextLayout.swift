@@ -33,6 +33,34 @@ public enum TextLayout {
         var para: [(ch: Character, w: Int, off: Int)] = []
         para.reserveCapacity(256)
         var paraStart = 0
+        if text.utf8.allSatisfy({ $0 < 0x80 }) {
+            // ASCII: read bytes, no grapheme breaking ("\r\n" is still one break).
+            var afterCR = false
+            for b in text.utf8 {
+                if b == 0x0A && afterCR {
+                    afterCR = false
+                    offset += 1
+                    paraStart = offset
+                    continue
+                }
+                afterCR = b == 0x0D
+                if b == 0x0A || b == 0x0D {
+                    wrapParagraph(para, start: paraStart, width: width, into: &lines)
+                    para.removeAll(keepingCapacity: true)
+                    offset += 1
+                    paraStart = offset
+                    continue
+                }
+                if b == 0x09 {
+                    para.append((" ", 1, offset))
+                } else {
+                    para.append((Character(UnicodeScalar(b)), (b < 0x20 || b == 0x7F) ? 0 : 1, offset))
+                }
+                offset += 1
+            }
+            wrapParagraph(para, start: paraStart, width: width, into: &lines)
+            return lines
+        }
         for ch in text {
             let n = ch.unicodeScalars.count
             if ch == "\n" || ch == "\r\n" || ch == "\r" {

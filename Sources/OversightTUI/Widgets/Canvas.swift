@@ -33,6 +33,15 @@ public struct Canvas {
         let limit = min(maxWidth ?? Int.max, grid.size.cols - col)
         guard row >= 0, row < grid.size.rows, limit > 0 else { return 0 }
         var x = 0
+        if text.utf8.allSatisfy({ $0 < 0x80 }) {
+            // ASCII: one cell per printable byte, control characters take none.
+            for b in text.utf8 where b >= 0x20 && b != 0x7F {
+                if x + 1 > limit { break }
+                grid[col + x, row] = Cell(String(UnicodeScalar(b)), style: style)
+                x += 1
+            }
+            return x
+        }
         for ch in text {
             let w = DisplayWidth.of(ch)
             if w == 0 { continue }

@@ -1,3 +1,4 @@
+import Foundation
 import OversightCore
 
 /// One entry of the visible chat transcript.
@@ -27,62 +28,166 @@ public struct StreamingReply: Sendable, Equatable {
     }
 }
 
+/// One styled line of the chat transcript.
+public typealias ChatLine = (String, Style)
+
+/// The lines of a transcript: the logged entries' lines followed by the streaming reply's.
+/// Indexing is cheap: the entries' part is shared with the cache, not copied.
+public struct ChatTranscript {
+    /// Lines of the logged entries.
+    public let entryLines: [ChatLine]
+    /// Lines of the reply being streamed (empty when none).
+    public let streamingLines: [ChatLine]
+
+    /// Lines in all.
+    public var count: Int { entryLines.count + streamingLines.count }
+
+    /// The line at `i` (0 = oldest).
+    public subscript(i: Int) -> ChatLine {
+        i < entryLines.count ? entryLines[i] : streamingLines[i - entryLines.count]
+    }
+
+    /// Every line as one array.
+    public var all: [ChatLine] { entryLines + streamingLines }
+}
+
+/// Wrapped transcript lines, memoised per entry for one width: a new message wraps only that
+/// message, a streamed chunk re-wraps only the reply being streamed, and a resize re-wraps all.
+/// Entries are checked against the cached ones on every use (the strings share storage, so the
+/// check is cheap), so a stale line can never be shown. Shared by reference between copies of
+/// the state that owns it.
+public final class ChatLineCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var width = -1
+    private var entries: [ChatEntry] = []
+    /// Number of lines each cached entry produced, in order.
+    private var lineCounts: [Int] = []
+    private var lines: [ChatLine] = []
+    private var streamKey: (text: String, progress: String?, width: Int)?
+    private var streamBody: [ChatLine] = []
+    /// How many entries (or streaming bodies) were wrapped since the cache was made.
+    public private(set) var wraps = 0
+
+    /// An empty cache.
+    public init() {}
+
+    /// Lines of `entries` at `width` (at least 4), with the streaming reply (if any) last.
+    /// `frame` animates the typing indicator.
+    public func transcript(_ entries: [ChatEntry], width: Int, streaming: StreamingReply?, frame: Int) -> ChatTranscript {
+        let width = max(4, width)
+        lock.lock()
+        defer { lock.unlock() }
+        if width != self.width {
+            self.width = width
+            self.entries.removeAll()
+            lineCounts.removeAll()
+            lines.removeAll()
+            streamKey = nil
+        }
+        // Keep the longest prefix of cached entries that still matches.
+        var same = 0
+        let n = min(entries.count, self.entries.count)
+        while same < n, entries[same] == self.entries[same] { same += 1 }
+        if same < self.entries.count {
+            let keep = lineCounts[0..<same].reduce(0, +)
+            lines.removeSubrange(keep...)
+            self.entries.removeSubrange(same...)
+            lineCounts.removeSubrange(same...)
+        }
+        for e in entries[same...] {
+            let before = lines.count
+            ChatViewState.appendLines(of: e, width: width, into: &lines)
+            self.entries.append(e)
+            lineCounts.append(lines.count - before)
+            wraps += 1
+        }
+        var tail: [ChatLine] = []
+        if let s = streaming {
+            let dots = String(repeating: ".", count: frame % 3 + 1)
+            if let k = streamKey, k.width == width, k.text == s.text, k.progress == s.progress {
+                // Reuse the wrapped body.
+            } else {
+                streamBody.removeAll()
+                if s.text.isEmpty {
+                    if let p = s.progress { ChatViewState.appendBody(p, style: Style(.dim), width: width, into: &streamBody) }
+                } else {
+                    ChatViewState.appendBody(s.text, style: .plain, width: width, into: &streamBody)
+                }
+                streamKey = (s.text, s.progress, width)
+                wraps += 1
+            }
+            tail.reserveCapacity(streamBody.count + 1)
+            tail.append(s.text.isEmpty ? ("Assistant is typing" + dots, Style(.assistant, bold: true))
+                                       : ("Assistant (typing" + dots + ")", Style(.assistant, bold: true)))
+            tail += streamBody
+        }
+        return ChatTranscript(entryLines: lines, streamingLines: tail)
+    }
+}
+
 /// The chat transcript and its scroll position. `scrollBack` counts lines up from the bottom
 /// (0 = follow the newest line) and is clamped to what the transcript holds.
 public struct ChatViewState: Sendable, Equatable {
     public var entries: [ChatEntry] = []
     public var scrollBack: Int = 0
+    /// Wrapped lines of `entries` (memo; not part of the value).
+    public let lineCache = ChatLineCache()
 
     /// A transcript following its newest line.
     public init(entries: [ChatEntry] = []) { self.entries = entries }
+
+    /// Equal when the entries and the scroll position are equal (the memo does not count).
+    public static func == (a: ChatViewState, b: ChatViewState) -> Bool {
+        a.entries == b.entries && a.scrollBack == b.scrollBack
+    }
 
     /// Scroll by `delta` lines (positive = towards older lines), clamped.
     public mutating func scroll(by delta: Int, totalLines: Int, rows: Int) {
         scrollBack = max(0, min(scrollBack + delta, max(0, totalLines - rows)))
     }
 
+    /// The transcript at `width` (memoised), with the streaming reply (if any) last.
+    /// `frame` animates the typing indicator.
+    public func transcript(width: Int, streaming: StreamingReply?, frame: Int) -> ChatTranscript {
+        lineCache.transcript(entries, width: width, streaming: streaming, frame: frame)
+    }
+
     /// Styled lines of the transcript at `width`, with the streaming reply (if any) last.
     /// `frame` animates the typing indicator.
     public func lines(width: Int, streaming: StreamingReply?, frame: Int) -> [(String, Style)] {
-        let width = max(4, width)
-        var out: [(String, Style)] = []
-        func body(_ text: String, style: Style = .plain) {
-            for l in TextLayout.wrap(text, width: width - 2) { out.append(("  " + l.text, style)) }
-        }
-        for e in entries {
-            switch e {
-            case .user(let t):
-                out.append(("You", Style(.user, bold: true)))
-                body(t)
-            case .assistant(let t, let status, let error):
-                out.append(("Assistant", Style(.assistant, bold: true)))
-                if !t.isEmpty { body(t) }
-                switch status {
-                case .complete: break
-                case .cancelled: body("[reply cancelled" + (t.isEmpty ? "]" : "; text above is partial]"), style: Style(.dim))
-                case .failed:
-                    body("[reply failed: \(error ?? "unknown error")" + (t.isEmpty ? "]" : "; text above is partial]"),
-                         style: Style(.danger))
-                }
-            case .resetDivider:
-                let label = " assistant context reset "
-                let side = max(1, (width - DisplayWidth.of(label)) / 2)
-                out.append((String(repeating: "─", count: side) + label + String(repeating: "─", count: side), Style(.dim)))
-            case .notice(let t):
-                body(t, style: Style(.dim))
+        transcript(width: width, streaming: streaming, frame: frame).all
+    }
+
+    /// Append the wrapped, indented lines of a message body.
+    static func appendBody(_ text: String, style: Style, width: Int, into out: inout [ChatLine]) {
+        for l in TextLayout.wrap(text, width: width - 2) { out.append(("  " + l.text, style)) }
+    }
+
+    /// Append the lines of one entry at `width`.
+    static func appendLines(of e: ChatEntry, width: Int, into out: inout [ChatLine]) {
+        switch e {
+        case .user(let t):
+            out.append(("You", Style(.user, bold: true)))
+            appendBody(t, style: .plain, width: width, into: &out)
+        case .assistant(let t, let status, let error):
+            out.append(("Assistant", Style(.assistant, bold: true)))
+            if !t.isEmpty { appendBody(t, style: .plain, width: width, into: &out) }
+            switch status {
+            case .complete: break
+            case .cancelled:
+                appendBody("[reply cancelled" + (t.isEmpty ? "]" : "; text above is partial]"), style: Style(.dim),
+                           width: width, into: &out)
+            case .failed:
+                appendBody("[reply failed: \(error ?? "unknown error")" + (t.isEmpty ? "]" : "; text above is partial]"),
+                           style: Style(.danger), width: width, into: &out)
             }
+        case .resetDivider:
+            let label = " assistant context reset "
+            let side = max(1, (width - DisplayWidth.of(label)) / 2)
+            out.append((String(repeating: "─", count: side) + label + String(repeating: "─", count: side), Style(.dim)))
+        case .notice(let t):
+            appendBody(t, style: Style(.dim), width: width, into: &out)
         }
-        if let s = streaming {
-            let dots = String(repeating: ".", count: frame % 3 + 1)
-            if s.text.isEmpty {
-                out.append(("Assistant is typing" + dots, Style(.assistant, bold: true)))
-                if let p = s.progress { body(p, style: Style(.dim)) }
-            } else {
-                out.append(("Assistant (typing" + dots + ")", Style(.assistant, bold: true)))
-                body(s.text)
-            }
-        }
-        return out
     }
 }
 
@@ -94,7 +199,7 @@ public enum ChatView {
         let inner = rect.inner
         let inputH = ChatInputView.height(input, width: inner.width, maxRows: 3)
         let rows = max(0, inner.height - inputH - 1)
-        let lines = state.lines(width: inner.width, streaming: streaming, frame: frame)
+        let lines = state.transcript(width: inner.width, streaming: streaming, frame: frame)
         let back = max(0, min(state.scrollBack, lines.count - rows))
         let right = back > 0 ? "\(back) newer lines below" : (streaming != nil ? "Esc cancels" : nil)
         canvas.box(rect, title: "Assistant chat", focused: focused, rightTitle: right,

@@ -166,6 +166,12 @@ public enum PassageView {
             let li = top + r
             guard li < lines.count else { break }
             let line = lines[li]
+            while m < state.matches.count, state.matches[m].upperBound <= line.start { m += 1 }
+            if m >= state.matches.count || state.matches[m].lowerBound >= line.end {
+                // No match on this line: draw it in one go.
+                canvas.text(line.text, col: textCol, row: inner.row + r, maxWidth: textW)
+                continue
+            }
             var x = 0
             var off = line.start
             for ch in line.text {
