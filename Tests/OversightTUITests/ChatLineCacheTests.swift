@@ -70,6 +70,7 @@ final class ChatLineCacheTests: XCTestCase {
         XCTAssertEqual(c.lineCache.wraps, 3)
         XCTAssertEqual(lines, fresh(c, width: 36))
         XCTAssertTrue(lines.last?.contains("assistant context reset") ?? false)
+        XCTAssertEqual(lines.last.map(DisplayWidth.of), 36)         // the divider spans the pane
     }
 
     func testChangedEntriesAreNeverServedStale() {
@@ -99,5 +100,22 @@ final class ChatLineCacheTests: XCTestCase {
         XCTAssertEqual(a.map(\.end), b.map(\.end))
         XCTAssertEqual(a.map(\.width), b.map(\.width))
         XCTAssertEqual(a.map { $0.text.replacingOccurrences(of: "keeper", with: "keepér") }, b.map(\.text))
+    }
+}
+
+final class ChatPaneTextTests: XCTestCase {
+    private func inputRow(width: Int) -> String {
+        var canvas = Canvas(size: Size(cols: width, rows: 12))
+        ChatView.render(ChatViewState(entries: [.user("Is B correct?")]), input: ChatInputState(),
+                        streaming: StreamingReply(requestID: 1, text: "Let me"), frame: 0, focused: true,
+                        into: &canvas, rect: Rect(col: 0, row: 0, width: width, height: 12))
+        return canvas.grid.plainLines()[10]
+    }
+
+    func testWaitingPlaceholderIsNeverCut() {
+        // 80x24 gives the chat pane 36 columns: the long hint does not fit, the short one does.
+        XCTAssertEqual(inputRow(width: 36), "┃> (waiting for the reply)         ┃")
+        XCTAssertTrue(inputRow(width: 60).contains("> (waiting for the reply; Esc cancels)"))
+        XCTAssertFalse(inputRow(width: 36).contains("…"))
     }
 }

@@ -183,8 +183,10 @@ public struct ChatViewState: Sendable, Equatable {
             }
         case .resetDivider:
             let label = " assistant context reset "
+            // Across the whole width (the right side takes the odd cell).
             let side = max(1, (width - DisplayWidth.of(label)) / 2)
-            out.append((String(repeating: "─", count: side) + label + String(repeating: "─", count: side), Style(.dim)))
+            let right = max(1, width - side - DisplayWidth.of(label))
+            out.append((String(repeating: "─", count: side) + label + String(repeating: "─", count: right), Style(.dim)))
         case .notice(let t):
             appendBody(t, style: Style(.dim), width: width, into: &out)
         }
@@ -218,9 +220,16 @@ public enum ChatView {
         }
         let sepRow = inner.row + rows
         for x in inner.col..<inner.maxCol { canvas.grid[x, sepRow] = Cell("┄", style: Style(.border)) }
-        ChatInputView.render(input, placeholder: streaming != nil ? "(waiting for the reply; Esc cancels)" : "Type a message, Enter sends",
+        ChatInputView.render(input, placeholder: placeholder(waiting: streaming != nil, width: inner.width),
                              focused: focused, into: &canvas,
                              rect: Rect(col: inner.col, row: sepRow + 1, width: inner.width, height: inputH))
+    }
+
+    /// The input's placeholder: a hint that fits the field (which starts after the "> " prompt).
+    static func placeholder(waiting: Bool, width: Int) -> String {
+        let options = waiting ? ["(waiting for the reply; Esc cancels)", "(waiting for the reply)"]
+                              : ["Type a message, Enter sends"]
+        return options.first { DisplayWidth.of($0) <= width - 2 } ?? options[options.count - 1]
     }
 
     /// Transcript rows visible inside a pane of `rect` with this input.
