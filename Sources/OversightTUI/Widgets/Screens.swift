@@ -19,17 +19,33 @@ public enum Screens {
     /// Draw a page: a full-body box with a title, wrapped paragraphs from `top`, a footer.
     public static func page(title: String, paragraphs: [(String, Style)], top: Int, footer: String,
                             size: Size, into canvas: inout Canvas) {
+        page(title: title, blocks: paragraphs.map { PageBlock($0.0, style: $0.1) }, top: top, footer: footer,
+             size: size, into: &canvas)
+    }
+
+    /// Width of a page's text column at `size`: at most `PassageView.maxTextWidth` cells.
+    static func pageTextWidth(_ size: Size) -> Int { max(1, min(size.cols - 6, PassageView.maxTextWidth)) }
+
+    /// The lines of `blocks` on a page `width` cells wide, with blank lines between blocks.
+    static func pageLines(_ blocks: [PageBlock], width: Int) -> [(String, Style)] {
+        var lines: [(String, Style)] = []
+        for (i, b) in blocks.enumerated() {
+            if i > 0 && b.gapBefore { lines.append(("", .plain)) }
+            for l in b.lines(width: width) { lines.append((l, b.style)) }
+        }
+        return lines
+    }
+
+    /// Draw a page of blocks (see `page(title:paragraphs:...)`).
+    public static func page(title: String, blocks: [PageBlock], top: Int, footer: String,
+                            size: Size, into canvas: inout Canvas) {
         let r = Rect(col: 0, row: 1, width: size.cols, height: size.rows - 2)
         canvas.box(r, title: title, focused: true)
         // A readable column: at most `PassageView.maxTextWidth` cells, centred.
         let textW = min(r.inner.width - 4, PassageView.maxTextWidth)
         let inner = Rect(col: r.inner.col + (r.inner.width - textW) / 2, row: r.inner.row + 1, width: textW,
                          height: r.inner.height - 2)
-        var lines: [(String, Style)] = []
-        for (i, (p, st)) in paragraphs.enumerated() {
-            if i > 0 { lines.append(("", .plain)) }
-            for l in TextLayout.wrap(p, width: inner.width) { lines.append((l.text, st)) }
-        }
+        let lines = pageLines(blocks, width: inner.width)
         let maxTop = max(0, lines.count - inner.height)
         let first = min(max(0, top), maxTop)
         for row in 0..<inner.height where first + row < lines.count {
@@ -42,26 +58,21 @@ public enum Screens {
         canvas.text(TextLayout.truncate(footer, width: size.cols - 2), col: 1, row: size.rows - 1, style: Style(.title, bold: true))
     }
 
-    /// Paragraphs of the instructions (the study's, or the default ones).
-    static func instructionParagraphs(_ text: String?) -> [(String, Style)] {
+    /// Blocks of the instructions (the study's, read as light Markdown, or the default ones).
+    static func instructionBlocks(_ text: String?, size: Size) -> [PageBlock] {
         let body = (text?.isEmpty == false ? text : nil) ?? defaultInstructions
-        return body.components(separatedBy: "\n\n").map { ($0.trimmingCharacters(in: .newlines), Style.plain) }
+        return PageText.blocks(body, width: pageTextWidth(size))
     }
 
     /// The largest useful scroll position of the instructions page at `size`.
     public static func instructionsMaxTop(_ text: String?, size: Size) -> Int {
-        let width = max(1, min(size.cols - 6, PassageView.maxTextWidth)), height = max(1, size.rows - 6)
-        var count = 0
-        for (i, (p, _)) in instructionParagraphs(text).enumerated() {
-            count += (i > 0 ? 1 : 0) + TextLayout.wrap(p, width: width).count
-        }
-        return max(0, count - height)
+        let count = pageLines(instructionBlocks(text, size: size), width: pageTextWidth(size)).count
+        return max(0, count - max(1, size.rows - 6))
     }
 
     /// The instructions page.
     public static func instructions(_ text: String?, top: Int, size: Size, into canvas: inout Canvas) {
-        let paras = instructionParagraphs(text)
-        page(title: "Instructions", paragraphs: paras, top: top,
+        page(title: "Instructions", blocks: instructionBlocks(text, size: size), top: top,
              footer: "Press Enter to begin.   Up/Down scroll   F1 help   Ctrl-C quit", size: size, into: &canvas)
     }
 
