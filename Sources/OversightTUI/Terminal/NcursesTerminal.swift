@@ -89,7 +89,7 @@ public final class NcursesTerminal {
         if !noColor, has_colors(), start_color() == OK, use_default_colors() == OK {
             colors = true
         }
-        palette = Palette(colors: colors)
+        palette = Palette(colors: colors, colorCount: colors ? Int(tigetnum("colors")) : 0)
         TerminalSignals.armCrashRestore(termios: savedTermios, reset: Self.resetSequence())
     }
 
@@ -222,16 +222,29 @@ struct Palette {
         case cyan = 1, magenta, blackOnYellow, blackOnCyan, red, green, whiteOnRed
     }
 
-    init(colors: Bool) {
+    /// Foreground colours drawn as text on the terminal's own background.
+    struct Foregrounds: Equatable { var accent: Int16; var assistant: Int16; var success: Int16 }
+
+    /// The text colours for a terminal with `colorCount` colours. The eight basic cyan and green
+    /// are light (about 2:1 contrast on a white background in the common palettes), so with 256
+    /// colours mid-tones are used that read on dark and light backgrounds alike (#0087af,
+    /// #af5faf, #008700: at least 4:1 on both black and white).
+    static func foregrounds(colorCount: Int) -> Foregrounds {
+        if colorCount >= 256 { return Foregrounds(accent: 31, assistant: 133, success: 28) }
+        return Foregrounds(accent: Int16(COLOR_CYAN), assistant: Int16(COLOR_MAGENTA), success: Int16(COLOR_GREEN))
+    }
+
+    init(colors: Bool, colorCount: Int = 8) {
         let bold = oversight_a_bold(), reverse = oversight_a_reverse()
         let underline = oversight_a_underline(), dim = oversight_a_dim(), none = oversight_a_normal()
         if colors {
-            init_pair(Pair.cyan.rawValue, Int16(COLOR_CYAN), -1)
-            init_pair(Pair.magenta.rawValue, Int16(COLOR_MAGENTA), -1)
+            let fg = Self.foregrounds(colorCount: colorCount)
+            init_pair(Pair.cyan.rawValue, fg.accent, -1)
+            init_pair(Pair.magenta.rawValue, fg.assistant, -1)
             init_pair(Pair.blackOnYellow.rawValue, Int16(COLOR_BLACK), Int16(COLOR_YELLOW))
             init_pair(Pair.blackOnCyan.rawValue, Int16(COLOR_BLACK), Int16(COLOR_CYAN))
             init_pair(Pair.red.rawValue, Int16(COLOR_RED), -1)
-            init_pair(Pair.green.rawValue, Int16(COLOR_GREEN), -1)
+            init_pair(Pair.green.rawValue, fg.success, -1)
             init_pair(Pair.whiteOnRed.rawValue, Int16(COLOR_WHITE), Int16(COLOR_RED))
         }
         func make(_ role: StyleRole) -> Attributes {
