@@ -78,21 +78,30 @@ public enum Screens {
 
     /// The feedback page after a submission.
     public static func feedback(_ sub: Submission, question: Question, scale: [Int], size: Size, into canvas: inout Canvas) {
-        var paras: [(String, Style)] = []
+        var blocks: [PageBlock] = []
         if sub.timedOut {
-            paras.append(("Time ran out. " + (sub.choice == nil ? "No option was chosen, so this counts as wrong."
-                                                                 : "Your current choice was submitted."), Style(.warning, bold: true)))
+            blocks.append(PageBlock("Time ran out. " + (sub.choice == nil ? "No option was chosen, so this counts as wrong."
+                                                                          : "Your current choice was submitted."),
+                                    style: Style(.warning, bold: true)))
         }
-        paras.append((sub.correct ? "Correct." : "Not correct.", Style(sub.correct ? .success : .danger, bold: true)))
-        paras.append(("Question: " + question.text, .plain))
+        blocks.append(PageBlock(sub.correct ? "Correct." : "Not correct.", style: Style(sub.correct ? .success : .danger, bold: true)))
         func option(_ i: Int) -> String {
             "\(Question.letter(i)). " + (question.options.indices.contains(i) ? question.options[i] : "")
         }
-        let yours = sub.choice.map(option) ?? "no answer"
-        let conf = sub.confidence.map { " (confidence \(Study.confidenceLabel($0)))" } ?? ""
-        paras.append(("Your answer: " + yours + conf, Style(sub.correct ? .success : .normal, bold: true)))
-        paras.append(("Correct answer: " + option(sub.gold), Style(.success, bold: true)))
-        page(title: "Question \(sub.index + 1): feedback", paragraphs: paras, top: 0,
+        // Labelled rows with their text aligned after the longest label.
+        let labels = ["Question:", "Your answer:", "Your confidence:", "Correct answer:"]
+        let labelW = labels.map { DisplayWidth.of($0) }.max() ?? 0
+        func row(_ label: String, _ text: String, _ style: Style, gap: Bool) -> PageBlock {
+            PageBlock(text, style: style, lead: TextLayout.pad(label, width: labelW) + " ", gapBefore: gap)
+        }
+        blocks.append(row("Question:", question.text, .plain, gap: true))
+        blocks.append(row("Your answer:", sub.choice.map(option) ?? "no answer",
+                          Style(sub.correct ? .success : .normal, bold: true), gap: true))
+        if let c = sub.confidence {
+            blocks.append(row("Your confidence:", Study.confidenceLabel(c), Style(.normal, bold: true), gap: false))
+        }
+        blocks.append(row("Correct answer:", option(sub.gold), Style(.success, bold: true), gap: true))
+        page(title: "Question \(sub.index + 1): feedback", blocks: blocks, top: 0,
              footer: "Press Enter to continue.   F1 help   Ctrl-C quit", size: size, into: &canvas)
     }
 
