@@ -320,4 +320,40 @@ final class ParticipantScreenTests: XCTestCase {
         }
         return nil
     }
+
+    // (f) Instructions written in Markdown read as prose at 80x24: no markup characters, items
+    // bulleted, a key table aligned, and the last line reachable by scrolling.
+    func testMarkdownInstructionsReadAsProse() throws {
+        let s = "instructions"
+        try """
+            # Before you start
+
+            You will answer questions, each with four options. Lines in this file are broken
+            short on purpose: the screen reflows them.
+
+            - **The assistant can be wrong**, so check what it says
+              against the passage.
+            - Ctrl-C quits; your answers are saved.
+
+            | Key | What it does |
+            |---|---|
+            | F1 | Help: shows the keys |
+            | Ctrl-R | Reset the assistant: it forgets the chat so far (you still see it) |
+
+            Last line of the instructions.
+            """.write(to: fixture.dir.appendingPathComponent("instructions.md"), atomically: true, encoding: .utf8)
+        let study = try fixture.writeStudy(name: "md.toml", id: "e2e-md", blocks: oneAssistedBlock)
+        try tmux.start(session: s, cols: 80, rows: 24, command: fixture.command(
+            ["run", "--study", study, "--participant", "p1", "--sessions", fixture.sessions.path], tag: s))
+        let screen = try tmux.waitFor(s, text: "Before you start")
+        for mark in ["# ", "**", "| ", "---"] {
+            XCTAssertFalse(screen.contains(mark), "markup \(mark) on screen:\n\(screen)")
+        }
+        XCTAssertTrue(screen.contains("You will answer questions, each with four options. Lines in this file are"), screen)
+        XCTAssertTrue(screen.contains("• The assistant can be wrong, so check what it says against the passage."), screen)
+        XCTAssertTrue(screen.contains("Key     What it does"), screen)
+        XCTAssertTrue(screen.contains("Ctrl-R  Reset the assistant: it forgets the chat so far (you still see it)"), screen)
+        XCTAssertTrue(screen.contains("Last line of the instructions."), screen)
+    }
+
 }
