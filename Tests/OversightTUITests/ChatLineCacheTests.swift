@@ -118,4 +118,17 @@ final class ChatPaneTextTests: XCTestCase {
         XCTAssertTrue(inputRow(width: 60).contains("> (waiting for the reply; Esc cancels)"))
         XCTAssertFalse(inputRow(width: 36).contains("…"))
     }
+
+    func testScrolledBackTranscriptSaysSoInANarrowPane() {
+        for (width, label) in [(36, " 7 more below "), (60, " 7 newer lines below ")] {
+            var chat = ChatViewState(entries: (1...12).map { .user("message \($0)") })
+            chat.scrollBack = 7
+            var canvas = Canvas(size: Size(cols: width, rows: 12))
+            ChatView.render(chat, input: ChatInputState(), streaming: nil, frame: 0, focused: false,
+                            into: &canvas, rect: Rect(col: 0, row: 0, width: width, height: 12))
+            let rows = canvas.grid.plainLines()
+            XCTAssertTrue(rows[0].contains(label), rows[0])
+            XCTAssertTrue(rows[0].contains("Assistant chat"), rows[0])
+        }
+    }
 }

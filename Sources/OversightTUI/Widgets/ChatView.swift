@@ -203,7 +203,7 @@ public enum ChatView {
         let rows = max(0, inner.height - inputH - 1)
         let lines = state.transcript(width: inner.width, streaming: streaming, frame: frame)
         let back = max(0, min(state.scrollBack, lines.count - rows))
-        let right = back > 0 ? "\(back) newer lines below" : (streaming != nil ? "Esc cancels" : nil)
+        let right = back > 0 ? scrolledLabel(back, paneWidth: rect.width) : (streaming != nil ? "Esc cancels" : nil)
         canvas.box(rect, title: "Assistant chat", focused: focused, rightTitle: right,
                    footer: notice.map { ($0, Style(.warning, bold: true)) })
         guard inner.width > 2, inner.height > 1 else { return }
@@ -223,6 +223,13 @@ public enum ChatView {
         ChatInputView.render(input, placeholder: placeholder(waiting: streaming != nil, width: inner.width),
                              focused: focused, into: &canvas,
                              rect: Rect(col: inner.col, row: sepRow + 1, width: inner.width, height: inputH))
+    }
+
+    /// The border label of a transcript scrolled back by `back` lines: short enough that
+    /// `Canvas.box` keeps it (it drops a label that leaves the title under 12 cells).
+    static func scrolledLabel(_ back: Int, paneWidth: Int) -> String {
+        let long = "\(back) newer lines below"
+        return paneWidth - 4 - (DisplayWidth.of(long) + 2) - 1 >= 12 ? long : "\(back) more below"
     }
 
     /// The input's placeholder: a hint that fits the field (which starts after the "> " prompt).
