@@ -130,6 +130,8 @@ public struct AppState: Sendable {
     public var viewportDirtySinceMs: Int64?
     /// Scroll of the instructions screen.
     public var instructionsTop: Int = 0
+    /// First scrolled row of the answer pane when its question and options do not fit whole.
+    public var answerTop: Int = 0
     /// Set once a quit effect has been issued.
     public var quitting: QuitReason?
     /// Wrapped passage lines for the current width (memo).

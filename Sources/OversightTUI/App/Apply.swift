@@ -38,6 +38,7 @@ public enum AppCore {
             s.block = shown.block
             s.index = shown.index
             s.answer = AnswerState()
+            s.answerTop = 0
             s.chat = ChatViewState()
             s.passage = PassageViewState()
             s.input.clear()

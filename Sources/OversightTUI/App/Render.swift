@@ -98,6 +98,6 @@ extension AppCore {
         }
         AnswerPane.render(question: q, answer: s.answer, scale: s.scale, showQuestion: q.task == .quality,
                           notice: s.notice, locked: s.logFailure != nil, focused: focus == .answer,
-                          into: &canvas, rect: layout.answer)
+                          top: s.answerTop, into: &canvas, rect: layout.answer)
     }
 }

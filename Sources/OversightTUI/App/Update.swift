@@ -304,6 +304,15 @@ extension AppCore {
             s.notice = nil
             return next == s.answer.confidenceLevel ? []
                 : [.appendLog(.confidenceChosen(questionID: q.id, level: next, value: s.scale[next]))]
+        case .pageUp, .pageDown:
+            // Only a question and options too long for the pane scroll (see `AnswerPane`).
+            let layout = ScreenLayout.question(size: s.size, question: q, assisted: s.isAssisted)
+            let inner = layout.answer.inner
+            let full = AnswerPane.fullRows(question: q, showQuestion: q.task == .quality, innerWidth: inner.width)
+            let window = max(1, inner.height - 1)
+            let step = max(1, window - 1) * (key == .pageUp ? -1 : 1)
+            s.answerTop = max(0, min(s.answerTop + step, max(0, full.count - window)))
+            return []
         case .enter:
             if let missing = s.answer.missing(levels: s.scale.count) {
                 s.notice = missing

@@ -95,34 +95,80 @@ public enum AnswerPane {
         return ("Your answer: \(Question.letter(answer.choice)), \(conf). Press Enter to submit.", Style(.success, bold: true))
     }
 
-    /// Draw into `rect` (border included).
-    public static func render(question: Question, answer: AnswerState, scale: [Int], showQuestion: Bool,
-                              notice: String?, locked: Bool, focused: Bool, into canvas: inout Canvas, rect: Rect) {
-        canvas.box(rect, title: "Your answer", focused: focused,
-                   footer: status(answer: answer, scale: scale, notice: notice, locked: locked))
-        let inner = rect.inner
-        guard inner.width > 8, inner.height > 0 else { return }
-        let p = plan(question: question, showQuestion: showQuestion, innerWidth: inner.width, maxInner: inner.height)
-        var row = inner.row
-        let lastRow = inner.maxRow
-        for (i, l) in p.questionLines.enumerated() where row < lastRow {
-            canvas.text(i == 0 ? "Q: " : "   ", col: inner.col, row: row, style: Style(.title, bold: true))
-            canvas.text(l, col: inner.col + 3, row: row, maxWidth: inner.width - 3, style: Style(.normal, bold: true))
-            row += 1
-        }
-        for (i, lines) in p.optionLines.enumerated() {
-            let chosen = answer.choice == i
-            let mark = chosen ? "(•)" : "( )"
-            let st = chosen ? Style(.selected, bold: true) : Style.plain
-            for (k, l) in lines.enumerated() where row < lastRow {
-                if k == 0 {
-                    canvas.text("\(mark) \(Question.letter(i)) ", col: inner.col, row: row, style: st)
-                }
-                canvas.text(l, col: inner.col + 8, row: row, maxWidth: inner.width - 8, style: st)
-                row += 1
+    /// One row of the question and options: a line of the question (`option` nil) or of an
+    /// option; `first` marks the first line of each.
+    public struct Row: Sendable, Equatable {
+        public var option: Int?
+        public var first: Bool
+        public var text: String
+    }
+
+    /// Every line of the question (when shown) and of the options, nothing cut.
+    public static func fullRows(question: Question, showQuestion: Bool, innerWidth: Int) -> [Row] {
+        let w = max(8, innerWidth)
+        var rows: [Row] = []
+        if showQuestion {
+            for (k, l) in TextLayout.wrap(question.text, width: w - 3).enumerated() {
+                rows.append(Row(option: nil, first: k == 0, text: l.text))
             }
         }
-        if row < lastRow {
+        for (i, o) in question.options.enumerated() {
+            for (k, l) in TextLayout.wrap(o, width: w - 8).enumerated() {
+                rows.append(Row(option: i, first: k == 0, text: l.text))
+            }
+        }
+        return rows
+    }
+
+    /// The rows `plan` shows (lines cut to fit end in "…").
+    static func plannedRows(_ p: (questionLines: [String], optionLines: [[String]])) -> [Row] {
+        p.questionLines.enumerated().map { Row(option: nil, first: $0.offset == 0, text: $0.element) }
+            + p.optionLines.enumerated().flatMap { i, lines in
+                lines.enumerated().map { Row(option: i, first: $0.offset == 0, text: $0.element) }
+            }
+    }
+
+    /// Draw into `rect` (border included). When the question and options do not fit whole, they
+    /// scroll from row `top` (PgUp/PgDn), the confidence scale stays on the last row, and the
+    /// border says so; otherwise the question and options are shown as `plan` lays them out.
+    public static func render(question: Question, answer: AnswerState, scale: [Int], showQuestion: Bool,
+                              notice: String?, locked: Bool, focused: Bool, top: Int = 0,
+                              into canvas: inout Canvas, rect: Rect) {
+        let inner = rect.inner
+        let full = fullRows(question: question, showQuestion: showQuestion, innerWidth: inner.width)
+        let planned = plannedRows(plan(question: question, showQuestion: showQuestion, innerWidth: inner.width,
+                                       maxInner: inner.height))
+        let scrolls = planned != full && full.count + 1 > inner.height
+        let window = max(1, inner.height - 1)
+        let first = scrolls ? max(0, min(top, full.count - window)) : 0
+        var right: String?
+        if scrolls {
+            let above = first > 0, below = first + window < full.count
+            right = above && below ? "PgUp/PgDn: more" : (below ? "PgDn: more below" : "PgUp: more above")
+        }
+        canvas.box(rect, title: "Your answer", focused: focused, rightTitle: right,
+                   footer: status(answer: answer, scale: scale, notice: notice, locked: locked))
+        guard inner.width > 8, inner.height > 0 else { return }
+        // Anything cut by the plan is shown whole: scrolled when it does not fit.
+        let rows = planned != full ? Array(full[first..<min(full.count, first + window)]) : planned
+        var row = inner.row
+        let lastRow = scrolls ? inner.row + window : inner.maxRow
+        for r in rows where row < lastRow {
+            if let i = r.option {
+                let chosen = answer.choice == i
+                let st = chosen ? Style(.selected, bold: true) : Style.plain
+                if r.first {
+                    canvas.text("\(chosen ? "(•)" : "( )") \(Question.letter(i)) ", col: inner.col, row: row, style: st)
+                }
+                canvas.text(r.text, col: inner.col + 8, row: row, maxWidth: inner.width - 8, style: st)
+            } else {
+                canvas.text(r.first ? "Q: " : "   ", col: inner.col, row: row, style: Style(.title, bold: true))
+                canvas.text(r.text, col: inner.col + 3, row: row, maxWidth: inner.width - 3, style: Style(.normal, bold: true))
+            }
+            row += 1
+        }
+        if scrolls { row = lastRow }
+        if row < inner.maxRow {
             var segs: [(String, Style)] = [("Confidence: ", Style(.title))]
             for (i, v) in scale.enumerated() {
                 let label = "\(i + 1) " + Study.confidenceLabel(v)

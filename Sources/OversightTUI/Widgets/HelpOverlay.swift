@@ -17,6 +17,7 @@ public enum HelpOverlay {
             ("a b c d", "choose an option"),
             (AnswerPane.confidenceKeys(levels), "choose a confidence"),
             ("Enter", "submit (once both are chosen)"),
+            ("PgUp PgDn", "scroll a question too long for the pane"),
         ]
         if assisted {
             e += [
@@ -39,7 +40,7 @@ public enum HelpOverlay {
         canvas.fill(r)
         canvas.box(r, title: "Help", focused: true, rightTitle: "F1 or Esc closes")
         let inner = r.inner
-        for (i, (k, v)) in lines.enumerated() where i < inner.height - 1 {
+        for (i, (k, v)) in lines.enumerated() where i < inner.height {
             let row = inner.row + i
             if k.isEmpty {
                 canvas.text(v, col: inner.col + 1, row: row, style: Style(.title, bold: true))
