@@ -32,3 +32,23 @@ final class PaneLabelTests: XCTestCase {
         XCTAssertTrue(edge.hasSuffix(" 9% ─┐"), edge)
     }
 }
+
+final class SearchLineTests: XCTestCase {
+    func testSearchLineLinesUpWithTheCentredTextOnAWidePane() {
+        let text = (1...50).map { "Line \($0) of the story about the keeper." }.joined(separator: "\n")
+        let rect = Rect(col: 0, row: 0, width: 110, height: 12)   // inner 108, text column 100 at +4
+        let lines = TextLayout.wrap(text, width: PassageView.textWidth(inner: rect.inner))
+        var state = PassageViewState()
+        state.search("keeper", in: text, lines, rows: 9)
+        var canvas = Canvas(size: Size(cols: 110, rows: 12))
+        PassageView.render(state, text: text, lines: lines, title: "Passage", focused: true, into: &canvas, rect: rect)
+        let rows = canvas.grid.plainLines()
+        XCTAssertTrue(rows[1].hasPrefix("┃    Line 1 of the story"), rows[1])
+        XCTAssertTrue(rows[10].hasPrefix("┃    Match 1/50 for \"keeper\""), rows[10])
+        state.searchPrompt = ChatInputState()
+        canvas = Canvas(size: Size(cols: 110, rows: 12))
+        PassageView.render(state, text: text, lines: lines, title: "Passage", focused: true, into: &canvas, rect: rect)
+        XCTAssertTrue(canvas.grid.plainLines()[10].hasPrefix("┃    Search:"), canvas.grid.plainLines()[10])
+        XCTAssertEqual(canvas.grid.cursor?.col, 1 + 4 + 8)
+    }
+}

@@ -193,19 +193,20 @@ public enum PassageView {
         if let prompt = state.searchPrompt {
             let row = inner.row + inner.height - 1
             canvas.fill(Rect(col: inner.col, row: row, width: inner.width, height: 1), style: Style(.statusBar))
+            // Lined up with the text column (centred on a wide pane).
             let label = "Search: "
-            canvas.text(label, col: inner.col, row: row, style: Style(.statusBar, bold: true))
-            let fieldW = inner.width - DisplayWidth.of(label) - 1
+            canvas.text(label, col: textCol, row: row, style: Style(.statusBar, bold: true))
+            let fieldW = textW - DisplayWidth.of(label) - 1
             let (shown, cursorCol) = prompt.singleLine(width: fieldW)
-            canvas.text(shown, col: inner.col + DisplayWidth.of(label), row: row, maxWidth: fieldW, style: Style(.statusBar))
-            if focused { canvas.setCursor(col: inner.col + DisplayWidth.of(label) + cursorCol, row: row) }
+            canvas.text(shown, col: textCol + DisplayWidth.of(label), row: row, maxWidth: fieldW, style: Style(.statusBar))
+            if focused { canvas.setCursor(col: textCol + DisplayWidth.of(label) + cursorCol, row: row) }
         } else if !state.query.isEmpty {
             let row = inner.row + inner.height - 1
             let info = state.matches.isEmpty
                 ? "No match for \"\(state.query)\""
                 : "Match \((state.currentMatch ?? 0) + 1)/\(state.matches.count) for \"\(state.query)\" · n/N moves"
             canvas.fill(Rect(col: inner.col, row: row, width: inner.width, height: 1), style: Style(.statusBar))
-            canvas.text(TextLayout.truncate(info, width: inner.width), col: inner.col, row: row, style: Style(.statusBar))
+            canvas.text(TextLayout.truncate(info, width: textW), col: textCol, row: row, style: Style(.statusBar))
         }
     }
 
