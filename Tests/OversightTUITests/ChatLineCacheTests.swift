@@ -114,7 +114,7 @@ final class ChatPaneTextTests: XCTestCase {
 
     func testWaitingPlaceholderIsNeverCut() {
         // 80x24 gives the chat pane 36 columns: the long hint does not fit, the short one does.
-        XCTAssertEqual(inputRow(width: 36), "┃> (waiting for the reply)         ┃")
+        XCTAssertEqual(inputRow(width: 36), "┃ > (waiting for the reply)        ┃")
         XCTAssertTrue(inputRow(width: 60).contains("> (waiting for the reply; Esc cancels)"))
         XCTAssertFalse(inputRow(width: 36).contains("…"))
     }

@@ -377,7 +377,7 @@ extension AppCore {
         chatRect(s).map { ChatView.transcriptRows(input: s.input, rect: $0) } ?? 1
     }
 
-    static func chatWidth(_ s: AppState) -> Int { chatRect(s)?.inner.width ?? 40 }
+    static func chatWidth(_ s: AppState) -> Int { chatRect(s).map { ChatView.content($0).width } ?? 40 }
 
     // MARK: - Assistant
 

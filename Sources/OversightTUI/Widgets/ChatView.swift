@@ -199,9 +199,10 @@ public enum ChatView {
     public static func render(_ state: ChatViewState, input: ChatInputState, streaming: StreamingReply?,
                               frame: Int, focused: Bool, notice: String? = nil, into canvas: inout Canvas, rect: Rect) {
         let inner = rect.inner
-        let inputH = ChatInputView.height(input, width: inner.width, maxRows: 3)
+        let area = content(rect)
+        let inputH = ChatInputView.height(input, width: area.width, maxRows: 3)
         let rows = max(0, inner.height - inputH - 1)
-        let lines = state.transcript(width: inner.width, streaming: streaming, frame: frame)
+        let lines = state.transcript(width: area.width, streaming: streaming, frame: frame)
         let back = max(0, min(state.scrollBack, lines.count - rows))
         let right = back > 0 ? scrolledLabel(back, paneWidth: rect.width) : (streaming != nil ? "Esc cancels" : nil)
         canvas.box(rect, title: "Assistant chat", focused: focused, rightTitle: right,
@@ -210,19 +211,27 @@ public enum ChatView {
         let first = max(0, lines.count - rows - back)
         for r in 0..<rows where first + r < lines.count {
             let (t, st) = lines[first + r]
-            canvas.text(t, col: inner.col, row: inner.row + r, maxWidth: inner.width, style: st)
+            canvas.text(t, col: area.col, row: inner.row + r, maxWidth: area.width, style: st)
         }
         if state.entries.isEmpty && streaming == nil && rows > 2 {
-            let hint = TextLayout.wrap("Ask the assistant anything. It can be wrong.", width: inner.width, maxLines: rows)
+            let hint = TextLayout.wrap("Ask the assistant anything. It can be wrong.", width: area.width, maxLines: rows)
             for (i, l) in hint.enumerated() {
-                canvas.text(l, col: inner.col, row: inner.row + i, style: Style(.dim))
+                canvas.text(l, col: area.col, row: inner.row + i, style: Style(.dim))
             }
         }
         let sepRow = inner.row + rows
         for x in inner.col..<inner.maxCol { canvas.grid[x, sepRow] = Cell("┄", style: Style(.border)) }
-        ChatInputView.render(input, placeholder: placeholder(waiting: streaming != nil, width: inner.width),
+        ChatInputView.render(input, placeholder: placeholder(waiting: streaming != nil, width: area.width),
                              focused: focused, into: &canvas,
-                             rect: Rect(col: inner.col, row: sepRow + 1, width: inner.width, height: inputH))
+                             rect: Rect(col: area.col, row: sepRow + 1, width: area.width, height: inputH))
+    }
+
+    /// Columns of the transcript and the input inside a pane of `rect`: the inner area less a
+    /// cell of space on each side, so text does not touch the border.
+    public static func content(_ rect: Rect) -> Rect {
+        let inner = rect.inner
+        guard inner.width > 8 else { return inner }
+        return Rect(col: inner.col + 1, row: inner.row, width: inner.width - 2, height: inner.height)
     }
 
     /// The border label of a transcript scrolled back by `back` lines: short enough that
@@ -241,7 +250,6 @@ public enum ChatView {
 
     /// Transcript rows visible inside a pane of `rect` with this input.
     public static func transcriptRows(input: ChatInputState, rect: Rect) -> Int {
-        let inner = rect.inner
-        return max(0, inner.height - ChatInputView.height(input, width: inner.width, maxRows: 3) - 1)
+        max(0, rect.inner.height - ChatInputView.height(input, width: content(rect).width, maxRows: 3) - 1)
     }
 }

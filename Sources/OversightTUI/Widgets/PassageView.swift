@@ -228,8 +228,9 @@ public enum PassageView {
     /// centred column.
     public static let maxTextWidth = 100
 
-    /// Width the text is wrapped at inside a pane whose inner area is `inner`.
-    public static func textWidth(inner: Rect) -> Int { max(1, min(inner.width, maxTextWidth)) }
+    /// Width the text is wrapped at inside a pane whose inner area is `inner`: a cell of space
+    /// is kept on each side, so the text does not touch the border.
+    public static func textWidth(inner: Rect) -> Int { max(1, min(inner.width - 2, maxTextWidth)) }
 
     /// Rows available for text inside `inner` (one less while a search line is shown).
     public static func textRows(_ state: PassageViewState, inner: Rect) -> Int {
