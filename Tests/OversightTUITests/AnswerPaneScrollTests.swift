@@ -26,16 +26,16 @@ final class AnswerPaneScrollTests: XCTestCase {
     }
 
     func testLongQuestionScrollsWholeInsteadOfBeingCut() {
-        let full = AnswerPane.fullRows(question: long, showQuestion: true, innerWidth: 78)
+        let full = AnswerPane.fullRows(question: long, showQuestion: true, innerWidth: 76)
         XCTAssertGreaterThan(full.count + 1, 11)
         let topScreen = draw(top: 0)
         XCTAssertTrue(topScreen[0].contains("PgDn: more below"), topScreen[0])
-        XCTAssertTrue(topScreen[1].hasPrefix("┃Q: Considering everything"), topScreen[1])
-        XCTAssertTrue(topScreen[11].hasPrefix("┃Confidence:"), topScreen[11])
+        XCTAssertTrue(topScreen[1].hasPrefix("┃ Q: Considering everything"), topScreen[1])
+        XCTAssertTrue(topScreen[11].hasPrefix("┃ Confidence:"), topScreen[11])
         let bottom = draw(top: 100)
         XCTAssertTrue(bottom[0].contains("PgUp: more above"), bottom[0])
         XCTAssertTrue(bottom[10].contains("reached him at all"), bottom[10])
-        XCTAssertTrue(bottom[11].hasPrefix("┃Confidence:"), bottom[11])
+        XCTAssertTrue(bottom[11].hasPrefix("┃ Confidence:"), bottom[11])
         // Every line of the question and options is shown at some scroll position, none cut.
         var seen = Set<String>()
         for top in 0...full.count { for row in draw(top: top) { seen.insert(row) } }
@@ -50,7 +50,7 @@ final class AnswerPaneScrollTests: XCTestCase {
                           rect: Rect(col: 0, row: 0, width: 80, height: 13))
         let rows = canvas.grid.plainLines()
         XCTAssertFalse(rows[0].contains("more"), rows[0])
-        XCTAssertTrue(rows[1].hasPrefix("┃Q: Why did nobody believe"), rows[1])
+        XCTAssertTrue(rows[1].hasPrefix("┃ Q: Why did nobody believe"), rows[1])
     }
 
     func testPageKeysInTheAnswerPaneScrollAndANewQuestionStartsAtTheTop() {

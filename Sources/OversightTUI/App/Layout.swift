@@ -27,7 +27,8 @@ public struct ScreenLayout: Sendable, Equatable {
         // Options must stay readable: the answer pane may take up to 60% of the body.
         let maxInner = max(6, body.height * 6 / 10 - 2)
         let answerInner = min(maxInner, AnswerPane.innerHeight(question: question, showQuestion: showQ,
-                                                                innerWidth: size.cols - 2, maxInner: maxInner))
+                                                                innerWidth: AnswerPane.content(Rect(col: 0, row: 0, width: size.cols, height: 3)).width,
+                                                                maxInner: maxInner))
         let answerH = answerInner + 2
         let topH = body.height - answerH
         let answer = Rect(col: 0, row: body.row + topH, width: size.cols, height: answerH)

@@ -307,7 +307,7 @@ extension AppCore {
         case .pageUp, .pageDown:
             // Only a question and options too long for the pane scroll (see `AnswerPane`).
             let layout = ScreenLayout.question(size: s.size, question: q, assisted: s.isAssisted)
-            let inner = layout.answer.inner
+            let inner = AnswerPane.content(layout.answer)
             let full = AnswerPane.fullRows(question: q, showQuestion: q.task == .quality, innerWidth: inner.width)
             let window = max(1, inner.height - 1)
             let step = max(1, window - 1) * (key == .pageUp ? -1 : 1)

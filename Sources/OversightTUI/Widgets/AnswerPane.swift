@@ -95,6 +95,14 @@ public enum AnswerPane {
         return ("Your answer: \(Question.letter(answer.choice)), \(conf). Press Enter to submit.", Style(.success, bold: true))
     }
 
+    /// Where the pane's text goes inside `rect`: the inner area less a cell of space on each
+    /// side, so text does not touch the border.
+    public static func content(_ rect: Rect) -> Rect {
+        let inner = rect.inner
+        guard inner.width > 12 else { return inner }
+        return Rect(col: inner.col + 1, row: inner.row, width: inner.width - 2, height: inner.height)
+    }
+
     /// One row of the question and options: a line of the question (`option` nil) or of an
     /// option; `first` marks the first line of each.
     public struct Row: Sendable, Equatable {
@@ -134,7 +142,7 @@ public enum AnswerPane {
     public static func render(question: Question, answer: AnswerState, scale: [Int], showQuestion: Bool,
                               notice: String?, locked: Bool, focused: Bool, top: Int = 0,
                               into canvas: inout Canvas, rect: Rect) {
-        let inner = rect.inner
+        let inner = content(rect)
         let full = fullRows(question: question, showQuestion: showQuestion, innerWidth: inner.width)
         let planned = plannedRows(plan(question: question, showQuestion: showQuestion, innerWidth: inner.width,
                                        maxInner: inner.height))
