@@ -23,7 +23,7 @@ struct ScoreBench: AsyncParsableCommand {
     var answers = 100
 
     @Option(help: "Mean chat turns per assisted question.")
-    var turns = 4.0
+    var turns = 3.0
 
     @Option(help: "Bootstrap resamples.")
     var resamples = 2000
@@ -76,9 +76,12 @@ struct ScoreBench: AsyncParsableCommand {
         print(String(format: "read+check: %.2f s (%.0f MB/s); statistics+render: %.2f s; total: %.2f s (%.0f MB/s)",
                      loaded.timeIntervalSince(start), mb / loaded.timeIntervalSince(start),
                      end.timeIntervalSince(loaded), total, mb / total))
-        print(String(format: "peak RSS while scoring: %.0f MB (before: %.0f MB); %d threads, %d cores, %d resamples, %d warnings, %d chars of report",
+        print(String(format: "peak RSS while scoring: %.0f MB (before: %.0f MB); %d threads, %d cores, %d resamples, %d warnings, %d chars of report, SHA-256: %@",
                      peakRSSMB(), hwmBefore, jobs, ProcessInfo.processInfo.activeProcessorCount, resamples,
-                     report.warnings.count, text.count))
+                     report.warnings.count, text.count, ScanInfo.sha256Implementation))
+        if let load = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) {
+            print("load average (1, 5, 15 min): \(load.split(separator: " ").prefix(3).joined(separator: " "))")
+        }
     }
 
     /// VmHWM from /proc/self/status, in MB (0 when unavailable).

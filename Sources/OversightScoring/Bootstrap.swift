@@ -33,6 +33,55 @@ struct BootstrapProblem: Sendable {
         self.gold = gold
     }
 
+    /// Answers (or ballots) of one condition grouped by participant: participant p's entries
+    /// are `start[p] ..< start[p + 1]`.
+    struct Grouped {
+        var start: [Int]
+        var item: [Int32]
+        var correct: [Int32]
+        var choice: [Int32]
+        var weight: [Double]
+    }
+
+    /// Counting-sort entries by participant (stable).
+    static func group(participants: Int, p: [Int32], item: [Int32], correct: [UInt8]?, choice: [Int32]?,
+                      weight: [Double]?) -> Grouped {
+        var start = [Int](repeating: 0, count: participants + 1)
+        for x in p { start[Int(x) + 1] += 1 }
+        for k in 0..<participants { start[k + 1] += start[k] }
+        var fill = start
+        let n = p.count
+        var g = Grouped(start: start, item: [Int32](repeating: 0, count: n), correct: [Int32](repeating: 0, count: n),
+                        choice: [Int32](repeating: 0, count: n), weight: [Double](repeating: 0, count: n))
+        for k in 0..<n {
+            let at = fill[Int(p[k])]
+            fill[Int(p[k])] += 1
+            g.item[at] = item[k]
+            if let correct { g.correct[at] = Int32(correct[k]) }
+            if let choice { g.choice[at] = choice[k] }
+            if let weight { g.weight[at] = weight[k] }
+        }
+        return g
+    }
+
+    /// The layout the resampling loop works on.
+    struct Prepared {
+        var answers: [Grouped]
+        var ballots: [Grouped]
+    }
+
+    func prepare() -> Prepared {
+        Prepared(
+            answers: (0..<2).map { c in
+                Self.group(participants: participants, p: answerP[c], item: answerI[c], correct: answerC[c],
+                           choice: nil, weight: nil)
+            },
+            ballots: (0..<2).map { c in
+                Self.group(participants: participants, p: ballotP[c], item: ballotI[c], correct: nil,
+                           choice: ballotChoice[c], weight: ballotWeight[c])
+            })
+    }
+
     /// Scratch space for one thread.
     struct Scratch {
         var wp: [Int32]
@@ -48,9 +97,12 @@ struct BootstrapProblem: Sendable {
     }
 
     /// All statistics with participant weights `s.wp` and item weights `s.wi` (counts).
-    func evaluate(_ s: inout Scratch, into out: inout [Double]) {
-        for c in 0..<2 { out[c] = individual(c, &s) }
-        for c in 0..<2 { out[2 + c] = vote(c, &s) }
+    func evaluate(_ s: inout Scratch, _ prep: Prepared, into out: inout [Double]) {
+        for c in 0..<2 {
+            let (individual, vote) = condition(c, &s, prep)
+            out[c] = individual
+            out[2 + c] = vote
+        }
         for m in modelI.indices {
             var num: Int64 = 0, den: Int64 = 0
             let items = modelI[m], correct = modelC[m]
@@ -63,83 +115,107 @@ struct BootstrapProblem: Sendable {
         }
     }
 
-    private func individual(_ c: Int, _ s: inout Scratch) -> Double {
+    /// Individual accuracy and vote accuracy of one condition. Participants drawn zero times
+    /// are skipped whole.
+    private func condition(_ c: Int, _ s: inout Scratch, _ prep: Prepared) -> (Double, Double) {
+        let a = prep.answers[c], b = prep.ballots[c]
+        let items = voteItems[c]
         var num: Int64 = 0, den: Int64 = 0
-        let ps = answerP[c], its = answerI[c], cs = answerC[c]
         s.wp.withUnsafeBufferPointer { wp in
             s.wi.withUnsafeBufferPointer { wi in
-                ps.withUnsafeBufferPointer { pp in
-                    its.withUnsafeBufferPointer { ip in
-                        cs.withUnsafeBufferPointer { cp in
-                            for k in 0..<pp.count {
-                                let w = Int64(wp[Int(pp[k])] &* wi[Int(ip[k])])
-                                den &+= w
-                                num &+= w &* Int64(cp[k])
+                s.present.withUnsafeMutableBufferPointer { present in
+                    s.scores.withUnsafeMutableBufferPointer { scores in
+                        for i in items {
+                            present[Int(i)] = 0
+                            let o = Int(i) &* 4
+                            scores[o] = 0; scores[o &+ 1] = 0; scores[o &+ 2] = 0; scores[o &+ 3] = 0
+                        }
+                        a.item.withUnsafeBufferPointer { ai in
+                            a.correct.withUnsafeBufferPointer { ac in
+                                for p in 0..<participants {
+                                    let w = wp[p]
+                                    if w == 0 { continue }
+                                    var total: Int64 = 0, right: Int64 = 0
+                                    for k in a.start[p]..<a.start[p &+ 1] {
+                                        let item = Int(ai[k])
+                                        let x = Int64(wi[item])
+                                        total &+= x
+                                        right &+= x &* Int64(ac[k])
+                                        present[item] &+= w
+                                    }
+                                    den &+= Int64(w) &* total
+                                    num &+= Int64(w) &* right
+                                }
+                            }
+                        }
+                        b.item.withUnsafeBufferPointer { bi in
+                            b.choice.withUnsafeBufferPointer { bc in
+                                b.weight.withUnsafeBufferPointer { bw in
+                                    for p in 0..<participants {
+                                        let w = wp[p]
+                                        if w == 0 { continue }
+                                        let dw = Double(w)
+                                        for k in b.start[p]..<b.start[p &+ 1] {
+                                            scores[Int(bi[k]) &* 4 &+ Int(bc[k])] += dw * bw[k]
+                                        }
+                                    }
+                                }
                             }
                         }
                     }
                 }
             }
         }
-        return den > 0 ? Double(num) / Double(den) : .nan
-    }
-
-    private func vote(_ c: Int, _ s: inout Scratch) -> Double {
-        let items = voteItems[c]
-        guard !items.isEmpty else { return .nan }
-        for i in items {
-            s.present[Int(i)] = 0
-            let b = Int(i) * 4
-            s.scores[b] = 0; s.scores[b + 1] = 0; s.scores[b + 2] = 0; s.scores[b + 3] = 0
-        }
-        let ps = answerP[c], its = answerI[c]
-        for k in ps.indices { s.present[Int(its[k])] &+= s.wp[Int(ps[k])] }
-        let bp = ballotP[c], bi = ballotI[c], bc = ballotChoice[c], bw = ballotWeight[c]
-        for k in bp.indices {
-            let w = s.wp[Int(bp[k])]
-            if w != 0 { s.scores[Int(bi[k]) * 4 + Int(bc[k])] += Double(w) * bw[k] }
-        }
-        var num = 0.0, den = 0.0
+        let individual = den > 0 ? Double(num) / Double(den) : Double.nan
+        guard !items.isEmpty else { return (individual, .nan) }
+        var vnum = 0.0, vden = 0.0
         for i in items {
             let ii = Int(i)
             let wi = s.wi[ii]
             guard wi > 0, s.present[ii] > 0 else { continue }
-            let b = ii * 4
-            let best = max(max(s.scores[b], s.scores[b + 1]), max(s.scores[b + 2], s.scores[b + 3]))
+            let o = ii * 4
+            let best = max(max(s.scores[o], s.scores[o + 1]), max(s.scores[o + 2], s.scores[o + 3]))
             let tol = Statistics.tieTolerance * max(1, abs(best))
             var tied = 0
             var goldWins = false
-            for o in 0..<4 where best - s.scores[b + o] <= tol {
+            for opt in 0..<4 where best - s.scores[o + opt] <= tol {
                 tied += 1
-                if o == Int(gold[ii]) { goldWins = true }
+                if opt == Int(gold[ii]) { goldWins = true }
             }
-            den += Double(wi)
-            if goldWins { num += Double(wi) / Double(tied) }
+            vden += Double(wi)
+            if goldWins { vnum += Double(wi) / Double(tied) }
         }
-        return den > 0 ? num / den : .nan
+        return (individual, vden > 0 ? vnum / vden : .nan)
     }
 
     /// Point estimates (every weight 1) and `resamples` two-way bootstrap replicates: each
     /// resample draws participants and items with replacement, from a generator seeded by
     /// (`seed`, `label`, resample number), so results do not depend on the thread count.
     func run(resamples: Int, seed: UInt64, label: String, jobs: Int) -> (point: [Double], replicates: [[Double]]) {
+        let prep = prepare()
         var s = Scratch(self)
         var point = [Double](repeating: .nan, count: statCount)
-        evaluate(&s, into: &point)
+        evaluate(&s, prep, into: &point)
         guard resamples > 0 else { return (point, []) }
         let results = ResultTable(rows: resamples, columns: statCount)
         let workers = max(1, min(jobs, resamples))
+        let np = UInt64(participants), ni = UInt64(items)
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             var scratch = Scratch(self)
             var out = [Double](repeating: .nan, count: statCount)
             var b = w
             while b < resamples {
                 var rng = SeededRandom(seed: seed, label: "\(label)/\(b)")
-                for k in scratch.wp.indices { scratch.wp[k] = 0 }
-                for _ in 0..<participants { scratch.wp[rng.below(participants)] += 1 }
-                for k in scratch.wi.indices { scratch.wi[k] = 0 }
-                for _ in 0..<items { scratch.wi[rng.below(items)] += 1 }
-                evaluate(&scratch, into: &out)
+                // Multiply-shift maps a 64-bit draw to 0..<n (bias below n / 2^64).
+                scratch.wp.withUnsafeMutableBufferPointer { wp in
+                    for k in wp.indices { wp[k] = 0 }
+                    for _ in 0..<participants { wp[Int(rng.next().multipliedFullWidth(by: np).high)] &+= 1 }
+                }
+                scratch.wi.withUnsafeMutableBufferPointer { wi in
+                    for k in wi.indices { wi[k] = 0 }
+                    for _ in 0..<items { wi[Int(rng.next().multipliedFullWidth(by: ni).high)] &+= 1 }
+                }
+                evaluate(&scratch, prep, into: &out)
                 results.set(row: b, out)
                 b += workers
             }

@@ -36,7 +36,7 @@ public enum DatasetLoader {
         for name in names {
             let full = (path as NSString).appendingPathComponent(name)
             var sub: ObjCBool = false
-            FileManager.default.fileExists(atPath: full, isDirectory: &sub)
+            _ = FileManager.default.fileExists(atPath: full, isDirectory: &sub)
             if sub.boolValue {
                 subfolders.append(name)
             } else if name.hasSuffix(".jsonl") {

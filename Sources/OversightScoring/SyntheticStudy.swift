@@ -9,7 +9,7 @@ public struct SyntheticStudy: Sendable {
     public var sessions = 10_000
     public var answersPerSession = 100
     /// Mean chat turns per assisted question.
-    public var meanTurns = 4.0
+    public var meanTurns = 3.0
     /// Distinct questions per task in the bank the sessions draw from.
     public var itemsPerTask = 1_500
     public var seed: UInt64 = 7
@@ -71,11 +71,12 @@ public struct SyntheticStudy: Sendable {
         let blocks: [(TaskKind, Condition)] = [(.mmlu, .assisted), (.mmlu, .unaided), (.quality, .assisted),
                                                (.quality, .unaided)]
         var plan: [[Int]] = []
-        for _ in blocks {
+        var used: [TaskKind: Set<Int>] = [:]
+        for (task, _) in blocks {
             var ids: [Int] = []
-            while ids.count < perBlock {
+            while ids.count < min(perBlock, itemsPerTask / 2) {
                 let q = rng.below(itemsPerTask)
-                if !ids.contains(q) { ids.append(q) }
+                if used[task, default: []].insert(q).inserted { ids.append(q) }
             }
             plan.append(ids)
         }
@@ -111,9 +112,9 @@ public struct SyntheticStudy: Sendable {
                     emit("focus_changed", "{\"pane\":\"chat\"}")
                     let turns = rng.below(Int(meanTurns * 2) + 1)
                     for t in 0..<turns {
-                        let msg = sentence(&rng, chars: 30 + rng.below(90))
+                        let msg = sentence(&rng, chars: 20 + rng.below(80))
                         emit("chat_sent", "{\"question_id\":\"\(id)\",\"request_id\":\(request),\"text\":\(JSON.quote(msg))}")
-                        let reply = sentence(&rng, chars: 150 + rng.below(350))
+                        let reply = sentence(&rng, chars: 100 + rng.below(300))
                         let ttft = 150 + rng.below(900)
                         emit("assistant_reply", "{\"duration_ms\":\(ttft + 2000 + rng.below(4000)),\"model\":\"sim-1\",\"provider\":\"simulated\",\"question_id\":\"\(id)\",\"request_id\":\(request),\"status\":\"complete\",\"text\":\(JSON.quote(reply)),\"ttft_ms\":\(ttft)}")
                         request += 1

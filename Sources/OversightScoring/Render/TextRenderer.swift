@@ -65,7 +65,7 @@ public enum TextRenderer {
             r.enumerated().map { i, c in
                 let pad = String(repeating: " ", count: widths[i] - c.count)
                 return left.contains(i) ? c + pad : pad + c
-            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+            }.joined(separator: "  ").trimmingTrailingSpaces()
         }.joined(separator: "\n")
     }
 
@@ -143,5 +143,14 @@ public enum TextRenderer {
                          p.flagged ? "FLAG" : ""])
         }
         return "Participants (FLAG: \(r.flagRule))\n" + grid(rows, left: [0, 1, 2, 9]) + "\n"
+    }
+}
+
+extension String {
+    /// The string without trailing spaces.
+    func trimmingTrailingSpaces() -> String {
+        var end = endIndex
+        while end > startIndex, self[index(before: end)] == " " { end = index(before: end) }
+        return String(self[startIndex..<end])
     }
 }

@@ -96,7 +96,24 @@ struct JSONCursor {
         pos &+= 1
         let start = pos
         var escaped = false
+        let quote = SIMD16<UInt8>(repeating: UInt8(ascii: "\"")), slash = SIMD16<UInt8>(repeating: UInt8(ascii: "\\"))
+        let space = SIMD16<UInt8>(repeating: 0x20)
         while pos < end {
+            // Skip 16 plain bytes at a time; stop at the first quote, backslash or control byte.
+            while pos &+ 16 <= end {
+                let v = UnsafeRawPointer(base + pos).loadUnaligned(as: SIMD16<UInt8>.self)
+                let hit = (v .== quote) .| (v .== slash) .| (v .< space)
+                if !any(hit) {
+                    pos &+= 16
+                    continue
+                }
+                for lane in 0..<16 where hit[lane] {
+                    pos &+= lane
+                    break
+                }
+                break
+            }
+            guard pos < end else { break }
             let c = base[pos]
             if c == UInt8(ascii: "\"") {
                 let len = pos &- start

@@ -62,6 +62,7 @@ struct SessionScanner {
     private var expectedSeq = 0
     private var prevHash = [UInt8](repeating: 0x30, count: 64)  // 64 zeros: the genesis hash
     private var lineHash = [UInt8](repeating: 0, count: 64)
+    private let hashScratch = FastSHA256.Scratch()
     private var perQuestion: [String: Counters] = [:]
     private var submitted: Set<String> = []
     private var suppressed: [ScoreWarning.Kind: Int] = [:]
@@ -79,6 +80,7 @@ struct SessionScanner {
     /// Read and check the log at `path`.
     static func scan(path: String) -> SessionScan {
         var s = SessionScanner(path: path)
+        defer { s.hashScratch.free() }
         s.run()
         return s.scan
     }
@@ -86,8 +88,9 @@ struct SessionScanner {
     /// Scan log text held in memory (tests).
     static func scan(bytes: [UInt8], path: String) -> SessionScan {
         var s = SessionScanner(path: path)
+        defer { s.hashScratch.free() }
         bytes.withUnsafeBufferPointer { b in
-            s.consume(b, final: true)
+            _ = s.consume(b, final: true)
         }
         s.finish()
         return s.scan
@@ -183,7 +186,7 @@ struct SessionScanner {
         scan.bytes += count + (hasNewline ? 1 : 0)
         let lineNo = scan.lines
         lineHash.withUnsafeMutableBufferPointer { h in
-            if let hp = h.baseAddress { FastSHA256.hexDigest(p, count: count, hexOut: hp) }
+            if let hp = h.baseAddress { FastSHA256.hexDigest(p, count: count, hexOut: hp, scratch: hashScratch) }
         }
         if count == 0 {
             warn(.corrupt, line: lineNo, "empty line")
