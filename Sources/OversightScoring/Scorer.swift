@@ -44,10 +44,24 @@ public enum Scorer {
         var gold = [Int8](repeating: 0, count: itemCount)
         var localP: [Int32: Int32] = [:]
         var taskAnswers: [Answer] = []
+        var goldSet = [Bool](repeating: false, count: itemCount)
+        var goldConflicts = 0
+        var firstConflict: Answer?
         for a in d.answers where a.task == task {
             taskAnswers.append(a)
-            gold[Int(a.item) - lo] = a.gold
+            let i = Int(a.item) - lo
+            if !goldSet[i] {
+                gold[i] = a.gold
+                goldSet[i] = true
+            } else if gold[i] != a.gold {
+                goldConflicts += 1
+                if firstConflict == nil { firstConflict = a }
+            }
             if localP[a.participant] == nil { localP[a.participant] = Int32(localP.count) }
+        }
+        if let a = firstConflict {
+            warnings.append(ScoreWarning(path: d.sessions[Int(a.session)].path, line: Int(a.line), kind: .statistics,
+                message: "question \(d.items[Int(a.item)]) has a different gold answer than in an earlier log (\(goldConflicts) answer(s)); each answer keeps its own correctness, the vote uses the first gold"))
         }
         let models = d.models.filter { $0.task == task }
         if taskAnswers.isEmpty && models.isEmpty { return nil }
@@ -87,11 +101,12 @@ public enum Scorer {
         var rows: [ConditionRow] = []
         for (c, cond) in [Condition.unaided, .assisted].enumerated() where !problem.answerP[c].isEmpty {
             rows.append(individualRow(cond, taskAnswers.filter { $0.condition == cond }, d.scale,
+                                      itemCount: d.items.count, participants: d.participants.count,
                                       accuracy: point[c], ci: interval(c)))
         }
         for (c, cond) in [Condition.unaided, .assisted].enumerated() where !problem.answerP[c].isEmpty {
-            rows.append(voteRow(cond, taskAnswers.filter { $0.condition == cond }, d.scale,
-                                accuracy: point[2 + c], ci: interval(2 + c)))
+            rows.append(voteRow(cond, taskAnswers.filter { $0.condition == cond }, d.scale, items: d.items.count,
+                                participants: d.participants.count, accuracy: point[2 + c], ci: interval(2 + c)))
         }
         for (m, run) in models.enumerated() {
             rows.append(modelRow(run, d.scale, humanItems: humanItems, accuracy: point[4 + m], ci: interval(4 + m)))
@@ -129,13 +144,13 @@ public enum Scorer {
         return Statistics.voteWeight(confidence: Double(a.confidence) / 100)
     }
 
-    private static func individualRow(_ cond: Condition, _ answers: [Answer], _ scale: [Int],
-                                      accuracy: Double, ci: (Double, Double)?) -> ConditionRow {
+    private static func individualRow(_ cond: Condition, _ answers: [Answer], _ scale: [Int], itemCount: Int,
+                                      participants: Int, accuracy: Double, ci: (Double, Double)?) -> ConditionRow {
         var cal = Statistics.CalibrationAccumulator(scale: scale)
-        var ps = Set<Int32>(), items = Set<Int32>()
+        var ps = Distinct(participants), items = Distinct(itemCount)
         for a in answers {
-            ps.insert(a.participant)
-            items.insert(a.item)
+            ps.insert(Int(a.participant))
+            items.insert(Int(a.item))
             if a.hasConfidence { cal.add(confidence: Double(a.confidence) / 100, credit: a.correct ? 1 : 0) }
         }
         return ConditionRow(condition: cond.rawValue, label: cond == .unaided ? "unaided human" : "human + model",
@@ -144,25 +159,31 @@ public enum Scorer {
                             meanConfidence: cal.meanConfidence, bins: bins(cal), model: nil)
     }
 
-    private static func voteRow(_ cond: Condition, _ answers: [Answer], _ scale: [Int],
-                                accuracy: Double, ci: (Double, Double)?) -> ConditionRow {
-        var byItem: [Int32: [Answer]] = [:]
-        var ps = Set<Int32>()
+    private static func voteRow(_ cond: Condition, _ answers: [Answer], _ scale: [Int], items: Int,
+                                participants: Int, accuracy: Double, ci: (Double, Double)?) -> ConditionRow {
+        var scores = [Double](repeating: 0, count: items * 4)
+        var seen = [Bool](repeating: false, count: items)
+        var gold = [Int8](repeating: 0, count: items)
+        var order: [Int] = []
+        var ps = Distinct(participants)
         for a in answers {
-            byItem[a.item, default: []].append(a)
-            ps.insert(a.participant)
+            let i = Int(a.item)
+            if !seen[i] {
+                seen[i] = true
+                gold[i] = a.gold
+                order.append(i)
+            }
+            if let w = ballotWeight(a) { scores[i * 4 + Int(a.choice)] += w }
+            ps.insert(Int(a.participant))
         }
         var cal = Statistics.CalibrationAccumulator(scale: scale)
-        for item in byItem.keys.sorted() {
-            guard let list = byItem[item], let first = list.first else { continue }
-            var scores = [Double](repeating: 0, count: 4)
-            for a in list { if let w = ballotWeight(a) { scores[Int(a.choice)] += w } }
-            let outcome = Statistics.voteOutcome(scores: scores, gold: Int(first.gold))
+        for i in order.sorted() {
+            let outcome = Statistics.voteOutcome(scores: Array(scores[(i * 4)..<(i * 4 + 4)]), gold: Int(gold[i]))
             cal.add(confidence: outcome.confidence, credit: outcome.credit)
         }
         return ConditionRow(condition: "\(cond.rawValue)_vote",
                             label: cond == .unaided ? "unaided, weighted vote" : "human + model, weighted vote",
-                            answers: byItem.count, participants: ps.count, items: byItem.count, accuracy: accuracy,
+                            answers: order.count, participants: ps.count, items: order.count, accuracy: accuracy,
                             ci95: ci, calibrationError: cal.calibrationError, brier: cal.brier,
                             meanConfidence: cal.meanConfidence, bins: bins(cal), model: nil)
     }
@@ -195,9 +216,19 @@ public enum Scorer {
         struct Key: Hashable { var p: Int32; var task: TaskKind; var cond: Condition }
         var acc: [Key: Acc] = [:]
         var perSession = [Int](repeating: 0, count: d.sessions.count)
+        // Answers come sorted by participant and block, so runs share a key: look up once per run.
+        var currentKey: Key?
+        var x = Acc()
+        func flush() {
+            if let k = currentKey { acc[k] = x }
+        }
         for a in d.answers {
             let k = Key(p: a.participant, task: a.task, cond: a.condition)
-            var x = acc[k, default: Acc()]
+            if k != currentKey {
+                flush()
+                currentKey = k
+                x = acc[k] ?? Acc()
+            }
             x.n += 1
             if a.choice >= 0 { x.answered += 1 }
             if a.correct { x.correct += 1 }
@@ -206,9 +237,9 @@ public enum Scorer {
                 x.confN += 1
                 x.conf += Double(a.confidence) / 100
             }
-            acc[k] = x
             perSession[Int(a.session)] += 1
         }
+        flush()
         var completed: [String: Bool] = [:]
         var completion: [String: Double] = [:]
         for (i, s) in d.sessions.enumerated() {
@@ -263,9 +294,15 @@ public enum Scorer {
             var participants = Set<Int32>()
         }
         var acc: [Key: Acc] = [:]
+        var currentKey: Key?
+        var x = Acc()
         for a in d.answers {
             let k = Key(block: a.block, task: a.task, cond: a.condition)
-            var x = acc.removeValue(forKey: k) ?? Acc()
+            if k != currentKey {
+                if let c = currentKey { acc[c] = x }
+                currentKey = k
+                x = acc.removeValue(forKey: k) ?? Acc()
+            }
             x.n += 1
             if a.timedOut { x.timeouts += 1 }
             x.turns += Int(a.turns)
@@ -274,8 +311,8 @@ public enum Scorer {
             x.elapsed.append(Double(a.elapsedMs))
             for t in 0..<Int(a.ttftCount) { x.ttft.append(Double(d.ttftMs[Int(a.ttftStart) + t])) }
             x.participants.insert(a.participant)
-            acc[k] = x
         }
+        if let c = currentKey { acc[c] = x }
         return acc.keys.sorted { a, b in
             if a.block != b.block { return a.block < b.block }
             if a.task != b.task { return a.task < b.task }
@@ -290,6 +327,19 @@ public enum Scorer {
                             turns: assisted ? Double(x.turns) / n : nil, resets: assisted ? Double(x.resets) / n : nil,
                             charsSent: assisted ? Double(x.chars) / n : nil,
                             medianTTFTMs: assisted ? Statistics.median(x.ttft) : nil)
+        }
+    }
+}
+
+/// Counts distinct small integers (indices) without hashing.
+struct Distinct {
+    private var seen: [Bool]
+    private(set) var count = 0
+    init(_ size: Int) { seen = [Bool](repeating: false, count: size) }
+    mutating func insert(_ i: Int) {
+        if !seen[i] {
+            seen[i] = true
+            count += 1
         }
     }
 }

@@ -160,6 +160,21 @@ public enum Statistics {
         return s.count % 2 == 1 ? s[m] : (s[m - 1] + s[m]) / 2
     }
 
+    /// Median of sorted values with one occurrence of `value` (which must be present) left out.
+    static func medianExcluding(_ sorted: [Double], _ value: Double) -> Double {
+        // Index of one occurrence (the first not below `value`).
+        var lo = 0, hi = sorted.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if sorted[mid] < value { lo = mid + 1 } else { hi = mid }
+        }
+        let r = lo
+        let n = sorted.count - 1
+        func at(_ j: Int) -> Double { j < r ? sorted[j] : sorted[j + 1] }
+        guard n > 0 else { return .nan }
+        return n % 2 == 1 ? at(n / 2) : (at(n / 2 - 1) + at(n / 2)) / 2
+    }
+
     /// Median absolute deviation from the median (unscaled), nil when empty.
     public static func mad(_ values: [Double]) -> Double? {
         guard let m = median(values) else { return nil }
@@ -192,13 +207,20 @@ public enum Statistics {
             return m + k * max(1.4826 * d, floor)
         }
 
-        /// Indices of flagged values.
+        /// Indices of flagged values. Exact leave-one-out in O(n log n): the median of the
+        /// others comes from the sorted values by index, and the MAD of the others from the
+        /// sorted deviations around that median (one sort per distinct leave-one-out median).
         public func flagged(_ values: [Double]) -> [Int] {
+            guard values.count - 1 >= minOthers else { return [] }
+            let sorted = values.sorted()
+            var deviationsByMedian: [Double: [Double]] = [:]
             var out: [Int] = []
-            for i in values.indices {
-                var others = values
-                others.remove(at: i)
-                if let t = threshold(others: others), values[i] > t { out.append(i) }
+            for (i, v) in values.enumerated() {
+                let m = Statistics.medianExcluding(sorted, v)
+                if deviationsByMedian[m] == nil { deviationsByMedian[m] = values.map { abs($0 - m) }.sorted() }
+                let devs = deviationsByMedian[m] ?? []
+                let d = Statistics.medianExcluding(devs, abs(v - m))
+                if v > m + k * max(1.4826 * d, floor) { out.append(i) }
             }
             return out
         }

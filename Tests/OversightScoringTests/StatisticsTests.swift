@@ -96,6 +96,24 @@ final class StatisticsTests: XCTestCase {
         XCTAssertEqual(rule.flagged([0.1, 0.9, 0.5]), [], "too few others to judge")
     }
 
+    func testFastLeaveOneOutMatchesNaive() {
+        let rule = Statistics.OutlierRule()
+        var rng = SeededRandom(seed: 17)
+        for n in [4, 5, 6, 9, 30] {
+            for _ in 0..<40 {
+                // Accuracies on 10 questions (many ties), sometimes one far above.
+                var v = (0..<n).map { _ in Double(3 + rng.below(4)) / 10 }
+                if rng.below(2) == 0 { v[rng.below(n)] = 1.0 }
+                let naive = v.indices.filter { i in
+                    var others = v
+                    others.remove(at: i)
+                    return rule.threshold(others: others).map { v[i] > $0 } ?? false
+                }
+                XCTAssertEqual(rule.flagged(v), naive, "\(v)")
+            }
+        }
+    }
+
     // MARK: Intervals and the bootstrap
 
     func testBiasCorrectedIntervalIsPercentileWithoutBias() {

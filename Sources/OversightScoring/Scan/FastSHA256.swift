@@ -10,16 +10,27 @@ import Glibc
 /// (no per-byte copies, no allocations in the compression loop). Both are checked against the
 /// core `SHA256` in the tests. Set `OVERSIGHT_BUILTIN_SHA256=1` to force the built-in one.
 enum FastSHA256 {
-    typealias OneShot = @convention(c) (UnsafePointer<UInt8>?, Int, UnsafeMutablePointer<UInt8>?)
-        -> UnsafeMutablePointer<UInt8>?
+    typealias Init = @convention(c) (UnsafeMutableRawPointer?) -> Int32
+    typealias Update = @convention(c) (UnsafeMutableRawPointer?, UnsafeRawPointer?, Int) -> Int32
+    typealias Final = @convention(c) (UnsafeMutablePointer<UInt8>?, UnsafeMutableRawPointer?) -> Int32
 
-    /// libcrypto's `SHA256(data, length, digest)`, when available.
-    static let system: OneShot? = {
+    /// libcrypto's `SHA256_Init`, `SHA256_Update`, `SHA256_Final`, when available (the
+    /// one-shot `SHA256` looks the algorithm up on every call, too slow for short lines).
+    struct System {
+        var initialize: Init
+        var update: Update
+        var final: Final
+    }
+
+    static let system: System? = {
         #if canImport(Glibc)
         if ProcessInfo.processInfo.environment["OVERSIGHT_BUILTIN_SHA256"] == "1" { return nil }
         for name in ["libcrypto.so.3", "libcrypto.so"] {
             guard let handle = dlopen(name, RTLD_NOW | RTLD_LOCAL) else { continue }
-            if let symbol = dlsym(handle, "SHA256") { return unsafeBitCast(symbol, to: OneShot.self) }
+            guard let i = dlsym(handle, "SHA256_Init"), let u = dlsym(handle, "SHA256_Update"),
+                  let f = dlsym(handle, "SHA256_Final") else { continue }
+            return System(initialize: unsafeBitCast(i, to: Init.self), update: unsafeBitCast(u, to: Update.self),
+                          final: unsafeBitCast(f, to: Final.self))
         }
         #endif
         return nil
@@ -97,8 +108,12 @@ enum FastSHA256 {
     static func hexDigest(_ data: UnsafePointer<UInt8>, count: Int, hexOut: UnsafeMutablePointer<UInt8>,
                           scratch: Scratch, builtIn: Bool = false) {
         if !builtIn, let system {
-            // The digest goes to the tail scratch, then to hex.
-            _ = system(data, count, scratch.tail)
+            // The context lives in the schedule scratch (256 bytes; SHA256_CTX needs 112), the
+            // digest goes to the tail scratch, then to hex.
+            let ctx = UnsafeMutableRawPointer(scratch.w)
+            _ = system.initialize(ctx)
+            _ = system.update(ctx, data, count)
+            _ = system.final(scratch.tail, ctx)
             let digits: StaticString = "0123456789abcdef"
             let dp = digits.utf8Start
             for i in 0..<32 {
