@@ -68,6 +68,8 @@ struct BootstrapProblem: Sendable {
     struct Prepared {
         var answers: [Grouped]
         var ballots: [Grouped]
+        /// Per condition: ballot k belongs to answer k (one pass serves both).
+        var aligned: [Bool]
     }
 
     func prepare() -> Prepared {
@@ -79,7 +81,8 @@ struct BootstrapProblem: Sendable {
             ballots: (0..<2).map { c in
                 Self.group(participants: participants, p: ballotP[c], item: ballotI[c], correct: nil,
                            choice: ballotChoice[c], weight: ballotWeight[c])
-            })
+            },
+            aligned: (0..<2).map { c in ballotP[c] == answerP[c] && ballotI[c] == answerI[c] })
     }
 
     /// Scratch space for one thread.
@@ -129,6 +132,34 @@ struct BootstrapProblem: Sendable {
                             present[Int(i)] = 0
                             let o = Int(i) &* 4
                             scores[o] = 0; scores[o &+ 1] = 0; scores[o &+ 2] = 0; scores[o &+ 3] = 0
+                        }
+                        if prep.aligned[c] {
+                            // One pass: answer k and ballot k are the same submission.
+                            a.item.withUnsafeBufferPointer { ai in
+                                a.correct.withUnsafeBufferPointer { ac in
+                                    b.choice.withUnsafeBufferPointer { bc in
+                                        b.weight.withUnsafeBufferPointer { bw in
+                                            for p in 0..<participants {
+                                                let w = wp[p]
+                                                if w == 0 { continue }
+                                                let dw = Double(w)
+                                                var total: Int64 = 0, right: Int64 = 0
+                                                for k in a.start[p]..<a.start[p &+ 1] {
+                                                    let item = Int(ai[k])
+                                                    let x = Int64(wi[item])
+                                                    total &+= x
+                                                    right &+= x &* Int64(ac[k])
+                                                    present[item] &+= w
+                                                    scores[item &* 4 &+ Int(bc[k])] += dw * bw[k]
+                                                }
+                                                den &+= Int64(w) &* total
+                                                num &+= Int64(w) &* right
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                            return
                         }
                         a.item.withUnsafeBufferPointer { ai in
                             a.correct.withUnsafeBufferPointer { ac in

@@ -67,10 +67,11 @@ public enum DatasetLoader {
         let workers = max(1, min(jobs, paths.count))
         let next = Counter()
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            let buffer = ReadBuffer()
             while true {
                 let i = next.take()
                 guard i < paths.count else { return }
-                let scan = SessionScanner.scan(path: paths[i])
+                let scan = SessionScanner.scan(path: paths[i], buffer: buffer)
                 merger.add(scan, index: i)
             }
         }

@@ -79,12 +79,12 @@ public enum Scorer {
                 voteSeen[c][Int(i)] = true
                 problem.voteItems[c].append(i)
             }
-            if let w = ballotWeight(a), w != 0 {
-                problem.ballotP[c].append(p)
-                problem.ballotI[c].append(i)
-                problem.ballotChoice[c].append(Int32(a.choice))
-                problem.ballotWeight[c].append(w)
-            }
+            // Every answer gets a ballot; a uniform one (no answer, timed out) weighs 0.
+            let w = ballotWeight(a)
+            problem.ballotP[c].append(p)
+            problem.ballotI[c].append(i)
+            problem.ballotChoice[c].append(w == nil ? 0 : Int32(a.choice))
+            problem.ballotWeight[c].append(w ?? 0)
         }
         var humanItems = Set<Int32>()
         for a in taskAnswers { humanItems.insert(a.item) }

@@ -127,7 +127,7 @@ final class StatisticsTests: XCTestCase {
     }
 
     /// A small two-task-free problem: 6 participants x 20 items per condition.
-    func makeProblem(models: Int = 1) -> BootstrapProblem {
+    func makeProblem(models: Int = 1, dropSomeBallots: Bool = false) -> BootstrapProblem {
         var rng = SeededRandom(seed: 99)
         var p = BootstrapProblem(participants: 6, items: 40, gold: (0..<40).map { Int8($0 % 4) })
         for c in 0..<2 {
@@ -146,6 +146,16 @@ final class StatisticsTests: XCTestCase {
             }
             p.voteItems[c] = (0..<20).map { Int32(c * 20 + $0) }
         }
+        if dropSomeBallots {
+            // Leave out every fifth ballot (as if those answers were uniform): the two-pass path.
+            for c in 0..<2 {
+                let keep = p.ballotP[c].indices.filter { $0 % 5 != 0 }
+                p.ballotP[c] = keep.map { p.ballotP[c][$0] }
+                p.ballotI[c] = keep.map { p.ballotI[c][$0] }
+                p.ballotChoice[c] = keep.map { p.ballotChoice[c][$0] }
+                p.ballotWeight[c] = keep.map { p.ballotWeight[c][$0] }
+            }
+        }
         for _ in 0..<models {
             p.modelI.append((0..<40).map(Int32.init))
             p.modelC.append((0..<40).map { _ in rng.unit() < 0.6 ? 1 : 0 })
@@ -163,6 +173,19 @@ final class StatisticsTests: XCTestCase {
         XCTAssertNotEqual(a.replicates, c.replicates)
         XCTAssertEqual(a.replicates.count, p.statCount)
         XCTAssertEqual(a.replicates[0].count, 300)
+    }
+
+    func testOnePassAndTwoPassLayoutsAgree() {
+        // The same problem with ballots of weight 0 instead of missing ballots.
+        let sparse = makeProblem(dropSomeBallots: true)
+        var dense = makeProblem()
+        for c in 0..<2 { for k in dense.ballotWeight[c].indices where k % 5 == 0 { dense.ballotWeight[c][k] = 0 } }
+        XCTAssertEqual(dense.prepare().aligned, [true, true])
+        XCTAssertEqual(sparse.prepare().aligned, [false, false])
+        let a = sparse.run(resamples: 200, seed: 3, label: "x", jobs: 2)
+        let b = dense.run(resamples: 200, seed: 3, label: "x", jobs: 2)
+        XCTAssertEqual(a.point, b.point)
+        XCTAssertEqual(a.replicates, b.replicates)
     }
 
     func testPointEstimatesMatchDirectFormulas() {

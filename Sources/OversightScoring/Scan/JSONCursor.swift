@@ -107,10 +107,10 @@ struct JSONCursor {
                     pos &+= 16
                     continue
                 }
-                for lane in 0..<16 where hit[lane] {
-                    pos &+= lane
-                    break
-                }
+                // Index of the first hit lane, from the lanes as two 64-bit words.
+                let marks = SIMD16<UInt8>(repeating: 0).replacing(with: 1, where: hit)
+                let words = unsafeBitCast(marks, to: SIMD2<UInt64>.self)
+                pos &+= words[0] != 0 ? words[0].trailingZeroBitCount / 8 : 8 + words[1].trailingZeroBitCount / 8
                 break
             }
             guard pos < end else { break }

@@ -6,6 +6,29 @@ import Glibc
 import Darwin
 #endif
 
+/// A read buffer reused from file to file by one worker (fresh memory per file costs page
+/// faults). Grows when one line is longer than it.
+final class ReadBuffer {
+    private(set) var pointer: UnsafeMutablePointer<UInt8>
+    private(set) var capacity: Int
+
+    init(capacity: Int = 1 << 20) {
+        self.capacity = capacity
+        pointer = .allocate(capacity: capacity)
+    }
+
+    deinit { pointer.deallocate() }
+
+    /// Double the capacity, keeping the first `filled` bytes.
+    func grow(keeping filled: Int) {
+        let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
+        bigger.update(from: pointer, count: filled)
+        pointer.deallocate()
+        pointer = bigger
+        capacity *= 2
+    }
+}
+
 /// What the `session_start` record of a log says, as far as scoring needs it.
 struct SessionStartInfo: Sendable {
     var studyID: String
@@ -63,7 +86,34 @@ struct SessionScanner {
     private var prevHash = [UInt8](repeating: 0x30, count: 64)  // 64 zeros: the genesis hash
     private var lineHash = [UInt8](repeating: 0, count: 64)
     private let hashScratch = FastSHA256.Scratch()
+    /// Chat counters of questions other than the current one (rare: chats come per question).
     private var perQuestion: [String: Counters] = [:]
+    /// The question the last chat event was about, and its counters.
+    private var currentQID: [UInt8] = []
+    private var current = Counters()
+    private var hasCurrent = false
+
+    /// Make `q` the current question (its counters in `current`), looking it up only when it changes.
+    private mutating func select(_ q: QID) {
+        let same: Bool
+        switch q {
+        case .span(let p, let n):
+            same = hasCurrent && n == currentQID.count && currentQID.withUnsafeBufferPointer { c in
+                guard let cb = c.baseAddress else { return n == 0 }
+                return memcmp(cb, p, n) == 0
+            }
+        case .decoded(let bytes):
+            same = hasCurrent && bytes == currentQID
+        }
+        if same { return }
+        if hasCurrent { perQuestion[String(decoding: currentQID, as: UTF8.self)] = current }
+        switch q {
+        case .span(let p, let n): currentQID = Array(UnsafeBufferPointer(start: p, count: n))
+        case .decoded(let bytes): currentQID = bytes
+        }
+        current = perQuestion.removeValue(forKey: String(decoding: currentQID, as: UTF8.self)) ?? Counters()
+        hasCurrent = true
+    }
     private var submitted: Set<String> = []
     private var suppressed: [ScoreWarning.Kind: Int] = [:]
     private var listed: [ScoreWarning.Kind: Int] = [:]
@@ -78,10 +128,10 @@ struct SessionScanner {
     private init(path: String) { scan = SessionScan(path: path) }
 
     /// Read and check the log at `path`.
-    static func scan(path: String) -> SessionScan {
+    static func scan(path: String, buffer: ReadBuffer = ReadBuffer()) -> SessionScan {
         var s = SessionScanner(path: path)
         defer { s.hashScratch.free() }
-        s.run()
+        s.run(buffer)
         return s.scan
     }
 
@@ -106,26 +156,18 @@ struct SessionScanner {
         scan.warnings.append(ScoreWarning(path: scan.path, line: line, kind: kind, message: message))
     }
 
-    private mutating func run() {
+    private mutating func run(_ storage: ReadBuffer) {
         let fd = open(scan.path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             warn(.unreadable, line: nil, "cannot open the log: \(String(cString: strerror(errno))); file skipped")
             return
         }
         defer { _ = close(fd) }
-        var capacity = 1 << 20
-        var buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-        defer { buffer.deallocate() }
         var filled = 0
         while true {
-            if filled == capacity {
-                // One line longer than the buffer: grow it.
-                let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
-                bigger.update(from: buffer, count: filled)
-                buffer.deallocate()
-                buffer = bigger
-                capacity *= 2
-            }
+            if filled == storage.capacity { storage.grow(keeping: filled) }
+            let buffer = storage.pointer
+            let capacity = storage.capacity
             let n = read(fd, buffer + filled, capacity - filled)
             if n < 0 {
                 if errno == EINTR { continue }
@@ -226,6 +268,7 @@ struct SessionScanner {
     /// Parse one record's envelope, check it, then act on its event.
     private mutating func record(_ c: inout JSONCursor, lineNo: Int) throws {
         var env = Envelope()
+        var early: Event?
         try c.object { c, ks, kl in
             if c.key(ks, kl, is: "v") {
                 env.version = try c.int()
@@ -243,7 +286,14 @@ struct SessionScanner {
             } else if c.key(ks, kl, is: "data") {
                 let s = c.pos
                 guard c.peek() == UInt8(ascii: "{") else { throw ScanError("\"data\" is not an object") }
-                try c.skipValue()
+                if let type = env.type, env.version == Int64(AppInfo.logSchemaVersion) {
+                    // The usual order (type before data): parse the payload in the same pass.
+                    var payload = JSONCursor(base: c.base + s, count: c.end - s)
+                    early = try Self.event(type: type, cursor: c, payload: &payload, lineNo: lineNo)
+                    c.pos = s + payload.pos
+                } else {
+                    try c.skipValue()
+                }
                 env.data = (s, c.pos - s)
             } else if c.key(ks, kl, is: "prev") {
                 let (s, l, _) = try c.stringSpan()
@@ -264,8 +314,13 @@ struct SessionScanner {
         guard let data = env.data else { throw ScanError("missing field \"data\"") }
         guard let prev = env.prev else { throw ScanError("missing field \"prev\"") }
 
-        var payload = JSONCursor(base: c.base + data.0, count: data.1)
-        let event = try self.event(type: type, cursor: c, payload: &payload, lineNo: lineNo)
+        let event: Event
+        if let early {
+            event = early
+        } else {
+            var payload = JSONCursor(base: c.base + data.0, count: data.1)
+            event = try Self.event(type: type, cursor: c, payload: &payload, lineNo: lineNo)
+        }
 
         if seq != Int64(expectedSeq) {
             warn(.sequence, line: lineNo, "sequence number \(seq), expected \(expectedSeq)")
@@ -283,30 +338,43 @@ struct SessionScanner {
     }
 
     /// An event with just what scoring needs.
+    /// A question id as bytes in the line (no escapes) or decoded.
+    private enum QID {
+        case span(UnsafePointer<UInt8>, Int)
+        case decoded([UInt8])
+    }
+
     private enum Event {
         case start(SessionStartInfo)
-        case chat(String, Int)
-        case reset(String)
-        case reply(String, Int64?)
+        case chat(QID, Int)
+        case reset(QID)
+        case reply(QID, Int64?)
         case submitted(RawAnswer)
         case end
         case other
     }
 
-    private static let knownTypes: Set<String> = [
-        "session_start", "session_resume", "instructions_shown", "question_shown", "option_chosen",
-        "confidence_chosen", "focus_changed", "resized", "passage_viewport", "passage_search", "chat_sent",
-        "assistant_reply", "assistant_reset", "heartbeat", "submitted", "feedback_shown", "quit", "session_end",
+    /// Event types scoring does not look into (checked without making strings).
+    private static let otherTypes: [StaticString] = [
+        "question_shown", "option_chosen", "confidence_chosen", "focus_changed", "feedback_shown", "heartbeat",
+        "session_resume", "instructions_shown", "resized", "passage_viewport", "passage_search", "quit",
     ]
 
-    private func event(type: (Int, Int), cursor c: JSONCursor, payload: inout JSONCursor, lineNo: Int) throws -> Event {
+    private static func qid(_ p: inout JSONCursor) throws -> QID {
+        p.skipWhitespace()
+        let (s, l, escaped) = try p.stringSpan()
+        if escaped { return .decoded(Array(try JSONCursor.unescape(UnsafeBufferPointer(start: p.base + s, count: l)).utf8)) }
+        return .span(p.base + s, l)
+    }
+
+    private static func event(type: (Int, Int), cursor c: JSONCursor, payload: inout JSONCursor, lineNo: Int) throws -> Event {
         let t = (type.0, type.1)
         if c.key(t.0, t.1, is: "submitted") { return .submitted(try Self.submission(&payload, lineNo: lineNo)) }
         if c.key(t.0, t.1, is: "chat_sent") {
-            var qid: String?
+            var qid: QID?
             var chars: Int?
             try payload.object { p, ks, kl in
-                if p.key(ks, kl, is: "question_id") { qid = try p.string() }
+                if p.key(ks, kl, is: "question_id") { qid = try Self.qid(&p) }
                 else if p.key(ks, kl, is: "text") { chars = try p.stringScalarCount() }
                 else { try p.skipValue() }
             }
@@ -315,10 +383,10 @@ struct SessionScanner {
             return .chat(qid, chars)
         }
         if c.key(t.0, t.1, is: "assistant_reply") {
-            var qid: String?
+            var qid: QID?
             var ttft: Int64?
             try payload.object { p, ks, kl in
-                if p.key(ks, kl, is: "question_id") { qid = try p.string() }
+                if p.key(ks, kl, is: "question_id") { qid = try Self.qid(&p) }
                 else if p.key(ks, kl, is: "ttft_ms") { ttft = try p.optionalInt() }
                 else { try p.skipValue() }
             }
@@ -326,18 +394,24 @@ struct SessionScanner {
             return .reply(qid, ttft)
         }
         if c.key(t.0, t.1, is: "assistant_reset") {
-            var qid: String?
+            var qid: QID?
             try payload.object { p, ks, kl in
-                if p.key(ks, kl, is: "question_id") { qid = try p.string() } else { try p.skipValue() }
+                if p.key(ks, kl, is: "question_id") { qid = try Self.qid(&p) } else { try p.skipValue() }
             }
             guard let qid else { throw ScanError("missing field \"data.question_id\"") }
             return .reset(qid)
         }
         if c.key(t.0, t.1, is: "session_start") { return .start(try Self.start(&payload, lineNo: lineNo)) }
-        if c.key(t.0, t.1, is: "session_end") { return .end }
+        if c.key(t.0, t.1, is: "session_end") {
+            try payload.skipValue()
+            return .end
+        }
+        for name in Self.otherTypes where c.key(t.0, t.1, is: name) {
+            try payload.skipValue()
+            return .other
+        }
         let name = String(decoding: UnsafeBufferPointer(start: c.base + t.0, count: t.1), as: UTF8.self)
-        guard Self.knownTypes.contains(name) else { throw ScanError("unknown event type \"\(name)\"") }
-        return .other
+        throw ScanError("unknown event type \"\(name)\"")
     }
 
     private mutating func apply(_ event: Event, lineNo: Int) {
@@ -351,12 +425,15 @@ struct SessionScanner {
                 scan.start = info
             }
         case .chat(let q, let n):
-            perQuestion[q, default: Counters()].turns += 1
-            perQuestion[q, default: Counters()].chars += n
+            select(q)
+            current.turns += 1
+            current.chars += n
         case .reset(let q):
-            perQuestion[q, default: Counters()].resets += 1
+            select(q)
+            current.resets += 1
         case .reply(let q, let t):
-            if let t { perQuestion[q, default: Counters()].ttft.append(t) }
+            select(q)
+            if let t { current.ttft.append(t) }
         case .submitted(var a):
             guard scan.start != nil else {
                 warn(.noStart, line: lineNo, "answer before any readable session_start; skipped")
@@ -367,7 +444,14 @@ struct SessionScanner {
                 return
             }
             submitted.insert(a.questionID)
-            if let counters = perQuestion.removeValue(forKey: a.questionID) {
+            var bytes = Array(a.questionID.utf8)
+            bytes.withUnsafeMutableBufferPointer { b in
+                if let base = b.baseAddress { select(.span(base, b.count)) }
+            }
+            hasCurrent = false
+            let counters: Counters? = current
+            current = Counters()
+            if let counters {
                 a.turns = counters.turns
                 a.resets = counters.resets
                 a.charsSent = counters.chars
