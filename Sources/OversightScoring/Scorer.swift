@@ -93,8 +93,13 @@ public enum Scorer {
             problem.modelC.append(m.answers.map { $0.correct ? 1 : 0 })
         }
         let (point, reps) = problem.run(resamples: o.resamples, seed: o.seed, label: task.rawValue, jobs: o.jobs)
+        // Vote statistics (2, 3) use the re-centred spread, the others the BC percentile interval;
+        // accuracies are clamped to 0...1.
         func interval(_ k: Int) -> (Double, Double)? {
             guard !reps.isEmpty, point[k].isFinite else { return nil }
+            if k == 2 || k == 3 {
+                return Statistics.recenteredInterval(reps[k], estimate: point[k]).map { (max(0, $0.0), min(1, $0.1)) }
+            }
             return Statistics.biasCorrectedInterval(reps[k], estimate: point[k])
         }
 
@@ -113,18 +118,19 @@ public enum Scorer {
         }
 
         var diffs: [DifferenceRow] = []
-        func difference(_ name: String, _ a: Int, _ b: Int) {
+        func difference(_ name: String, _ a: Int, _ b: Int, vote: Bool = false) {
             guard point[a].isFinite, point[b].isFinite else { return }
             let est = point[a] - point[b]
             var ci: (Double, Double)?
             if !reps.isEmpty {
                 let r = zip(reps[a], reps[b]).map { $0 - $1 }
-                ci = Statistics.biasCorrectedInterval(r, estimate: est)
+                ci = (vote ? Statistics.recenteredInterval(r, estimate: est)
+                    : Statistics.biasCorrectedInterval(r, estimate: est)).map { (max(-1, $0.0), min(1, $0.1)) }
             }
             diffs.append(DifferenceRow(name: name, estimate: est, ci95: ci))
         }
         difference("assisted - unaided", 1, 0)
-        difference("assisted_vote - unaided_vote", 3, 2)
+        difference("assisted_vote - unaided_vote", 3, 2, vote: true)
         for (m, run) in models.enumerated() { difference("assisted - \(run.label)", 1, 4 + m) }
 
         // An interval that misses its own estimate means the bootstrap is badly skewed: say so.

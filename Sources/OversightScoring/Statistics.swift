@@ -251,6 +251,18 @@ public enum Statistics {
         return (quantile(sorted, lowLevel), quantile(sorted, highLevel))
     }
 
+    /// The replicates' 95% spread re-centred on the estimate: estimate + (quantile - mean of the
+    /// replicates). Used for the weighted vote, whose two-way resamples are biased downward (a
+    /// participant drawn twice votes twice, so resamples have fewer distinct voters). Contains
+    /// the estimate unless the resamples are extremely skewed. Nil when there are none.
+    public static func recenteredInterval(_ replicates: [Double], estimate: Double) -> (Double, Double)? {
+        let reps = replicates.filter { $0.isFinite }
+        guard !reps.isEmpty else { return nil }
+        let sorted = reps.sorted()
+        let mean = reps.reduce(0, +) / Double(reps.count)
+        return (estimate + quantile(sorted, 0.025) - mean, estimate + quantile(sorted, 0.975) - mean)
+    }
+
     /// Quantile of sorted values by linear interpolation (type 7).
     public static func quantile(_ sorted: [Double], _ level: Double) -> Double {
         guard !sorted.isEmpty else { return .nan }

@@ -124,6 +124,11 @@ final class StatisticsTests: XCTestCase {
         XCTAssertEqual(Statistics.normalQuantile(0.975), 1.959963984540054, accuracy: 1e-9)
         XCTAssertEqual(Statistics.normalQuantile(0.01), -2.3263478740408408, accuracy: 1e-9)
         XCTAssertNil(Statistics.biasCorrectedInterval([], estimate: 0))
+        // Re-centred: replicates 0.2...0.4 (mean 0.3) around an estimate of 0.5 -> about 0.405...0.595.
+        let shifted = (0...200).map { 0.2 + Double($0) / 1000 }
+        guard let rc = Statistics.recenteredInterval(shifted, estimate: 0.5) else { return XCTFail("no interval") }
+        XCTAssertEqual(rc.0, 0.5 + 0.205 - 0.3, accuracy: 1e-9)
+        XCTAssertEqual(rc.1, 0.5 + 0.395 - 0.3, accuracy: 1e-9)
     }
 
     /// A small two-task-free problem: 6 participants x 20 items per condition.
@@ -215,7 +220,9 @@ final class StatisticsTests: XCTestCase {
         let p = makeProblem()
         let r = p.run(resamples: 2000, seed: 11, label: "t", jobs: 2)
         for k in 0..<p.statCount {
-            guard let ci = Statistics.biasCorrectedInterval(r.replicates[k], estimate: r.point[k]) else {
+            let isVote = k == 2 || k == 3
+            guard let ci = isVote ? Statistics.recenteredInterval(r.replicates[k], estimate: r.point[k])
+                : Statistics.biasCorrectedInterval(r.replicates[k], estimate: r.point[k]) else {
                 return XCTFail("no interval for stat \(k)")
             }
             XCTAssertLessThanOrEqual(ci.0, r.point[k], "stat \(k)")

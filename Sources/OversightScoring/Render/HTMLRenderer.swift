@@ -11,7 +11,7 @@ public enum HTMLRenderer {
         body += "<p class=\"meta\">\(r.participants) participant(s), \(r.sessions) session log(s); excluded: "
             + "\(r.excluded.isEmpty ? "none" : esc(r.excluded.joined(separator: ", "))). "
             + "95% CIs: bias-corrected percentile bootstrap over participants and items (two-way), "
-            + "\(r.resamples) resamples, seed \(r.seed).</p>\n"
+            + "\(r.resamples) resamples, seed \(r.seed); vote rows: the resamples' spread re-centred on the estimate.</p>\n"
         body += "<h2>Results</h2>\n<pre>\(esc(TextRenderer.table1(r)))</pre>\n"
         for t in r.tasks {
             let name = t.task == .mmlu ? "MMLU" : "QuALITY"

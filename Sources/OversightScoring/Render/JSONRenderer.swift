@@ -108,6 +108,7 @@ public enum JSONRenderer {
             ("excluded", .array(r.excluded.map { .string($0) })),
             ("bootstrap", .object([
                 ("method", .string("bias-corrected percentile, resampling participants and items (two-way)")),
+                ("vote_method", .string("the resamples' 2.5-97.5% spread re-centred on the estimate (estimate + quantile - mean of resamples); duplicated voters bias resampled votes down")),
                 ("resamples", .int(r.resamples)),
                 ("seed", .string(String(r.seed))),
                 ("deterministic", .bool(true)),

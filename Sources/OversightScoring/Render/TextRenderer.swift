@@ -14,7 +14,8 @@ public enum TextRenderer {
         line("Study \(r.studyID) (study hash \(r.studyHash.prefix(12))): \(r.participants) participant(s), \(r.sessions) session log(s)")
         line("Excluded: \(r.excluded.isEmpty ? "none" : r.excluded.joined(separator: ", "))")
         line("95% CI: bias-corrected percentile bootstrap over participants and items (two-way), "
-            + "\(r.resamples) resamples, seed \(r.seed) (deterministic for a seed)")
+            + "\(r.resamples) resamples, seed \(r.seed) (deterministic for a seed); vote rows: the resamples' spread "
+            + "re-centred on the estimate (a participant drawn twice votes twice, which biases resampled votes down)")
         line("Accuracy and mean confidence in %; CE = calibration error in points (bins at \(r.scale.map(String.init).joined(separator: "/"))%); "
             + "Brier = (confidence - correct)^2 on the chosen option")
         line("Vote: p on the chosen option, (1-p)/3 on the others, 100% counts as 99%, product over participants; "
