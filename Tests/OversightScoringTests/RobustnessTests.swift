@@ -223,6 +223,32 @@ final class RobustnessTests: XCTestCase {
         XCTAssertEqual(d.warnings, [])
     }
 
+    /// Keys in another order, extra whitespace and escapes in ids: read the same way.
+    func testOtherKeyOrderAndEscapes() throws {
+        let dir = try tempDir()
+        let start = #"{"study_id":"golden","study_hash":"aa","participant":"zoe","session_id":"z1","questions_hash":"bb","seed":1,"app_version":"0.1.0","feedback":true,"assistant_provider":"simulated","confidence":[25,50,100],"blocks":[{"condition":"assisted","question_ids":["q\/1"]}]}"#
+        let chat = #"{"text":"caf\u00e9 \"ok\"","question_id":"q\/1","request_id":0}"#
+        let sub = #"{ "task":"mmlu", "subject":"s", "question_id":"q\/1", "block":0, "index":0, "condition":"assisted", "choice":1, "confidence":50, "gold":1, "correct":true, "timed_out":false, "elapsed_ms":5 }"#
+        let bodies = [("session_start", start), ("chat_sent", chat), ("submitted", sub), ("session_end", #"{"completion_code":"x"}"#)]
+        var prev = String(repeating: "0", count: 64)
+        var text = ""
+        for (n, (type, data)) in bodies.enumerated() {
+            // data before type, prev first.
+            let line = #"{"prev":"\#(prev)","data":\#(data),"type":"\#(type)","mono_ms":\#(n),"wall_ms":1,"seq":\#(n),"v":1}"#
+            text += line + "\n"
+            prev = SHA256.hex(line)
+        }
+        try Data(text.utf8).write(to: dir.appendingPathComponent("zoe.jsonl"))
+        let (d, r) = try load(dir)
+        XCTAssertEqual(r.warnings.filter { $0.kind != .statistics }, [])
+        XCTAssertEqual(d.items, ["q/1"])
+        XCTAssertEqual(d.answers.first?.turns, 1)
+        XCTAssertEqual(d.answers.first?.charsSent, 9)  // café "ok"
+        XCTAssertEqual(d.scale, [25, 50, 100])
+        XCTAssertEqual(d.sessions.first?.completed, true)
+        assertAgreesWithCoreReader(dir.appendingPathComponent("zoe.jsonl"))
+    }
+
     func testJSONCursorEscapesAndCounts() throws {
         let text = #"{"a":"x\"y\\u00e9\u00e9\ud83d\ude00z","n":-12,"b":[1,2.5e3,{"c":null}],"t":true}"#
         var bytes = Array(text.utf8)
