@@ -157,6 +157,15 @@ final class GoldenTests: XCTestCase {
             assert rows[0]['participant'] == 'ana'
             assert any(r['subject'] == 'The Desert, a "Story"' for r in rows)
             assert all(r['correct'] in ('true', 'false') for r in rows)
+            try:
+                import pandas
+            except ImportError:
+                pandas = None
+            if pandas is not None:
+                df = pandas.read_csv(sys.argv[1])
+                assert df.shape == (50, 17), df.shape
+                assert df['correct'].dtype == bool and df['timed_out'].dtype == bool
+                assert df['confidence'].isna().sum() == 1
             print('ok', len(rows))
             """
         let p = Process()

@@ -495,6 +495,9 @@ struct SessionScanner {
         guard let task else { throw ScanError("missing field \"data.task\"") }
         guard let condition else { throw ScanError("missing field \"data.condition\"") }
         guard let block, let index else { throw ScanError("missing field \"data.block\" or \"data.index\"") }
+        guard (0...100_000).contains(block), (0...10_000_000).contains(index) else {
+            throw ScanError("\"data.block\" or \"data.index\" out of range")
+        }
         guard let gold, (0...3).contains(gold) else { throw ScanError("\"data.gold\" missing or not 0...3") }
         guard let correct else { throw ScanError("missing field \"data.correct\"") }
         guard let timedOut else { throw ScanError("missing field \"data.timed_out\"") }
