@@ -25,6 +25,11 @@ struct BootstrapProblem: Sendable {
     var modelI: [[Int32]] = []
     var modelC: [[UInt8]] = []
 
+    /// Item strata resampled separately, each to its own size (e.g. items answered unaided,
+    /// items answered assisted, items only a model answered), so a condition's number of items
+    /// stays fixed and adding a model run does not change the human rows. Empty: one stratum.
+    var strata: [[Int32]] = []
+
     var statCount: Int { 4 + modelI.count }
 
     init(participants: Int, items: Int, gold: [Int8]) {
@@ -244,7 +249,16 @@ struct BootstrapProblem: Sendable {
                 }
                 scratch.wi.withUnsafeMutableBufferPointer { wi in
                     for k in wi.indices { wi[k] = 0 }
-                    for _ in 0..<items { wi[Int(rng.next().multipliedFullWidth(by: ni).high)] &+= 1 }
+                    if strata.isEmpty {
+                        for _ in 0..<items { wi[Int(rng.next().multipliedFullWidth(by: ni).high)] &+= 1 }
+                    } else {
+                        for stratum in strata where !stratum.isEmpty {
+                            let n = UInt64(stratum.count)
+                            for _ in 0..<stratum.count {
+                                wi[Int(stratum[Int(rng.next().multipliedFullWidth(by: n).high)])] &+= 1
+                            }
+                        }
+                    }
                 }
                 evaluate(&scratch, prep, into: &out)
                 results.set(row: b, out)

@@ -88,6 +88,11 @@ public enum Scorer {
         }
         var humanItems = Set<Int32>()
         for a in taskAnswers { humanItems.insert(a.item) }
+        // Strata: items answered only unaided, only assisted, in both, and by models only.
+        var kind = [UInt8](repeating: 0, count: itemCount)
+        for a in taskAnswers { kind[Int(a.item) - lo] |= a.condition == .unaided ? 1 : 2 }
+        problem.strata = [[], [], [], []]
+        for i in 0..<itemCount { problem.strata[kind[i] == 0 ? 3 : Int(kind[i]) - 1].append(Int32(i)) }
         for m in models {
             problem.modelI.append(m.answers.map { Int32(Int($0.item) - lo) })
             problem.modelC.append(m.answers.map { $0.correct ? 1 : 0 })

@@ -166,31 +166,6 @@ enum FixtureStudy {
         try baselineText().write(to: dir.appendingPathComponent("baseline-sim.jsonl"), atomically: true, encoding: .utf8)
     }
 
-    private static let cache = Cache()
-
-    /// The fixture study written once per test run (the writer fsyncs, so this saves time);
-    /// callers copy the files they change.
-    static func writtenOnce() throws -> URL {
-        try cache.get {
-            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("score-fixture-\(UUID().uuidString)")
-            try write(to: dir)
-            return dir
-        }
-    }
-
-    final class Cache: @unchecked Sendable {
-        private let lock = NSLock()
-        private var url: URL?
-        func get(_ make: () throws -> URL) throws -> URL {
-            lock.lock()
-            defer { lock.unlock() }
-            if let url { return url }
-            let u = try make()
-            url = u
-            return u
-        }
-    }
-
     /// A zero-shot likelihood run on every item, and a generate run on MMLU with one unparseable reply.
     static func baselineText() throws -> String {
         let encoder = JSONEncoder()

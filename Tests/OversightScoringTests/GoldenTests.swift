@@ -142,6 +142,36 @@ final class GoldenTests: XCTestCase {
         XCTAssertTrue(TextRenderer.render(r2).contains("Excluded: dev"))
     }
 
+    /// A model run on other items leaves the human rows and their intervals exactly as they were.
+    func testModelOnlyItemsDoNotMoveHumanRows() throws {
+        let inputs = try DatasetLoader.discover(path: Self.logs.path)
+        let dir = try tempDir()
+        let extra = dir.appendingPathComponent("other.jsonl")
+        let encoder = JSONEncoder()
+        let lines = try (0..<20).map { n -> String in
+            let r = BaselineResult(convention: "generate", shots: 0, provider: "p", model: "m", questionID: "mmlu/x/val/\(n)",
+                                   task: .mmlu, subject: "x", gold: n % 4, predicted: n % 3 == 0 ? nil : n % 4,
+                                   letterProbabilities: nil, correct: n % 3 != 0, latencyMs: 1, reply: nil)
+            return String(decoding: try encoder.encode(r), as: UTF8.self)
+        }
+        try Data(lines.joined(separator: "\n").utf8).write(to: extra)
+        var o = ScoreOptions()
+        o.seed = 9
+        let base = Scorer.score(DatasetLoader.load(logs: inputs.logs, baselines: inputs.baselines), options: o)
+        let more = Scorer.score(DatasetLoader.load(logs: inputs.logs, baselines: inputs.baselines + [extra.path]), options: o)
+        for (t0, t1) in zip(base.tasks, more.tasks) {
+            for row in t0.rows where row.condition != "model" {
+                let other = t1.rows.first { $0.condition == row.condition }
+                XCTAssertEqual(other?.accuracy, row.accuracy)
+                XCTAssertEqual(other?.ci95?.0, row.ci95?.0, "\(t0.task) \(row.label)")
+                XCTAssertEqual(other?.ci95?.1, row.ci95?.1, "\(t0.task) \(row.label)")
+            }
+        }
+        let added = more.tasks.first?.rows.first { $0.model?.path == extra.path }
+        XCTAssertEqual(added?.accuracy ?? -1, 13.0 / 20, accuracy: 1e-12)
+        XCTAssertEqual(added?.model?.coversHumanItems, 0)
+    }
+
     func testCSVParsesWithPython() throws {
         let python = "/usr/bin/python3"
         guard FileManager.default.isExecutableFile(atPath: python) else { throw XCTSkip("python3 not installed") }

@@ -16,7 +16,8 @@ final class RobustnessTests: XCTestCase {
     /// The fixture study's logs (no baseline) in a fresh folder.
     func study() throws -> URL {
         let dir = try tempDir()
-        let source = try FixtureStudy.writtenOnce()
+        // The checked-in logs (GoldenTests checks they are exactly what the writer produces).
+        let source = GoldenTests.logs
         for (p, _) in FixtureStudy.scripts {
             try FileManager.default.copyItem(at: source.appendingPathComponent("\(p).jsonl"),
                                              to: dir.appendingPathComponent("\(p).jsonl"))

@@ -109,6 +109,7 @@ public enum JSONRenderer {
             ("bootstrap", .object([
                 ("method", .string("bias-corrected percentile, resampling participants and items (two-way)")),
                 ("vote_method", .string("the resamples' 2.5-97.5% spread re-centred on the estimate (estimate + quantile - mean of resamples); duplicated voters bias resampled votes down")),
+                ("item_strata", .string("items resampled within strata: answered unaided only, assisted only, both, model only")),
                 ("resamples", .int(r.resamples)),
                 ("seed", .string(String(r.seed))),
                 ("deterministic", .bool(true)),

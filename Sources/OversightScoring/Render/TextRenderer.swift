@@ -13,7 +13,8 @@ public enum TextRenderer {
         func line(_ s: String = "") { out += s + "\n" }
         line("Study \(r.studyID) (study hash \(r.studyHash.prefix(12))): \(r.participants) participant(s), \(r.sessions) session log(s)")
         line("Excluded: \(r.excluded.isEmpty ? "none" : r.excluded.joined(separator: ", "))")
-        line("95% CI: bias-corrected percentile bootstrap over participants and items (two-way), "
+        line("95% CI: bias-corrected percentile bootstrap over participants and items (two-way; items resampled "
+            + "within strata: unaided-only, assisted-only, both, model-only), "
             + "\(r.resamples) resamples, seed \(r.seed) (deterministic for a seed); vote rows: the resamples' spread "
             + "re-centred on the estimate (a participant drawn twice votes twice, which biases resampled votes down)")
         line("Accuracy and mean confidence in %; CE = calibration error in points (bins at \(r.scale.map(String.init).joined(separator: "/"))%); "
