@@ -224,7 +224,7 @@ final class Merger: @unchecked Sendable {
             let kept = files[ranked[0]]?.path ?? ""
             for other in ranked.dropFirst() {
                 keep[other] = false
-                warnings.append(ScoreWarning(path: files[other]?.path, line: nil, kind: .duplicateParticipant,
+                warnings.append(ScoreWarning(path: files[other]?.path, line: files[other]?.start?.line, kind: .duplicateParticipant,
                     message: "participant \(p) also has \(kept); this log is skipped, that one is scored"))
             }
         }

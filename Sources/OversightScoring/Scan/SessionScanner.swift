@@ -218,7 +218,7 @@ struct SessionScanner {
                                               message: "\(n) more \(kind.rawValue) problem(s) in this file not listed"))
         }
         if scan.start != nil && !scan.ended {
-            scan.warnings.append(ScoreWarning(path: scan.path, line: nil, kind: .unfinished,
+            scan.warnings.append(ScoreWarning(path: scan.path, line: scan.lines > 0 ? scan.lines : nil, kind: .unfinished,
                                               message: "session never ended (no session_end); its \(scan.answers.count) answer(s) are scored"))
         }
     }
