@@ -19,6 +19,8 @@ struct Oversight: AsyncParsableCommand {
             StudyCommand.self,
             VerifyCommand.self,
             TasksCommand.self,
+            RunCommand.self,
+            DemoCommand.self,
             ScoreCommand.self,
         ]
     )

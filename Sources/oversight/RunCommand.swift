@@ -1,0 +1,217 @@
+import ArgumentParser
+import Foundation
+import OversightCore
+import OversightTUI
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `oversight run`: one participant works through a study on the terminal.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a study for one participant on this terminal.",
+        discussion: """
+            Every event is written to Sessions/<study id>/<participant>.jsonl (or under --sessions). \
+            If that log exists and is unfinished, the session continues where it stopped: you are \
+            asked first, unless --resume or --no-resume says what to do. Exit status: 0 the study \
+            is finished, 1 the participant quit (the session can be resumed) or it was already \
+            finished, 2 bad input.
+            """
+    )
+
+    @Option(name: .long, help: "The study file (TOML).")
+    var study: String
+
+    @Option(name: .long, help: "Participant id: letters, digits, '-' and '_' (at most 64).")
+    var participant: String
+
+    @Option(name: .long, help: "Folder of the session logs (default: Sessions under the current folder).")
+    var sessions: String?
+
+    @Flag(name: .long, help: "Continue an unfinished session without asking.")
+    var resume = false
+
+    @Flag(name: .customLong("no-resume"), help: "Never continue an unfinished session: stop instead.")
+    var noResume = false
+
+    func run() async throws {
+        let root = sessions.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? SessionPaths.defaultRoot
+        let choice: SessionLauncher.ResumeChoice = resume ? .always : (noResume ? .never : .ask)
+        let (study, participant, conflict) = (study, participant, resume && noResume)
+        let code = try await SessionLauncher.onOwnThread {
+            try SessionLauncher.run(studyPath: study, participant: participant, sessionsRoot: root,
+                                    resume: choice, resumeFlagsConflict: conflict)
+        }
+        if code != 0 { throw ExitCode(code) }
+    }
+}
+
+/// Everything between the command line and the screen: checks, the log, the resume question,
+/// the assistant, the terminal. Shared by `run` and `demo`.
+enum SessionLauncher {
+    /// Runs `body` on a thread of its own and waits for it without blocking a thread of the
+    /// concurrency pool: the session loop blocks in `poll()` for its whole length, and the pool
+    /// must stay free for the assistant's streaming tasks (a pool of one thread on a one-CPU
+    /// machine would otherwise never run them).
+    static func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(with: Result { try body() })
+            }
+            thread.name = "oversight-terminal"
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+    }
+
+    /// What to do with an unfinished log.
+    enum ResumeChoice { case ask, always, never }
+
+    /// Runs one session; returns the exit status (0 finished, 1 quit or nothing to do).
+    /// Bad input is reported on stderr and thrown as exit status 2.
+    static func run(studyPath: String, participant: String, sessionsRoot: URL, resume: ResumeChoice,
+                    resumeFlagsConflict: Bool = false) throws -> Int32 {
+        let (resolved, logURL) = try InputFailure.report { () throws -> (ResolvedStudy, URL) in
+            if resumeFlagsConflict { throw CLIError("--resume and --no-resume cannot be used together") }
+            guard Identifier.isValid(participant) else {
+                throw CLIError("invalid participant id \"\(participant)\": use 1 to 64 letters, digits, '-' or '_'")
+            }
+            let study = try StudyLoader.load(path: studyPath)
+            let resolved = try StudyResolver.resolve(study)
+            return (resolved, SessionPaths.logURL(root: sessionsRoot, studyID: study.id, participant: participant))
+        }
+
+        let assistant: any Assistant
+        do {
+            assistant = try makeAssistant(config: resolved.study.assistant, seed: resolved.study.seed)
+        } catch let error as AssistantError {
+            printError("oversight: \(error.message)")
+            throw ExitCode(2)
+        }
+        let exists = FileManager.default.fileExists(atPath: logURL.path)
+        let existing = exists ? SessionLogReader.read(url: logURL) : nil
+        if let existing, existing.records.contains(where: { if case .sessionEnd = $0.event { true } else { false } }) {
+            printError("The session of \(participant) in study \(resolved.study.id) is already finished "
+                       + "(log: \(logURL.path)).")
+            return 1
+        }
+        let size: Size
+        do {
+            size = try NcursesTerminal.preflight()
+        } catch let error as TerminalError {
+            printError("oversight: \(error)")
+            return 1
+        }
+        let writer: SessionLogWriter
+        var previous: LogReadResult?
+        if let existing {
+            let position = describePosition(existing.records)
+            switch existing.records.isEmpty ? .always : resume {
+            case .never:
+                printError("An unfinished session of \(participant) exists (\(position), log: \(logURL.path)); "
+                           + "not resuming it (--no-resume).")
+                return 1
+            case .ask:
+                FileHandle.standardOutput.write(Data("Resume the session of \(participant) \(position)? [Y/n] ".utf8))
+                let answer = (readLine() ?? "n").trimmingCharacters(in: .whitespaces).lowercased()
+                guard answer.isEmpty || answer == "y" || answer == "yes" else {
+                    print("Not resumed. The log stays as it is: \(logURL.path)")
+                    return 1
+                }
+            case .always:
+                break
+            }
+            do {
+                let (w, read) = try SessionLogWriter.resume(at: logURL)
+                writer = w
+                previous = read
+            } catch let error as LogWriteError {
+                printError(error.description)
+                throw ExitCode(2)
+            }
+        } else {
+            do {
+                writer = try SessionLogWriter.create(at: logURL)
+            } catch let error as LogWriteError {
+                printError(error.description)
+                return 1
+            }
+        }
+
+        return try runScreen(resolved: resolved, participant: participant, assistant: assistant,
+                             writer: writer, history: previous?.records ?? [], size: size,
+                             resumeHint: resumeHint(studyPath: studyPath, participant: participant,
+                                                    sessionsRoot: sessionsRoot))
+    }
+
+    /// Runs the session on the terminal and reports the outcome once the terminal is restored.
+    static func runScreen(resolved: ResolvedStudy, participant: String, assistant: any Assistant,
+                          writer: SessionLogWriter, history: [LogRecord], size: Size, resumeHint: String) throws -> Int32 {
+        defer { writer.close() }
+        let runtime: SessionRuntime
+        do {
+            runtime = try SessionRuntime(study: resolved, participant: participant, assistant: assistant,
+                                         log: writer, history: history, size: size)
+        } catch let error as SessionRuntimeError {
+            printError("\(writer.url.path): \(error)")
+            if case .alreadyFinished = error { return 1 }
+            throw ExitCode(2)
+        }
+        defer { runtime.shutdown() }
+        let session = try RuntimeScreenSession(runtime: runtime)
+        let driver = TerminalDriver(noColor: NcursesTerminal.colorDisabled(environment: ProcessInfo.processInfo.environment))
+        let exit: DriverExit
+        do {
+            exit = try driver.run(session)
+        } catch let error as TerminalError {
+            // The driver has already restored the terminal.
+            printError("oversight: \(error)")
+            return 1
+        }
+        if let problem = runtime.lastLogError {
+            printError("oversight: the session log could not be written: \(problem) (\(writer.url.path))")
+        }
+        switch runtime.outcome {
+        case .finished(let code):
+            print("The session is complete. Completion code: \(code)")
+            return 0
+        case .quit, .running:
+            if exit != .hangup {
+                print("The session was saved and can be continued with:\n  \(resumeHint)")
+            }
+            return 1
+        }
+    }
+
+    /// The command that continues this session.
+    static func resumeHint(studyPath: String, participant: String, sessionsRoot: URL) -> String {
+        let sessions = sessionsRoot.standardizedFileURL == SessionPaths.defaultRoot.standardizedFileURL
+            ? "" : " --sessions \(sessionsRoot.path)"
+        return "oversight run --study \(studyPath) --participant \(participant)\(sessions) --resume"
+    }
+
+    /// Builds the study's assistant.
+    static func makeAssistant(config: AssistantConfig, seed: UInt64) throws -> any Assistant {
+        switch config.provider {
+        case "simulated":
+            return SimulatedAssistant(seed: seed, accuracy: config.accuracy, wordDelayMs: config.wordDelayMs)
+        default:
+            throw AssistantError.configuration("provider \(config.provider) not available in this build")
+        }
+    }
+
+    /// "at block 2 question 3" from the last question shown in a log (1-based for people).
+    static func describePosition(_ records: [LogRecord]) -> String {
+        for record in records.reversed() {
+            if case .questionShown(let shown) = record.event {
+                return "at block \(shown.block + 1) question \(shown.index + 1)"
+            }
+        }
+        return "at the instructions"
+    }
+
+    static func printError(_ message: String) {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
+}
