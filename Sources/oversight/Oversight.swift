@@ -16,6 +16,7 @@ struct Oversight: AsyncParsableCommand {
             """,
         version: AppInfo.version,
         subcommands: [
+            VerifyCommand.self,
         ]
     )
 }

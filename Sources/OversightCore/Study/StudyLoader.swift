@@ -1,0 +1,325 @@
+import Foundation
+import TOMLKit
+
+/// Reads and validates a study file (TOML). Every problem is reported as
+/// `PATH:LINE: message` naming the key, and nothing is guessed: unknown keys are errors too, so
+/// a typo cannot silently change a study.
+public enum StudyLoader {
+    static let studyKeys: Set<String> = ["id", "seed", "feedback", "confidence", "instructions"]
+    static let blockKeys: Set<String> = ["condition", "bank", "questions", "time_limit_seconds", "hard_only",
+                                         "subjects", "split"]
+    static let assistantKeys: Set<String> = ["provider", "model", "base_url", "api_key_env", "temperature",
+                                             "max_tokens", "system_prompt", "timeout_seconds", "send_question",
+                                             "accuracy", "word_delay_ms"]
+    static let topKeys: Set<String> = ["study", "blocks", "assistant"]
+
+    /// Load the study at `path`. Throws `InputErrors` listing every problem found.
+    public static func load(path: String) throws -> Study {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw InputErrors([InputError(path: path, line: nil, "cannot read the study file")])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw InputErrors([InputError(path: path, line: nil, "the study file is not UTF-8 text")])
+        }
+        return try parse(text: text, path: path, hash: SHA256.hex(data))
+    }
+
+    /// Parse study text; `path` is used for messages and to resolve relative paths.
+    public static func parse(text: String, path: String, hash: String? = nil) throws -> Study {
+        let root: TOMLTable
+        do {
+            root = try TOMLTable(string: text)
+        } catch let e as TOMLParseError {
+            throw InputErrors([InputError(path: path, line: e.source.begin.line, "invalid TOML: \(e.description)")])
+        } catch {
+            throw InputErrors([InputError(path: path, line: nil, "invalid TOML")])
+        }
+        var p = Parser(path: path, locator: TOMLLocator(text: text))
+        let study = p.build(root, hash: hash ?? SHA256.hex(text))
+        if !p.errors.isEmpty { throw InputErrors(p.errors) }
+        guard let study else { throw InputErrors([InputError(path: path, line: nil, "invalid study")]) }
+        return study
+    }
+
+    private struct Parser {
+        let path: String
+        let locator: TOMLLocator
+        var errors: [InputError] = []
+
+        var baseDir: URL { URL(fileURLWithPath: path).deletingLastPathComponent() }
+
+        mutating func fail(_ section: String, _ index: Int?, _ key: String?, _ message: String) {
+            let line = locator.line(section: section, index: index, key: key)
+            errors.append(InputError(path: path, line: line, message))
+        }
+
+        func keyName(_ section: String, _ index: Int?, _ key: String) -> String {
+            section == "blocks" ? "blocks[\((index ?? 0) + 1)].\(key)" : "\(section).\(key)"
+        }
+
+        mutating func checkUnknown(_ table: TOMLTable, allowed: Set<String>, section: String, index: Int?) {
+            for key in table.keys.sorted() where !allowed.contains(key) {
+                let hint = allowed.min { editDistance($0, key) < editDistance($1, key) }
+                    .flatMap { editDistance($0, key) <= 3 ? " (did you mean \"\($0)\"?)" : nil } ?? ""
+                fail(section, index, key, "unknown key \"\(keyName(section, index, key))\"\(hint)")
+            }
+        }
+
+        mutating func string(_ t: TOMLTable, _ key: String, _ section: String, _ index: Int? = nil,
+                             required: Bool = false) -> String? {
+            guard let v = t[key] else {
+                if required { fail(section, index, nil, "missing required key \"\(keyName(section, index, key))\"") }
+                return nil
+            }
+            guard let s = v.string else {
+                fail(section, index, key, "\"\(keyName(section, index, key))\" must be a string"); return nil
+            }
+            return s
+        }
+
+        mutating func int(_ t: TOMLTable, _ key: String, _ section: String, _ index: Int? = nil,
+                          required: Bool = false, range: ClosedRange<Int>) -> Int? {
+            guard let v = t[key] else {
+                if required { fail(section, index, nil, "missing required key \"\(keyName(section, index, key))\"") }
+                return nil
+            }
+            guard let i = v.int else {
+                fail(section, index, key, "\"\(keyName(section, index, key))\" must be a whole number"); return nil
+            }
+            guard range.contains(i) else {
+                fail(section, index, key,
+                     "\"\(keyName(section, index, key))\" must be between \(range.lowerBound) and \(range.upperBound), not \(i)")
+                return nil
+            }
+            return i
+        }
+
+        mutating func double(_ t: TOMLTable, _ key: String, _ section: String, range: ClosedRange<Double>) -> Double? {
+            guard let v = t[key] else { return nil }
+            guard let d = v.double ?? v.int.map(Double.init) else {
+                fail(section, nil, key, "\"\(keyName(section, nil, key))\" must be a number"); return nil
+            }
+            guard range.contains(d) else {
+                fail(section, nil, key,
+                     "\"\(keyName(section, nil, key))\" must be between \(range.lowerBound) and \(range.upperBound), not \(d)")
+                return nil
+            }
+            return d
+        }
+
+        mutating func bool(_ t: TOMLTable, _ key: String, _ section: String, _ index: Int? = nil) -> Bool? {
+            guard let v = t[key] else { return nil }
+            guard let b = v.bool else {
+                fail(section, index, key, "\"\(keyName(section, index, key))\" must be true or false"); return nil
+            }
+            return b
+        }
+
+        mutating func build(_ root: TOMLTable, hash: String) -> Study? {
+            checkUnknown(root, allowed: topKeys, section: "", index: nil)
+            guard let st = root["study"]?.table else {
+                if root["study"] != nil { fail("", nil, "study", "\"study\" must be a table: [study]") }
+                else { errors.append(InputError(path: path, line: nil, "missing the [study] table")) }
+                return nil
+            }
+            checkUnknown(st, allowed: StudyLoader.studyKeys, section: "study", index: nil)
+            let id = string(st, "id", "study", required: true)
+            if let id, !Identifier.isValid(id) {
+                fail("study", nil, "id", "\"study.id\" must be 1-64 characters of A-Z, a-z, 0-9, _ or -, not \"\(id)\"")
+            }
+            let seed = int(st, "seed", "study", range: 0...Int.max) ?? 0
+            let feedback = bool(st, "feedback", "study") ?? true
+            var confidence = Study.defaultConfidence
+            if let v = st["confidence"] {
+                if let arr = v.array {
+                    let values = (0..<arr.count).map { arr[$0].int }
+                    if values.contains(where: { $0 == nil }) {
+                        fail("study", nil, "confidence", "\"study.confidence\" must be a list of whole percentages")
+                    } else {
+                        let ints = values.compactMap { $0 }
+                        if !(2...9).contains(ints.count) {
+                            fail("study", nil, "confidence", "\"study.confidence\" must have 2 to 9 levels (keys 1-9 pick them), not \(ints.count)")
+                        } else if ints.contains(where: { !(1...100).contains($0) }) {
+                            fail("study", nil, "confidence", "\"study.confidence\" values must be between 1 and 100")
+                        } else if zip(ints, ints.dropFirst()).contains(where: { $0 >= $1 }) {
+                            fail("study", nil, "confidence", "\"study.confidence\" values must increase")
+                        } else {
+                            confidence = ints
+                        }
+                    }
+                } else {
+                    fail("study", nil, "confidence", "\"study.confidence\" must be a list, e.g. [25, 42, 60, 80, 100]")
+                }
+            }
+            var instructions: String?
+            if let rel = string(st, "instructions", "study") {
+                let url = URL(fileURLWithPath: rel, relativeTo: baseDir).standardizedFileURL
+                if let d = try? Data(contentsOf: url), let s = String(data: d, encoding: .utf8) {
+                    instructions = s
+                } else {
+                    fail("study", nil, "instructions", "\"study.instructions\": cannot read \(url.path) as UTF-8 text")
+                }
+            }
+
+            var blocks: [StudyBlock] = []
+            if let v = root["blocks"] {
+                if let arr = v.array {
+                    for i in 0..<arr.count {
+                        guard let bt = arr[i].table else {
+                            fail("", nil, "blocks", "each entry of \"blocks\" must be a table ([[blocks]])"); continue
+                        }
+                        if let b = block(bt, index: i) { blocks.append(b) }
+                    }
+                    if arr.count == 0 { fail("", nil, "blocks", "the study has no [[blocks]]") }
+                } else {
+                    fail("", nil, "blocks", "\"blocks\" must be an array of tables: [[blocks]]")
+                }
+            } else {
+                errors.append(InputError(path: path, line: nil, "the study has no [[blocks]]"))
+            }
+
+            var assistant = AssistantConfig()
+            if let v = root["assistant"] {
+                if let at = v.table { assistantConfig(at, into: &assistant) }
+                else { fail("", nil, "assistant", "\"assistant\" must be a table: [assistant]") }
+            }
+            guard let id, errors.isEmpty else { return nil }
+            return Study(id: id, seed: UInt64(seed), feedback: feedback, confidence: confidence,
+                         instructions: instructions, blocks: blocks, assistant: assistant, path: path, hash: hash)
+        }
+
+        mutating func block(_ t: TOMLTable, index i: Int) -> StudyBlock? {
+            let before = errors.count
+            checkUnknown(t, allowed: StudyLoader.blockKeys, section: "blocks", index: i)
+            let conditionText = string(t, "condition", "blocks", i, required: true)
+            var condition: Condition?
+            if let c = conditionText {
+                condition = Condition(rawValue: c)
+                if condition == nil {
+                    fail("blocks", i, "condition", "\"blocks[\(i + 1)].condition\" must be \"assisted\" or \"unaided\", not \"\(c)\"")
+                }
+            }
+            let bank = string(t, "bank", "blocks", i, required: true)
+            var bankPath = ""
+            if let bank {
+                bankPath = URL(fileURLWithPath: bank, relativeTo: baseDir).standardizedFileURL.path
+                if !FileManager.default.fileExists(atPath: bankPath) {
+                    fail("blocks", i, "bank", "\"blocks[\(i + 1)].bank\": no file or folder at \(bankPath)")
+                }
+            }
+            let questions = int(t, "questions", "blocks", i, required: true, range: 1...100_000)
+            let limit = int(t, "time_limit_seconds", "blocks", i, range: 1...86_400)
+            let hardOnly = bool(t, "hard_only", "blocks", i) ?? false
+            var subjects: [String] = []
+            if let v = t["subjects"] {
+                if let arr = v.array, (0..<arr.count).allSatisfy({ arr[$0].string != nil }) {
+                    subjects = (0..<arr.count).compactMap { arr[$0].string }
+                } else {
+                    fail("blocks", i, "subjects", "\"blocks[\(i + 1)].subjects\" must be a list of subject names")
+                }
+            }
+            let split = string(t, "split", "blocks", i)
+            guard errors.count == before, let condition, let bank, let questions else { return nil }
+            return StudyBlock(condition: condition, bank: bank, bankPath: bankPath, questions: questions,
+                              timeLimitSeconds: limit, hardOnly: hardOnly, subjects: subjects, split: split,
+                              line: locator.line(section: "blocks", index: i, key: nil) ?? 0)
+        }
+
+        mutating func assistantConfig(_ t: TOMLTable, into a: inout AssistantConfig) {
+            checkUnknown(t, allowed: StudyLoader.assistantKeys, section: "assistant", index: nil)
+            if let p = string(t, "provider", "assistant") {
+                if AssistantConfig.providers.contains(p) { a.provider = p } else {
+                    fail("assistant", nil, "provider",
+                         "\"assistant.provider\" must be one of \(AssistantConfig.providers.joined(separator: ", ")), not \"\(p)\"")
+                }
+            }
+            a.model = string(t, "model", "assistant")
+            if let u = string(t, "base_url", "assistant") {
+                if let url = URL(string: u), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil {
+                    a.baseURL = u
+                } else {
+                    fail("assistant", nil, "base_url", "\"assistant.base_url\" must be an http(s) URL, not \"\(u)\"")
+                }
+            }
+            if let k = string(t, "api_key_env", "assistant") {
+                if k.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) != nil { a.apiKeyEnv = k } else {
+                    fail("assistant", nil, "api_key_env",
+                         "\"assistant.api_key_env\" must be the NAME of an environment variable (not the key itself)")
+                }
+            }
+            a.temperature = double(t, "temperature", "assistant", range: 0...2)
+            a.maxTokens = int(t, "max_tokens", "assistant", range: 1...1_000_000)
+            a.systemPrompt = string(t, "system_prompt", "assistant")
+            if let s = double(t, "timeout_seconds", "assistant", range: 0.1...3600) { a.timeoutSeconds = s }
+            if let b = bool(t, "send_question", "assistant") { a.sendQuestion = b }
+            if let x = double(t, "accuracy", "assistant", range: 0...1) { a.accuracy = x }
+            if let d = int(t, "word_delay_ms", "assistant", range: 0...10_000) { a.wordDelayMs = d }
+        }
+    }
+}
+
+/// Levenshtein distance, for "did you mean" hints.
+func editDistance(_ a: String, _ b: String) -> Int {
+    let x = Array(a), y = Array(b)
+    if x.isEmpty { return y.count }
+    if y.isEmpty { return x.count }
+    var prev = Array(0...y.count)
+    for i in 1...x.count {
+        var cur = [i] + Array(repeating: 0, count: y.count)
+        for j in 1...y.count {
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
+        }
+        prev = cur
+    }
+    return prev[y.count]
+}
+
+/// Finds the line of a table header or key in TOML text, for error messages. It understands the
+/// simple layout study files use (`[table]`, `[[array]]`, `key = value` at line start).
+struct TOMLLocator {
+    private struct Section { var name: String; var index: Int?; var line: Int; var keys: [String: Int] }
+    private var sections: [Section] = []
+
+    init(text: String) {
+        var current = Section(name: "", index: nil, line: 1, keys: [:])
+        var arrayCounts: [String: Int] = [:]
+        var lineNo = 0
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNo += 1
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("[[") {
+                sections.append(current)
+                let name = line.dropFirst(2).prefix { $0 != "]" }.trimmingCharacters(in: .whitespaces)
+                let idx = arrayCounts[name, default: 0]
+                arrayCounts[name] = idx + 1
+                current = Section(name: name, index: idx, line: lineNo, keys: [:])
+            } else if line.hasPrefix("[") {
+                sections.append(current)
+                let name = line.dropFirst().prefix { $0 != "]" }.trimmingCharacters(in: .whitespaces)
+                current = Section(name: name, index: nil, line: lineNo, keys: [:])
+            } else if let eq = line.firstIndex(of: "="), !line.hasPrefix("#") {
+                var key = line[..<eq].trimmingCharacters(in: .whitespaces)
+                if key.hasPrefix("\""), key.hasSuffix("\""), key.count >= 2 { key = String(key.dropFirst().dropLast()) }
+                if current.keys[key] == nil { current.keys[key] = lineNo }
+            }
+        }
+        sections.append(current)
+    }
+
+    /// Line of `key` in the section (or of the section header when `key` is nil or not found).
+    func line(section: String, index: Int?, key: String?) -> Int? {
+        guard let s = sections.first(where: { $0.name == section && $0.index == index }) else {
+            if section.isEmpty, let key {
+                // A top-level key may also appear as a table header.
+                return sections.first(where: { $0.name == key })?.line
+            }
+            return nil
+        }
+        if let key, let l = s.keys[key] { return l }
+        if section.isEmpty, let key, let h = sections.first(where: { $0.name == key }) { return h.line }
+        return section.isEmpty ? nil : s.line
+    }
+}

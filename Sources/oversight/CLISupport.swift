@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import OversightCore
+
+/// Expands command-line paths into session log files.
+enum SessionFiles {
+    /// Files as given, and every `.jsonl` under given folders (recursively, sorted).
+    static func expand(_ paths: [String]) throws -> [URL] {
+        var out: [URL] = []
+        for p in paths {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: p, isDirectory: &isDir) else {
+                throw CLIError("\(p): no such file or folder")
+            }
+            if isDir.boolValue {
+                let found = (FileManager.default.enumerator(atPath: p)?.allObjects as? [String] ?? [])
+                    .filter { $0.hasSuffix(".jsonl") && !($0 as NSString).lastPathComponent.hasPrefix("baseline-") }
+                    .sorted()
+                    .map { URL(fileURLWithPath: p).appendingPathComponent($0) }
+                if found.isEmpty { throw CLIError("\(p): no session logs (.jsonl) in this folder") }
+                out += found
+            } else {
+                out.append(URL(fileURLWithPath: p))
+            }
+        }
+        return out
+    }
+}
+
+/// A one-line error for the user; exits with status 2 (bad input).
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Prints input errors one per line on stderr and exits 2.
+enum InputFailure {
+    static func report<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let e as InputErrors {
+            for err in e.errors { FileHandle.standardError.write(Data((err.description + "\n").utf8)) }
+            throw ExitCode(2)
+        } catch let e as InputError {
+            FileHandle.standardError.write(Data((e.description + "\n").utf8))
+            throw ExitCode(2)
+        } catch let e as CLIError {
+            FileHandle.standardError.write(Data((e.description + "\n").utf8))
+            throw ExitCode(2)
+        }
+    }
+}

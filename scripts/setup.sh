@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what building and testing oversight needs beyond the Swift toolchain:
+# ncursesw headers (libncurses-dev), pkg-config, tmux (end-to-end tests) and a UTF-8 locale.
+# Safe to run again: it installs only what is missing.
+set -euo pipefail
+
+need=()
+dpkg -s libncurses-dev >/dev/null 2>&1 || need+=(libncurses-dev)
+command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+command -v tmux >/dev/null 2>&1 || need+=(tmux)
+command -v python3 >/dev/null 2>&1 || need+=(python3 python3-venv)
+
+if [ ${#need[@]} -gt 0 ]; then
+  echo "Installing: ${need[*]}"
+  sudo_cmd=""
+  if [ "$(id -u)" -ne 0 ]; then sudo_cmd="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo_cmd apt-get update -qq
+  $sudo_cmd apt-get install -y -qq "${need[@]}" >/dev/null
+fi
