@@ -55,3 +55,11 @@ public enum AssistantFactory {
         }
     }
 }
+
+extension AssistantFactory {
+    /// The simulated assistant lives in the core library.
+    static func makeSimulated(_ config: AssistantConfig, seed: UInt64) throws -> any Assistant {
+        // The core's SimulatedAssistant is not part of this build yet.
+        throw AssistantError.configuration("provider \"simulated\" is not available in this build")
+    }
+}

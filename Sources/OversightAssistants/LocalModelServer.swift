@@ -135,7 +135,7 @@ public final class LocalModelServer: @unchecked Sendable {
         let port = try freePort()
         let log = FileManager.default.temporaryDirectory
             .appendingPathComponent("oversight-llama-\(getpid())-\(port).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let logHandle: FileHandle
         do { logHandle = try FileHandle(forWritingTo: log) } catch {
             throw AssistantError.configuration("cannot write the server log \(log.path)")

@@ -45,13 +45,13 @@ public struct OpenAIChatRequest: Encodable, Sendable, Equatable {
 /// compatible server such as llama.cpp's), streamed over server-sent events.
 public struct OpenAIAssistant: Assistant {
     public let provider: String
-    private let configuredModel: String?
+    let configuredModel: String?
     /// The chat completions endpoint.
     public let endpoint: URL
     private let apiKey: String?
     private let temperature: Double?
     private let maxTokens: Int?
-    private let timeoutSeconds: Double
+    let timeoutSeconds: Double
     private let retry: RetryPolicy
     private let waitingLabel: String
     private let state = Locked(SharedState())
