@@ -50,29 +50,35 @@ public enum LetterParser {
             i >= chars.count || !(chars[i].isLetter || chars[i].isNumber)
         }
 
-        // 1. An explicit "answer is X" / "answer: (X)" / "option X".
+        // 1. The reply starts with the letter: "B", "B.", "(B)", "B) …", "B: …" (what the model
+        //    answered first wins over a later change of mind).
         let lower = text.lowercased()
+        var i = 0
+        if chars[0] == "(" { i = 1 }
+        if i < chars.count, let idx = letterIndex(chars[i], allowLower: i == 1), isBoundary(i + 1) {
+            let next: Character? = i + 1 < chars.count ? chars[i + 1] : nil
+            if next.map({ [".", ")", ":", ",", "\n", " "].contains($0) }) ?? true {
+                // "A cat…" is an article, not an answer: a bare capital followed by a space
+                // counts only when the rest does not read as a sentence starting with it.
+                if next == " ", i == 0, chars.count > 2, chars[2].isLowercase { } else { return idx }
+            }
+        }
+        // 2. An explicit "answer is X" / "answer: (X)" / "option X".
         for key in ["answer is", "answer:", "answer would be", "correct option is", "correct choice is", "option", "choice"] {
             var search = lower.startIndex
             while let r = lower.range(of: key, range: search..<lower.endIndex) {
                 search = r.upperBound
                 var i = lower.distance(from: lower.startIndex, to: r.upperBound)
-                while i < chars.count, chars[i] == " " || chars[i] == ":" || chars[i] == "(" || chars[i] == "\"" { i += 1 }
-                if i < chars.count, let idx = letterIndex(chars[i], allowLower: true), isBoundary(i + 1),
+                var parenthesised = false
+                while i < chars.count, chars[i] == " " || chars[i] == ":" || chars[i] == "(" || chars[i] == "\"" {
+                    if chars[i] == "(" { parenthesised = true }
+                    i += 1
+                }
+                // A lower-case letter counts only in parentheses ("answer is a type…" is not A).
+                if i < chars.count, let idx = letterIndex(chars[i], allowLower: parenthesised), isBoundary(i + 1),
                    i == 0 || !chars[i - 1].isLetter {
                     return idx
                 }
-            }
-        }
-        // 2. The reply starts with the letter: "B", "B.", "(B)", "B) …", "B: …".
-        var i = 0
-        if chars[0] == "(" { i = 1 }
-        if i < chars.count, let idx = letterIndex(chars[i], allowLower: i == 1), isBoundary(i + 1) {
-            let next: Character? = i + 1 < chars.count ? chars[i + 1] : nil
-            if next == nil || [".", ")", ":", ",", "\n", " "].contains(next!) {
-                // "A cat…" is an article, not an answer: a bare capital followed by a space
-                // counts only when the rest does not read as a sentence starting with it.
-                if next == " ", i == 0, chars.count > 2, chars[2].isLowercase { } else { return idx }
             }
         }
         // 3. Letters in parentheses or followed by ")": one distinct letter only.

@@ -170,13 +170,21 @@ public struct OpenAIAssistant: Assistant {
             throw AssistantError.configuration("could not encode the request")
         }
         var usage = AssistantUsage()
+        var pieces = 0
         var decoder = OpenAIStreamDecoder()
         try await ChatHTTP.streamEvents(urlRequest(body), idleTimeout: timeoutSeconds, secrets: secrets) { event in
             let step = try decoder.decode(event)
-            if let text = step.text { emit(text) }
+            if let text = step.text {
+                pieces += 1
+                emit(text)
+            }
             if let u = step.usage { usage = u }
             if let m = step.model { state.with { $0.reportedModel = m } }
             return step.done
+        }
+        if usage.completionTokens == nil && provider == "local" {
+            // llama.cpp streams one token per chunk and sends no usage in streams.
+            usage.completionTokens = pieces
         }
         return usage
     }
