@@ -54,7 +54,7 @@ let package = Package(
             ],
             path: "Benchmarks"
         ),
-        .testTarget(name: "OversightCoreTests", dependencies: ["OversightCore"]),
+        .testTarget(name: "OversightCoreTests", dependencies: ["OversightCore"], exclude: ["Fixtures"]),
         .testTarget(name: "OversightTUITests", dependencies: ["OversightTUI", "OversightCore"]),
         .testTarget(name: "OversightAssistantsTests", dependencies: ["OversightAssistants", "OversightCore"]),
         .testTarget(name: "OversightScoringTests", dependencies: ["OversightScoring", "OversightCore"]),

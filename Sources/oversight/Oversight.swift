@@ -16,7 +16,9 @@ struct Oversight: AsyncParsableCommand {
             """,
         version: AppInfo.version,
         subcommands: [
+            StudyCommand.self,
             VerifyCommand.self,
+            TasksCommand.self,
         ]
     )
 }

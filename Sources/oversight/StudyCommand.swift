@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import OversightCore
+
+/// `oversight study ...`: work with study files.
+struct StudyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "study",
+        abstract: "Validate study files.",
+        subcommands: [Check.self]
+    )
+
+    /// `oversight study check FILE`.
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate a study file and show what each block will contain.",
+            discussion: """
+                Loads the study and its task banks, draws each block's questions exactly as a \
+                session would (seeded, the same for every participant) and prints the counts per \
+                task and subject. Problems are printed as FILE:LINE: message; exit status 2.
+                """
+        )
+
+        @Argument(help: "The study file (TOML).")
+        var file: String
+
+        @Flag(name: .long, help: "Also list the drawn question ids.")
+        var ids = false
+
+        func run() throws {
+            let resolved = try InputFailure.report { try StudyResolver.resolve(try StudyLoader.load(path: file)) }
+            let s = resolved.study
+            print("Study \(s.id): seed \(s.seed), feedback \(s.feedback ? "on" : "off"), confidence "
+                  + s.confidence.map { "\($0)%" }.joined(separator: " / ")
+                  + ", assistant \(s.assistant.provider)" + (s.assistant.model.map { " (\($0))" } ?? ""))
+            print("Study file hash \(s.hash.prefix(16))…, questions hash \(resolved.questionsHash.prefix(16))…")
+            for (i, (block, qs)) in zip(s.blocks, resolved.blocks).enumerated() {
+                let limit = block.timeLimitSeconds.map { ", \($0) s per question" } ?? ", no time limit"
+                print("Block \(i + 1)/\(s.blocks.count): \(block.condition.rawValue), \(qs.count) questions from \(block.bank)\(limit)")
+                var counts: [String: Int] = [:]
+                for q in qs { counts["\(q.task.rawValue) · \(q.subject)", default: 0] += 1 }
+                for (key, n) in counts.sorted(by: { $0.key < $1.key }) { print("  \(n)\t\(key)") }
+                let hard = qs.filter { $0.metadata.difficult == true }.count
+                if qs.contains(where: { $0.task == .quality }) { print("  \(hard) of \(qs.count) in the QuALITY hard subset") }
+                if ids { for q in qs { print("    \(q.id)") } }
+            }
+        }
+    }
+}
