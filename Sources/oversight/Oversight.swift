@@ -19,6 +19,7 @@ struct Oversight: AsyncParsableCommand {
             StudyCommand.self,
             VerifyCommand.self,
             TasksCommand.self,
+            BaselineCommand.self,
         ]
     )
 }

@@ -163,3 +163,36 @@ final class LocalModelTests: XCTestCase {
         XCTAssertTrue(results.filter { $0.convention == "likelihood" }.allSatisfy { $0.letterProbabilities?.count == 4 })
     }
 }
+
+final class FactoryTests: XCTestCase {
+    func testSimulatedFromFactoryIsSeeded() async throws {
+        var c = AssistantConfig()
+        c.provider = "simulated"
+        c.accuracy = 1
+        c.wordDelayMs = 0
+        let h = try await AssistantFactory.make(c, projectRoot: nil, seed: 42)
+        defer { h.shutdown() }
+        XCTAssertEqual(h.assistant.provider, "simulated")
+        XCTAssertNil(h.server)
+        let q = Fixtures.question(gold: 2)
+        let o = await collect(h.assistant, [ChatMessage(role: .user, content: "Which option is right?")], question: q)
+        XCTAssertNil(o.error)
+        XCTAssertFalse(o.text.isEmpty)
+    }
+
+    func testRemoteProvidersFromFactory() async throws {
+        var c = Fixtures.config("http://127.0.0.1:9/v1")
+        let h = try await AssistantFactory.make(c, seed: 0, environment: Fixtures.env)
+        XCTAssertEqual(h.assistant.provider, "openai")
+        c = Fixtures.config("http://127.0.0.1:9", provider: "anthropic")
+        let a = try await AssistantFactory.make(c, seed: 0, environment: Fixtures.env)
+        XCTAssertEqual(a.assistant.provider, "anthropic")
+        c.apiKeyEnv = "UNSET_VARIABLE_FOR_TEST"
+        do {
+            _ = try await AssistantFactory.make(c, seed: 0, environment: Fixtures.env)
+            XCTFail("expected a configuration error")
+        } catch let e as AssistantError {
+            XCTAssertTrue(e.message.contains("UNSET_VARIABLE_FOR_TEST"))
+        }
+    }
+}
