@@ -199,6 +199,11 @@ public struct BaselineRunner: Sendable {
         self.retry = retry
     }
 
+    /// System message of the generate convention: without it chat models start a long chain of
+    /// thought that a short reply cuts off before any letter.
+    public static let generateInstruction =
+        "Answer the multiple-choice question with the letter of the correct option (A, B, C or D), then stop."
+
     /// The grammar that makes a llama.cpp server answer exactly one letter.
     public static let letterGrammar = "root ::= [ABCD]"
 
@@ -230,7 +235,8 @@ public struct BaselineRunner: Sendable {
 
     private func collect(_ prompt: String) async throws -> String {
         var text = ""
-        let request = AssistantRequest(id: 0, messages: [ChatMessage(role: .user, content: prompt)], question: nil)
+        let request = AssistantRequest(id: 0, messages: [ChatMessage(role: .system, content: BaselineRunner.generateInstruction),
+                                                         ChatMessage(role: .user, content: prompt)], question: nil)
         for try await chunk in assistant.stream(request) {
             if case .text(let t) = chunk { text += t }
         }
