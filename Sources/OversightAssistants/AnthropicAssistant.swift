@@ -187,3 +187,17 @@ public struct AnthropicStreamDecoder: Sendable {
         return step
     }
 }
+
+extension AnthropicAssistant: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// Model and endpoint; never the API key.
+    public var description: String {
+        "AnthropicAssistant(model: \(model ?? "-"), endpoint: \(endpoint.absoluteString), key: [redacted])"
+    }
+
+    public var debugDescription: String { description }
+
+    /// Reflection shows the same safe fields, so `dump` cannot print the key.
+    public var customMirror: Mirror {
+        Mirror(self, children: ["model": model as Any, "endpoint": endpoint.absoluteString])
+    }
+}

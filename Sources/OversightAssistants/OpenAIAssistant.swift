@@ -246,3 +246,17 @@ public struct OpenAIStreamDecoder: Sendable {
         return step
     }
 }
+
+extension OpenAIAssistant: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// Provider, model and endpoint; never the API key.
+    public var description: String {
+        "OpenAIAssistant(provider: \(provider), model: \(model ?? "-"), endpoint: \(endpoint.absoluteString), key: \(apiKey == nil ? "none" : "[redacted]"))"
+    }
+
+    public var debugDescription: String { description }
+
+    /// Reflection shows the same safe fields, so `dump` cannot print the key.
+    public var customMirror: Mirror {
+        Mirror(self, children: ["provider": provider, "model": model as Any, "endpoint": endpoint.absoluteString])
+    }
+}

@@ -117,3 +117,18 @@ final class RequestBuildingTests: XCTestCase {
         XCTAssertEqual(ChatHTTP.errorMessage(from: Data("plain\ntext".utf8)), "plain text")
     }
 }
+
+final class SecretHidingTests: XCTestCase {
+    func testDescriptionsAndDumpsNeverShowTheKey() throws {
+        let o = try OpenAIAssistant(config: Fixtures.config("http://127.0.0.1:9/v1"), environment: Fixtures.env)
+        let a = try AnthropicAssistant(config: Fixtures.config("http://127.0.0.1:9", provider: "anthropic"), environment: Fixtures.env)
+        for value in [o as Any, a as Any] {
+            var dumped = ""
+            dump(value, to: &dumped)
+            for text in ["\(value)", String(reflecting: value), dumped] {
+                XCTAssertFalse(text.contains(Fixtures.secret), text)
+            }
+        }
+        XCTAssertTrue("\(o)".contains("[redacted]"))
+    }
+}
