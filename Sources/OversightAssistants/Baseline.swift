@@ -199,10 +199,9 @@ public struct BaselineRunner: Sendable {
         self.retry = retry
     }
 
-    /// System message of the generate convention: without it chat models start a long chain of
-    /// thought that a short reply cuts off before any letter.
-    public static let generateInstruction =
-        "Answer the multiple-choice question with the letter of the correct option (A, B, C or D), then stop."
+    /// First line of the generate convention's prompt: without it chat models start a chain of
+    /// thought that a short reply cuts off before any letter (a system message was ignored).
+    public static let generateInstruction = "Reply with only the letter (A, B, C or D) of the correct option."
 
     /// The grammar that makes a llama.cpp server answer exactly one letter.
     public static let letterGrammar = "root ::= [ABCD]"
@@ -235,8 +234,8 @@ public struct BaselineRunner: Sendable {
 
     private func collect(_ prompt: String) async throws -> String {
         var text = ""
-        let request = AssistantRequest(id: 0, messages: [ChatMessage(role: .system, content: BaselineRunner.generateInstruction),
-                                                         ChatMessage(role: .user, content: prompt)], question: nil)
+        let asked = BaselineRunner.generateInstruction + "\n\n" + prompt
+        let request = AssistantRequest(id: 0, messages: [ChatMessage(role: .user, content: asked)], question: nil)
         for try await chunk in assistant.stream(request) {
             if case .text(let t) = chunk { text += t }
         }

@@ -13,8 +13,8 @@ struct BaselineCommand: AsyncParsableCommand {
             Choices: (A) … (D) … Answer:` (the passage first for QuALITY; with --shots, worked \
             examples from the MMLU dev split of the same subject). Conventions: `likelihood` takes \
             the letter with the highest probability as the first answer token (needs \
-            log-probabilities: provider openai or local); `generate` asks for the letter (a system \
-            message says so) and parses it from a short reply; an unparseable reply counts as wrong. With --study, the questions are every \
+            log-probabilities: provider openai or local); `generate` asks for the letter (the prompt \
+            starts with "Reply with only the letter…") and parses it from a short reply; an unparseable reply counts as wrong. With --study, the questions are every \
             question the study's blocks can draw from (after their subject, split and hard filters). \
             Results are appended to JSON-lines files as they arrive; a rerun skips questions \
             already answered, so an interrupted run resumes.
@@ -137,7 +137,9 @@ struct BaselineCommand: AsyncParsableCommand {
             c.baseURL = server.baseURL
             c.apiKeyEnv = nil
             c.model = server.modelName
-            c.timeoutSeconds = max(genConfig.timeoutSeconds, 300)
+            // A non-streamed answer sends no byte until the whole prompt is read: on a busy CPU
+            // a QuALITY article can take minutes.
+            c.timeoutSeconds = max(genConfig.timeoutSeconds, 900)
             scorer = try OpenAIAssistant(config: c, environment: [:], provider: "local")
         } else if config.provider == "openai" {
             scorer = try OpenAIAssistant(config: genConfig)
