@@ -173,7 +173,7 @@ struct BaselineCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("oversight baseline: \(e.message)\n".utf8))
             throw ExitCode(e == .cancelled ? 130 : (isConfiguration(e) ? 2 : 1))
         }
-        if report.skipped > 0 { print("\(report.skipped) answers reused from earlier runs") }
+        if report.skipped > 0 { print("reused from earlier runs: \(report.skipped)") }
         var failed = 0
         for c in usable {
             let t = report.tallies[c] ?? BaselineTally()

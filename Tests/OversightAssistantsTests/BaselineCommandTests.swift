@@ -82,7 +82,7 @@ final class BaselineCommandTests: XCTestCase {
                              "--api-key-env", "TEST_API_KEY", "--convention", "likelihood", "--out", out.path])
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertEqual(server.requests.count, 2)
-        XCTAssertTrue(again.stdout.contains("2 answers reused"), again.stdout)
+        XCTAssertTrue(again.stdout.contains("reused from earlier runs: 2"), again.stdout)
         XCTAssertTrue(again.stdout.contains("1/2 correct"), again.stdout)
     }
 
