@@ -46,7 +46,8 @@ public struct Style: Sendable, Equatable, Hashable {
 }
 
 /// One terminal cell. A wide character (CJK, most emoji) occupies its cell plus a following
-/// `continuation` cell, which the driver skips.
+/// `continuation` cell, which the driver skips; a cluster N cells wide (`DisplayWidth`, e.g. an
+/// emoji with a skin-tone modifier is 4) is followed by N-1 continuation cells.
 public struct Cell: Sendable, Equatable, Hashable {
     /// The grapheme cluster drawn here ("" for a continuation cell).
     public var text: String

@@ -1,0 +1,182 @@
+import OversightCore
+
+/// The study as the screen needs it: settings, drawn questions, who is answering.
+public struct StudyContext: Sendable {
+    public let study: Study
+    /// Questions per block, in presentation order.
+    public let blocks: [[Question]]
+    public let participant: String
+
+    /// A context from a study, its drawn questions and the participant id.
+    public init(study: Study, blocks: [[Question]], participant: String) {
+        self.study = study
+        self.blocks = blocks
+        self.participant = participant
+    }
+
+    /// A context from a resolved study and the participant id.
+    public init(_ resolved: ResolvedStudy, participant: String) {
+        self.init(study: resolved.study, blocks: resolved.blocks, participant: participant)
+    }
+
+    /// The question at a position, if it exists.
+    public func question(block: Int, index: Int) -> Question? {
+        guard blocks.indices.contains(block), blocks[block].indices.contains(index) else { return nil }
+        return blocks[block][index]
+    }
+
+    /// Condition of a block (unaided when the block does not exist).
+    public func condition(block: Int) -> Condition {
+        study.blocks.indices.contains(block) ? study.blocks[block].condition : .unaided
+    }
+
+    /// Time limit of a block's questions in ms, nil when untimed.
+    public func timeLimitMs(block: Int) -> Int64? {
+        guard study.blocks.indices.contains(block), let s = study.blocks[block].timeLimitSeconds, s > 0 else { return nil }
+        return Int64(s) * 1000
+    }
+
+    /// The position after (block, index), skipping empty blocks; nil at the end.
+    public func position(after block: Int, _ index: Int) -> (block: Int, index: Int)? {
+        if blocks.indices.contains(block), index + 1 < blocks[block].count { return (block, index + 1) }
+        var b = block + 1
+        while b < blocks.count {
+            if !blocks[b].isEmpty { return (b, 0) }
+            b += 1
+        }
+        return nil
+    }
+
+    /// The first position of the session, nil when there are no questions.
+    public var firstPosition: (block: Int, index: Int)? { position(after: -1, 0) }
+
+    public var completionCode: String { CompletionCode.make(studyID: study.id, participant: participant) }
+}
+
+/// Which screen is showing.
+public enum Phase: Sendable, Equatable {
+    /// Before the first record is applied.
+    case starting
+    case instructions
+    case question
+    /// A submission was logged; the next screen is being shown.
+    case submitted
+    case feedback
+    /// The end screen with the completion code.
+    case finished
+}
+
+/// An overlay drawn over the current screen.
+public enum Overlay: Sendable, Equatable {
+    case help
+    case quitConfirm
+}
+
+/// A request whose reply has not ended yet (set by a logged `chat_sent`).
+public struct PendingRequest: Sendable, Equatable {
+    public var requestID: Int
+    public var questionID: String
+    public var userText: String
+    public var startedMs: Int64
+    /// When the first text arrived (not logged until the reply ends).
+    public var firstTextMs: Int64?
+    public var streaming: StreamingReply
+}
+
+/// The whole state of the participant screen.
+///
+/// Durable fields change only in `AppCore.apply` (from a logged event), so replaying a log
+/// rebuilds them; the rest (`ui`-marked below) is presentation state that `AppCore.update`
+/// changes directly.
+public struct AppState: Sendable {
+    public let context: StudyContext
+
+    // Durable: rebuilt by replaying the log.
+    public internal(set) var phase: Phase = .starting
+    public internal(set) var block: Int = 0
+    public internal(set) var index: Int = 0
+    public internal(set) var answer = AnswerState()
+    public internal(set) var conversation: Conversation?
+    public internal(set) var questionStartMs: Int64 = 0
+    public internal(set) var deadlineMs: Int64?
+    public internal(set) var pending: PendingRequest?
+    public internal(set) var lastSubmission: Submission?
+    public internal(set) var completionCode: String?
+    public internal(set) var nextRequestID: Int = 1
+    /// Active time of the last record applied (for heartbeats).
+    public internal(set) var lastRecordMs: Int64 = 0
+    public internal(set) var resets: Int = 0
+    /// Session id from `session_start`.
+    public internal(set) var sessionID: String = ""
+
+    // Durable and presentation: chat transcript (entries durable, scroll not), passage position
+    // (`topOffset` durable through debounced viewport records), focus.
+    public var chat = ChatViewState()
+    public var passage = PassageViewState()
+    public var focus: Pane = .answer
+
+    // Presentation only.
+    public var nowMs: Int64 = 0
+    public var size: Size
+    public var overlay: Overlay?
+    public var input = ChatInputState()
+    /// A one-off message in the answer pane ("Choose a confidence first.").
+    public var notice: String?
+    /// A one-off message in the chat pane ("Wait for the reply to finish...").
+    public var chatNotice: String?
+    /// Set when the log could not be written: answers are refused from then on.
+    public var logFailure: String?
+    /// When the passage was last scrolled without a viewport record being written.
+    public var viewportDirtySinceMs: Int64?
+    /// Scroll of the instructions screen.
+    public var instructionsTop: Int = 0
+    /// Set once a quit effect has been issued.
+    public var quitting: QuitReason?
+    /// Wrapped passage lines for the current width (memo).
+    public let wrapCache = WrapCache()
+
+    /// The state before any record is applied.
+    public init(context: StudyContext, size: Size) {
+        self.context = context
+        self.size = size
+    }
+
+    /// The question on screen (or last on screen), if any.
+    public var question: Question? { context.question(block: block, index: index) }
+    public var condition: Condition { context.condition(block: block) }
+    public var isAssisted: Bool { condition == .assisted }
+    public var scale: [Int] { context.study.confidence }
+
+    /// Remaining time of a timed question, derived from the stored deadline (never counted down).
+    public var remainingMs: Int64? { deadlineMs.map { max(0, $0 - nowMs) } }
+
+    /// Panes of the question screen in Tab order.
+    public var panes: [Pane] { isAssisted ? [.passage, .answer, .chat] : [.passage, .answer] }
+
+    /// The state that a replay of the log must reproduce exactly.
+    public var durable: DurableState {
+        DurableState(phase: phase, block: block, index: index, answer: answer, chat: chat.entries,
+                     conversation: conversation, passageOffset: passage.topOffset, passageQuery: passage.query,
+                     questionStartMs: questionStartMs, deadlineMs: deadlineMs, lastSubmission: lastSubmission,
+                     completionCode: completionCode, nextRequestID: nextRequestID, focus: focus, resets: resets)
+    }
+}
+
+/// The durable part of `AppState`, for comparing a live session with its replay.
+public struct DurableState: Sendable, Equatable {
+    public var phase: Phase
+    public var block: Int
+    public var index: Int
+    public var answer: AnswerState
+    public var chat: [ChatEntry]
+    public var conversation: Conversation?
+    public var passageOffset: Int
+    public var passageQuery: String
+    public var questionStartMs: Int64
+    public var deadlineMs: Int64?
+    public var lastSubmission: Submission?
+    public var completionCode: String?
+    public var nextRequestID: Int
+    public var focus: Pane
+    public var resets: Int
+}

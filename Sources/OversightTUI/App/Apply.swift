@@ -1,0 +1,116 @@
+import OversightCore
+
+/// The pure core of the participant screen: `update` turns an event into state changes and
+/// effects, `apply` applies a logged event, `render` draws a frame.
+///
+/// Data flow (no terminal, no clock, no I/O in here):
+///
+///     AppEvent ──update──▶ [Effect]           presentation state changed directly
+///                            │ .appendLog(e) ──▶ written to the log by the caller, then
+///                            │                   apply(e) changes durable state
+///                            │ .startReply / .cancelReply / .prepareAssistant / .quit
+///                            ▼                   run by the caller (SessionRuntime)
+///     AppState ──render──▶ CellGrid
+///
+/// Because durable state changes only in `apply`, replaying a log's records through `apply`
+/// rebuilds the session (resume), and tests can compare a live state with its replay.
+/// Time enters only as `.tick(nowMs:)` (active session time); deadlines are stored and the
+/// remaining time is derived from them.
+public enum AppCore {
+    /// Apply one logged event to the state. This is the only place durable state changes, and
+    /// it runs both live (right after the record is written) and when a log is replayed.
+    public static func apply(_ s: inout AppState, _ event: SessionEvent, monoMs: Int64) {
+        s.lastRecordMs = max(s.lastRecordMs, monoMs)
+        s.nowMs = max(s.nowMs, monoMs)
+        switch event {
+        case .sessionStart(let start):
+            s.sessionID = start.sessionID
+        case .sessionResume:
+            break
+        case .instructionsShown:
+            s.phase = .instructions
+            s.instructionsTop = 0
+        case .questionShown(let shown):
+            let same = s.block == shown.block && s.index == shown.index
+                && (s.phase == .question) && s.question?.id == shown.questionID
+            guard !same else { break }   // shown again after a resume: keep everything
+            s.phase = .question
+            s.block = shown.block
+            s.index = shown.index
+            s.answer = AnswerState()
+            s.chat = ChatViewState()
+            s.passage = PassageViewState()
+            s.input.clear()
+            s.notice = nil
+            s.chatNotice = nil
+            s.pending = nil
+            s.viewportDirtySinceMs = nil
+            s.questionStartMs = monoMs
+            s.deadlineMs = shown.timeLimitMs.map { monoMs + $0 }
+            s.resets = 0
+            if let q = s.question, shown.condition == .assisted {
+                let a = s.context.study.assistant
+                s.conversation = Conversation(question: q, systemPrompt: a.systemPrompt, sendQuestion: a.sendQuestion)
+                s.focus = .chat
+            } else {
+                s.conversation = nil
+                s.focus = .answer
+            }
+        case .optionChosen(_, let option):
+            s.answer.choose(option)
+        case .confidenceChosen(_, let level, _):
+            s.answer.setConfidence(level, levels: s.scale.count)
+        case .focusChanged(let pane):
+            s.focus = pane
+        case .resized:
+            break
+        case .passageViewport(_, let offset, _, _):
+            s.passage.topOffset = max(0, offset)
+            s.viewportDirtySinceMs = nil
+        case .passageSearch(_, let query, _):
+            if let g = passageGeometry(s) {
+                s.passage.search(query, in: g.text, g.lines, rows: g.rows)
+            } else {
+                s.passage.query = query
+            }
+        case .chatSent(let qid, let requestID, let text):
+            s.chat.entries.append(.user(text))
+            s.chat.scrollBack = 0
+            s.pending = PendingRequest(requestID: requestID, questionID: qid, userText: text, startedMs: monoMs,
+                                       firstTextMs: nil, streaming: StreamingReply(requestID: requestID))
+            s.nextRequestID = max(s.nextRequestID, requestID + 1)
+        case .assistantReply(let r):
+            s.chat.entries.append(.assistant(text: r.text, status: r.status, error: r.error))
+            s.chat.scrollBack = 0
+            // The model's context holds whole exchanges only: a reply that ended with no text
+            // leaves no trace in it; a cancelled or failed one keeps the part that was shown.
+            if let p = s.pending, p.requestID == r.requestID, !r.text.isEmpty {
+                s.conversation?.appendUser(p.userText)
+                s.conversation?.appendAssistant(r.text)
+            }
+            if s.pending?.requestID == r.requestID { s.pending = nil }
+            s.nextRequestID = max(s.nextRequestID, r.requestID + 1)
+        case .assistantReset:
+            s.conversation?.reset()
+            s.chat.entries.append(.resetDivider)
+            s.chat.scrollBack = 0
+            s.resets += 1
+        case .heartbeat:
+            break
+        case .submitted(let sub):
+            s.lastSubmission = sub
+            s.phase = .submitted
+            s.pending = nil
+            s.deadlineMs = nil
+            s.overlay = nil
+        case .feedbackShown:
+            s.phase = .feedback
+        case .quit:
+            break
+        case .sessionEnd(let code):
+            s.phase = .finished
+            s.completionCode = code
+            s.deadlineMs = nil
+        }
+    }
+}

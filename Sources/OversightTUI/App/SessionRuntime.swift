@@ -1,0 +1,356 @@
+// SessionRuntime: the serial event funnel of one participant session.
+//
+// API (all calls from ONE thread, the driver's loop; only `inbox` is thread-safe):
+//
+//   let runtime = try SessionRuntime(study: resolved, participant: "p01", assistant: assistant,
+//                                    log: writer, history: readResult.records, size: termSize)
+//       Fresh log (`history` empty): writes `session_start` and shows the instructions.
+//       Existing log: replays every record through `AppCore.apply` (the same function the live
+//       session uses), then writes `session_resume` and shows the screen it had reached.
+//       Throws `SessionRuntimeError` when the log is finished, belongs to another study,
+//       participant or question draw, or its first records cannot be written.
+//   runtime.inbox.setWakeHandler { ... }   // called from any thread when an event is posted
+//                                          // (the ncurses driver writes to its self-pipe)
+//   runtime.send(.key(k)) / .send(.resize(size)) / .send(.hangup) / .send(.terminate(signal:))
+//       Runs `AppCore.update` after a tick at the current time, writes every `.appendLog`
+//       effect to the log BEFORE applying it, then runs the other effects.
+//   runtime.drainInbox()        // process events posted by assistant streams
+//   runtime.tick()              // deliver the current time (timers, debounce, heartbeats)
+//   runtime.msUntilWake()       // poll timeout for the next tick, nil = wait for input
+//   runtime.frame(size)         // the CellGrid to paint (cursor declared in it)
+//   runtime.outcome             // .running, .finished(code), .quit(reason): stop when not running
+//
+// A failed log write is never ignored: the state records it (an error banner replaces the
+// answer controls), no further answers are accepted, and `lastLogError` holds the error.
+
+import Foundation
+import OversightCore
+
+/// Somewhere session events are appended; `SessionLogWriter` is the real one.
+public protocol SessionLogSink: AnyObject {
+    /// Append one event at active time `monoMs`; returns the record written.
+    @discardableResult
+    func append(_ event: SessionEvent, monoMs: Int64) throws -> LogRecord
+    /// Active time of the last record written or read.
+    var lastMonoMs: Int64 { get }
+}
+
+extension SessionLogWriter: SessionLogSink {}
+
+/// A monotonic millisecond clock (injected so tests control time).
+public struct MonotonicClock: Sendable {
+    /// Milliseconds since an arbitrary fixed point; never goes backwards.
+    public var nowMs: @Sendable () -> Int64
+
+    /// A clock reading `nowMs`.
+    public init(nowMs: @escaping @Sendable () -> Int64) { self.nowMs = nowMs }
+
+    /// The system's monotonic clock.
+    public static let system = MonotonicClock {
+        Int64(DispatchTime.now().uptimeNanoseconds / 1_000_000)
+    }
+}
+
+/// A clock that moves only when told to, for tests and headless runs.
+public final class ManualClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var now: Int64
+
+    /// A clock standing at `startMs`.
+    public init(startMs: Int64 = 0) { now = startMs }
+
+    /// Current time.
+    public var nowMs: Int64 {
+        lock.lock()
+        defer { lock.unlock() }
+        return now
+    }
+
+    /// Move time forward by `ms`.
+    public func advance(_ ms: Int64) {
+        lock.lock()
+        now += max(0, ms)
+        lock.unlock()
+    }
+
+    /// This clock as a `MonotonicClock`.
+    public var clock: MonotonicClock { MonotonicClock { [self] in self.nowMs } }
+}
+
+/// Thread-safe queue of events posted by background work (assistant streams).
+public final class RuntimeInbox: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var events: [AppEvent] = []
+    private var wake: (@Sendable () -> Void)?
+
+    /// An empty inbox.
+    public init() {}
+
+    /// Called (on the posting thread) after each post, e.g. to write to a self-pipe.
+    public func setWakeHandler(_ handler: (@Sendable () -> Void)?) {
+        condition.lock()
+        wake = handler
+        condition.unlock()
+    }
+
+    /// Queue an event; safe from any thread.
+    public func post(_ event: AppEvent) {
+        condition.lock()
+        events.append(event)
+        let w = wake
+        condition.signal()
+        condition.unlock()
+        w?()
+    }
+
+    /// Take every queued event.
+    public func drain() -> [AppEvent] {
+        condition.lock()
+        defer { condition.unlock() }
+        let out = events
+        events.removeAll()
+        return out
+    }
+
+    /// Block until an event is queued or `deadline` passes; true when one is queued.
+    public func wait(until deadline: Date) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while events.isEmpty {
+            if !condition.wait(until: deadline) { return !events.isEmpty }
+        }
+        return true
+    }
+}
+
+/// Why a session cannot be started from a log.
+public enum SessionRuntimeError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The log already has `session_end`.
+    case alreadyFinished(completionCode: String)
+    /// The log does not start with `session_start`.
+    case missingStart
+    /// The log belongs to another study, participant or question draw.
+    case mismatch(String)
+    /// The first records could not be written.
+    case logUnwritable(String)
+
+    public var description: String {
+        switch self {
+        case .alreadyFinished(let code):
+            "this session is already finished (completion code \(code)); it cannot be started again"
+        case .missingStart: "the session log does not begin with session_start"
+        case .mismatch(let m): "the session log does not match: \(m)"
+        case .logUnwritable(let m): "the session log cannot be written: \(m)"
+        }
+    }
+}
+
+/// The serial funnel of one session: every event goes through `send`, every durable change is
+/// logged before it takes effect. See the API summary at the top of this file.
+public final class SessionRuntime {
+    /// How assistant replies are produced.
+    public enum AssistantMode: Sendable {
+        /// Stream from the assistant in a detached task; chunks come back through `inbox`.
+        case live
+        /// Record `startReply` effects in `startedRequests`; the caller posts the chunks
+        /// (headless tests script them).
+        case scripted
+    }
+
+    public private(set) var state: AppState
+    public private(set) var outcome: SessionOutcome = .running
+    /// Events posted by background work; drained by `drainInbox()`.
+    public let inbox = RuntimeInbox()
+    /// The last log write error, if any.
+    public private(set) var lastLogError: String?
+    /// Requests started in `.scripted` mode, in order.
+    public private(set) var startedRequests: [(requestID: Int, messages: [ChatMessage])] = []
+    /// Every effect run, in order (for tests and diagnostics).
+    public private(set) var effectLog: [Effect] = []
+
+    private let log: any SessionLogSink
+    private let assistant: any Assistant
+    private let clock: MonotonicClock
+    private let clockBase: Int64
+    private let activeBase: Int64
+    private let mode: AssistantMode
+    private var tasks: [Int: Task<Void, Never>] = [:]
+
+    /// Start a session, fresh (`history` empty) or resumed from the records of its log.
+    public init(study: ResolvedStudy, participant: String, assistant: any Assistant, log: any SessionLogSink,
+                history: [LogRecord] = [], size: Size, clock: MonotonicClock = .system,
+                wallNowMs: @Sendable () -> Int64 = SessionLogWriter.wallNow,
+                sessionID: String = UUID().uuidString.lowercased(), assistantMode: AssistantMode = .live) throws {
+        let context = StudyContext(study, participant: participant)
+        var s = AppState(context: context, size: size)
+        if let first = history.first {
+            guard case .sessionStart(let start) = first.event else { throw SessionRuntimeError.missingStart }
+            if start.studyID != study.study.id {
+                throw SessionRuntimeError.mismatch("study \(start.studyID), expected \(study.study.id)")
+            }
+            if start.participant != participant {
+                throw SessionRuntimeError.mismatch("participant \(start.participant), expected \(participant)")
+            }
+            if start.questionsHash != study.questionsHash {
+                throw SessionRuntimeError.mismatch("the questions drawn differ (questions_hash)")
+            }
+            for r in history {
+                if case .sessionEnd(let code) = r.event { throw SessionRuntimeError.alreadyFinished(completionCode: code) }
+            }
+            for r in history { AppCore.apply(&s, r.event, monoMs: r.monoMs) }
+        }
+        state = s
+        self.log = log
+        self.assistant = assistant
+        self.clock = clock
+        self.mode = assistantMode
+        clockBase = clock.nowMs()
+        activeBase = max(log.lastMonoMs, history.last?.monoMs ?? 0)
+        state.nowMs = activeBase
+        if let last = history.last {
+            perform(AppCore.resumeEffects(state, downtimeMs: wallNowMs() - last.wallMs))
+        } else {
+            perform(AppCore.startEffects(state, sessionID: sessionID))
+        }
+        if let error = lastLogError {
+            shutdown()
+            throw SessionRuntimeError.logUnwritable(error)
+        }
+    }
+
+    /// Active session time now (the log's `mono_ms`).
+    public var nowMs: Int64 { activeBase + max(0, clock.nowMs() - clockBase) }
+
+    /// Process one event (after delivering the current time).
+    public func send(_ event: AppEvent) {
+        guard outcome == .running else { return }
+        let now = nowMs
+        if case .tick = event {
+            process(.tick(nowMs: now))
+            return
+        }
+        let screen = (state.phase, state.block, state.index)
+        process(.tick(nowMs: now))
+        // A key pressed just as the timer ran out was meant for the old screen: drop it rather
+        // than let it act on the feedback screen or the next question.
+        if case .key = event, (state.phase, state.block, state.index) != screen { return }
+        process(event)
+    }
+
+    /// Deliver the current time.
+    public func tick() { send(.tick(nowMs: nowMs)) }
+
+    /// Process every event posted to the inbox; returns how many there were.
+    @discardableResult
+    public func drainInbox() -> Int {
+        let events = inbox.drain()
+        for e in events { send(e) }
+        return events.count
+    }
+
+    /// When the next tick is due, in active-time ms; nil when nothing is scheduled.
+    public var nextWakeMs: Int64? { AppCore.nextWakeMs(state) }
+
+    /// Milliseconds until the next tick is due (0 = now), nil = wait for input only.
+    public func msUntilWake() -> Int? {
+        guard let t = nextWakeMs else { return nil }
+        return Int(max(0, t - nowMs))
+    }
+
+    /// The frame to paint at `size`.
+    public func frame(_ size: Size) -> CellGrid { AppCore.render(state, size: size) }
+
+    /// True while assistant replies are in flight (live mode).
+    public var hasActiveReplies: Bool { !tasks.isEmpty }
+
+    /// Cancel all background work (call when the loop ends).
+    public func shutdown() {
+        for t in tasks.values { t.cancel() }
+        tasks.removeAll()
+    }
+
+    // MARK: - Effects
+
+    private func process(_ event: AppEvent) {
+        if case .assistantChunk(let id, .done) = event { tasks[id] = nil }
+        if case .assistantFailed(let id, _) = event { tasks[id] = nil }
+        perform(AppCore.update(&state, event))
+    }
+
+    private func perform(_ effects: [Effect]) {
+        var failed = false
+        for effect in effects {
+            effectLog.append(effect)
+            switch effect {
+            case .appendLog(let event):
+                if failed || state.logFailure != nil { failed = true; continue }
+                do {
+                    let record = try log.append(event, monoMs: state.nowMs)
+                    AppCore.apply(&state, event, monoMs: record.monoMs)
+                } catch {
+                    let message = (error as? LogWriteError)?.message ?? String(describing: error)
+                    lastLogError = message
+                    state.logFailure = message
+                    state.overlay = nil
+                    failed = true
+                }
+            case .startReply(let id, let qid, let messages):
+                if failed { continue }
+                startReply(id: id, questionID: qid, messages: messages)
+            case .cancelReply(let id):
+                tasks[id]?.cancel()
+                tasks[id] = nil
+            case .prepareAssistant(let qid, let messages):
+                if failed || mode == .scripted { continue }
+                let request = AssistantRequest(id: 0, messages: messages, question: state.context.questionByID(qid))
+                let assistant = self.assistant
+                Task.detached { await assistant.prepare(request) }
+            case .quit(let reason):
+                if case .finished(let code) = reason {
+                    outcome = .finished(completionCode: code)
+                } else {
+                    outcome = .quit(reason)
+                }
+                shutdown()
+            }
+        }
+    }
+
+    private func startReply(id: Int, questionID: String, messages: [ChatMessage]) {
+        if mode == .scripted {
+            startedRequests.append((id, messages))
+            return
+        }
+        let request = AssistantRequest(id: id, messages: messages, question: state.context.questionByID(questionID))
+        let assistant = self.assistant
+        let inbox = self.inbox
+        tasks[id] = Task.detached {
+            var finished = false
+            do {
+                for try await chunk in assistant.stream(request) {
+                    if Task.isCancelled { return }
+                    inbox.post(.assistantChunk(requestID: id, chunk))
+                    if case .done = chunk { finished = true; break }
+                }
+                if Task.isCancelled { return }
+                if !finished { inbox.post(.assistantChunk(requestID: id, .done(AssistantUsage()))) }
+            } catch let e as AssistantError {
+                if e == .cancelled || Task.isCancelled { return }
+                inbox.post(.assistantFailed(requestID: id, message: e.message))
+            } catch is CancellationError {
+                return
+            } catch {
+                if Task.isCancelled { return }
+                inbox.post(.assistantFailed(requestID: id, message: String(describing: error)))
+            }
+        }
+    }
+}
+
+extension StudyContext {
+    /// Look up a drawn question by id.
+    public func questionByID(_ id: String) -> Question? {
+        for b in blocks { if let q = b.first(where: { $0.id == id }) { return q } }
+        return nil
+    }
+}

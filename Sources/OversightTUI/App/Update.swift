@@ -1,0 +1,477 @@
+import OversightCore
+
+extension AppCore {
+    /// How long the passage must rest before its position is logged.
+    public static let viewportDebounceMs: Int64 = 500
+    /// Interval of `heartbeat` records during timed questions.
+    public static let heartbeatMs: Int64 = 5000
+    /// Frame interval of the "assistant is typing" animation.
+    public static let typingFrameMs: Int64 = 400
+
+    /// Handle one event: change presentation state directly and return the effects to run.
+    /// Durable changes are returned as `.appendLog` effects and take effect only when the
+    /// caller applies them (`AppCore.apply`), after writing them to the log.
+    public static func update(_ s: inout AppState, _ event: AppEvent) -> [Effect] {
+        if s.quitting != nil { return [] }
+        switch event {
+        case .tick(let now):
+            s.nowMs = max(s.nowMs, now)
+            return tick(&s)
+        case .resize(let size):
+            guard size != s.size else { return [] }
+            s.size = size
+            return [.appendLog(.resized(cols: size.cols, rows: size.rows))]
+        case .key(let key):
+            return handleKey(&s, key)
+        case .assistantChunk(let id, let chunk):
+            return handleChunk(&s, id, chunk)
+        case .assistantFailed(let id, let message):
+            guard let p = s.pending, p.requestID == id else { return [] }
+            return [.appendLog(.assistantReply(reply(s, p, status: .failed, error: message)))]
+        case .hangup:
+            return quit(&s, .hangup)
+        case .terminate(let sig):
+            return quit(&s, .signal(sig))
+        case .logFailed(let message):
+            s.logFailure = message
+            s.overlay = nil
+            return []
+        }
+    }
+
+    /// Events to log when a fresh session starts: `session_start`, the terminal size (as a
+    /// `resized` record), then the instructions (or the first question when the study has none).
+    public static func startEffects(_ s: AppState, sessionID: String) -> [Effect] {
+        let c = s.context
+        let start = SessionStart(
+            studyID: c.study.id, studyHash: c.study.hash,
+            questionsHash: SHA256.hex(c.blocks.flatMap { $0.map(\.id) }.joined(separator: "\n")),
+            seed: c.study.seed, appVersion: AppInfo.version, participant: c.participant, sessionID: sessionID,
+            feedback: c.study.feedback, confidence: c.study.confidence,
+            blocks: zip(c.study.blocks, c.blocks).map { b, qs in
+                BlockPlan(condition: b.condition, questionIDs: qs.map(\.id), timeLimitSeconds: b.timeLimitSeconds)
+            },
+            assistantProvider: c.study.assistant.provider, assistantModel: c.study.assistant.model)
+        var effects: [Effect] = [.appendLog(.sessionStart(start)),
+                                 .appendLog(.resized(cols: s.size.cols, rows: s.size.rows))]
+        if let text = c.study.instructions, !text.isEmpty {
+            effects.append(.appendLog(.instructionsShown))
+        } else {
+            effects += showNext(s, after: nil)
+        }
+        return effects
+    }
+
+    /// Events to log when the app starts again on an unfinished log whose records have been
+    /// applied: `session_resume`, the terminal size, a failed record for a reply cut off by the
+    /// interruption, and the current screen shown again.
+    public static func resumeEffects(_ s: AppState, downtimeMs: Int64) -> [Effect] {
+        var effects: [Effect] = [.appendLog(.sessionResume(downtimeMs: max(0, downtimeMs))),
+                                 .appendLog(.resized(cols: s.size.cols, rows: s.size.rows))]
+        if let p = s.pending {
+            var r = reply(s, p, status: .failed, error: "The session was interrupted before the reply ended.")
+            r.text = ""
+            r.ttftMs = nil
+            effects.append(.appendLog(.assistantReply(r)))
+        }
+        switch s.phase {
+        case .starting:
+            // Only session_start was written: start over at the instructions or first question.
+            if let text = s.context.study.instructions, !text.isEmpty {
+                effects.append(.appendLog(.instructionsShown))
+            } else {
+                effects += showNext(s, after: nil)
+            }
+        case .instructions, .feedback, .finished:
+            break
+        case .question:
+            effects += show(s, block: s.block, index: s.index)
+        case .submitted:
+            effects += advanceAfterSubmission(s)
+        }
+        return effects
+    }
+
+    /// When the driver must deliver the next tick (active-time ms), or nil when nothing is due.
+    public static func nextWakeMs(_ s: AppState) -> Int64? {
+        if s.quitting != nil { return nil }
+        var t: [Int64] = []
+        let now = s.nowMs
+        // After a log failure nothing more is written or submitted: only the display changes.
+        let acting = s.logFailure == nil && s.phase == .question
+        if s.phase == .question, let d = s.deadlineMs {
+            let remaining = d - now
+            if remaining <= 0 {
+                if acting { t.append(now) }
+            } else {
+                let r = remaining % 1000
+                t.append(now + (r == 0 ? 1000 : r))      // next change of the shown seconds
+                if acting { t.append(max(now, s.lastRecordMs + heartbeatMs)) }
+            }
+        }
+        if acting, let dirty = s.viewportDirtySinceMs { t.append(max(now, dirty + viewportDebounceMs)) }
+        if s.pending != nil { t.append(now + typingFrameMs - now % typingFrameMs) }
+        return t.min()
+    }
+
+    // MARK: - Ticks
+
+    static func tick(_ s: inout AppState) -> [Effect] {
+        guard s.phase == .question, s.logFailure == nil else { return [] }
+        if let d = s.deadlineMs, s.nowMs >= d {
+            return submit(&s, timedOut: true)
+        }
+        var effects: [Effect] = []
+        if let dirty = s.viewportDirtySinceMs, s.nowMs - dirty >= viewportDebounceMs {
+            effects += flushViewport(&s)
+        }
+        if s.deadlineMs != nil, effects.isEmpty, s.nowMs - s.lastRecordMs >= heartbeatMs {
+            effects.append(.appendLog(.heartbeat))
+        }
+        return effects
+    }
+
+    static func flushViewport(_ s: inout AppState) -> [Effect] {
+        guard s.viewportDirtySinceMs != nil, let q = s.question, let g = passageGeometry(s) else { return [] }
+        s.viewportDirtySinceMs = nil
+        let top = s.passage.topLine(g.lines, rows: g.rows)
+        let offset = g.lines.indices.contains(top) ? g.lines[top].start : 0
+        return [.appendLog(.passageViewport(questionID: q.id, offset: offset, line: top + 1, lines: g.lines.count))]
+    }
+
+    // MARK: - Keys
+
+    static func handleKey(_ s: inout AppState, _ key: Key) -> [Effect] {
+        // Quit confirmation takes every key: y quits, n/Esc goes back, anything else is ignored.
+        if s.overlay == .quitConfirm {
+            switch key {
+            case .char("y"), .char("Y"):
+                // After a log failure the reason says so, so the caller can report it.
+                return quit(&s, s.logFailure.map { .logFailure($0) } ?? .user)
+            case .char("n"), .char("N"), .escape, .ctrl("c"):
+                s.overlay = nil
+            default:
+                break
+            }
+            return []
+        }
+        if key == .ctrl("c") {
+            s.overlay = .quitConfirm
+            return []
+        }
+        if s.overlay == .help {
+            if key == .function(1) || key == .escape || key == .enter || key == .char("q") { s.overlay = nil }
+            return []
+        }
+        if key == .function(1) {
+            s.overlay = .help
+            return []
+        }
+        if ScreenLayout.tooSmall(s.size) || s.logFailure != nil { return [] }
+        switch s.phase {
+        case .starting, .submitted:
+            return []
+        case .instructions:
+            let maxTop = Screens.instructionsMaxTop(s.context.study.instructions, size: s.size)
+            let page = max(1, s.size.rows - 7)
+            switch key {
+            case .enter: return showNext(s, after: nil)
+            case .down, .char("j"): s.instructionsTop += 1
+            case .up, .char("k"): s.instructionsTop -= 1
+            case .pageDown, .char(" "): s.instructionsTop += page
+            case .pageUp: s.instructionsTop -= page
+            case .home: s.instructionsTop = 0
+            case .end: s.instructionsTop = maxTop
+            default: break
+            }
+            s.instructionsTop = max(0, min(s.instructionsTop, maxTop))
+            return []
+        case .feedback:
+            return key == .enter ? nextQuestionOrEnd(s) : []
+        case .finished:
+            if key == .enter, let code = s.completionCode {
+                s.quitting = .finished(completionCode: code)
+                return [.quit(.finished(completionCode: code))]
+            }
+            return []
+        case .question:
+            return questionKey(&s, key)
+        }
+    }
+
+    static func questionKey(_ s: inout AppState, _ key: Key) -> [Effect] {
+        // Keys that work in every pane.
+        switch key {
+        case .tab, .backTab:
+            if s.passage.searchPrompt != nil && s.focus == .passage { s.passage.searchPrompt = nil }
+            let panes = s.panes
+            let i = panes.firstIndex(of: s.focus) ?? 0
+            let next = panes[(i + (key == .tab ? 1 : panes.count - 1)) % panes.count]
+            return focus(&s, next)
+        case .function(2): return focus(&s, .passage)
+        case .function(3): return focus(&s, .answer)
+        case .function(4): return s.isAssisted ? focus(&s, .chat) : []
+        default: break
+        }
+        switch s.focus {
+        case .passage: return passageKey(&s, key)
+        case .answer: return answerKey(&s, key)
+        case .chat: return chatKey(&s, key)
+        }
+    }
+
+    static func focus(_ s: inout AppState, _ pane: Pane) -> [Effect] {
+        guard pane != s.focus, s.panes.contains(pane) else { return [] }
+        return [.appendLog(.focusChanged(pane: pane))]
+    }
+
+    static func passageKey(_ s: inout AppState, _ key: Key) -> [Effect] {
+        guard let q = s.question, let g = passageGeometry(s) else { return [] }
+        if var prompt = s.passage.searchPrompt {
+            switch key {
+            case .escape:
+                s.passage.searchPrompt = nil
+                return []
+            case .enter:
+                s.passage.searchPrompt = nil
+                let query = prompt.text.trimmingCharacters(in: .whitespaces)
+                if query.isEmpty {
+                    // An empty search clears the current one (logged as a search for "").
+                    return s.passage.query.isEmpty ? [] : [.appendLog(.passageSearch(questionID: q.id, query: "", matches: 0))]
+                }
+                let n = PassageViewState.find(query, in: g.text).count
+                return [.appendLog(.passageSearch(questionID: q.id, query: query, matches: n))]
+                    + markViewportDirty(&s)
+            default:
+                if prompt.handle(key) { s.passage.searchPrompt = prompt }
+                return []
+            }
+        }
+        let before = s.passage.topOffset
+        let beforeLine = s.passage.topLine(g.lines, rows: g.rows)
+        switch key {
+        case .up, .char("k"): s.passage.scroll(by: -1, g.lines, rows: g.rows)
+        case .down, .char("j"): s.passage.scroll(by: 1, g.lines, rows: g.rows)
+        case .pageUp: s.passage.page(-1, g.lines, rows: g.rows)
+        case .pageDown, .char(" "): s.passage.page(1, g.lines, rows: g.rows)
+        case .home, .char("g"): s.passage.home()
+        case .end, .char("G"): s.passage.end(g.lines, rows: g.rows)
+        case .char("/"):
+            s.passage.searchPrompt = ChatInputState()
+            return []
+        case .char("n"): s.passage.nextMatch(1, g.lines, rows: g.rows)
+        case .char("N"): s.passage.nextMatch(-1, g.lines, rows: g.rows)
+        case .escape:
+            return s.passage.query.isEmpty ? [] : [.appendLog(.passageSearch(questionID: q.id, query: "", matches: 0))]
+        default: return []
+        }
+        if s.passage.topOffset != before || s.passage.topLine(g.lines, rows: g.rows) != beforeLine {
+            return markViewportDirty(&s)
+        }
+        return []
+    }
+
+    static func markViewportDirty(_ s: inout AppState) -> [Effect] {
+        s.viewportDirtySinceMs = s.nowMs
+        return []
+    }
+
+    static func answerKey(_ s: inout AppState, _ key: Key) -> [Effect] {
+        guard let q = s.question else { return [] }
+        switch key {
+        case .char(let c):
+            if let i = ["a", "b", "c", "d"].firstIndex(of: c.lowercased()) {
+                s.notice = nil
+                return s.answer.choice == i ? [] : [.appendLog(.optionChosen(questionID: q.id, option: i))]
+            }
+            if let d = c.wholeNumberValue, d >= 1, d <= s.scale.count {
+                s.notice = nil
+                let level = d - 1
+                return s.answer.confidenceLevel == level ? []
+                    : [.appendLog(.confidenceChosen(questionID: q.id, level: level, value: s.scale[level]))]
+            }
+            return []
+        case .up, .down:
+            let cur = s.answer.choice ?? (key == .up ? 4 : -1)
+            let next = key == .up ? max(0, cur - 1) : min(3, cur + 1)
+            s.notice = nil
+            return next == s.answer.choice ? [] : [.appendLog(.optionChosen(questionID: q.id, option: next))]
+        case .left, .right:
+            let n = s.scale.count
+            guard n > 0 else { return [] }
+            let cur = s.answer.confidenceLevel ?? (key == .left ? n : -1)
+            let next = key == .left ? max(0, cur - 1) : min(n - 1, cur + 1)
+            s.notice = nil
+            return next == s.answer.confidenceLevel ? []
+                : [.appendLog(.confidenceChosen(questionID: q.id, level: next, value: s.scale[next]))]
+        case .enter:
+            if let missing = s.answer.missing(levels: s.scale.count) {
+                s.notice = missing
+                return []
+            }
+            return submit(&s, timedOut: false)
+        default:
+            return []
+        }
+    }
+
+    static func chatKey(_ s: inout AppState, _ key: Key) -> [Effect] {
+        guard let q = s.question, s.isAssisted else { return [] }
+        switch key {
+        case .enter:
+            let text = s.input.text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !text.isEmpty else { return [] }
+            if s.pending != nil {
+                s.chatNotice = "Wait for the reply to finish, or press Esc to cancel it."
+                return []
+            }
+            s.chatNotice = nil
+            s.input.clear()
+            let id = s.nextRequestID
+            var messages = s.conversation?.messages ?? []
+            messages.append(ChatMessage(role: .user, content: text))
+            return [.appendLog(.chatSent(questionID: q.id, requestID: id, text: text)),
+                    .startReply(requestID: id, questionID: q.id, messages: messages)]
+        case .escape:
+            s.chatNotice = nil
+            guard let p = s.pending else { return [] }
+            return [.appendLog(.assistantReply(reply(s, p, status: .cancelled, error: nil))),
+                    .cancelReply(requestID: p.requestID)]
+        case .ctrl("r"):
+            s.chatNotice = nil
+            var effects: [Effect] = []
+            if let p = s.pending {
+                effects += [.appendLog(.assistantReply(reply(s, p, status: .cancelled, error: nil))),
+                            .cancelReply(requestID: p.requestID)]
+            }
+            effects.append(.appendLog(.assistantReset(questionID: q.id)))
+            return effects
+        case .pageUp, .pageDown, .up, .down:
+            // Wrapping the transcript is only needed to clamp scrolling.
+            let rows = chatRows(s)
+            let total = s.chat.lines(width: chatWidth(s), streaming: s.pending?.streaming, frame: 0).count
+            let step = (key == .pageUp || key == .pageDown) ? max(1, rows - 1) : 1
+            let delta = (key == .pageUp || key == .up) ? step : -step
+            s.chat.scroll(by: delta, totalLines: total, rows: rows)
+        default:
+            _ = s.input.handle(key)
+        }
+        return []
+    }
+
+    static func chatRect(_ s: AppState) -> Rect? {
+        guard let q = s.question else { return nil }
+        return ScreenLayout.question(size: s.size, question: q, assisted: s.isAssisted).chat
+    }
+
+    static func chatRows(_ s: AppState) -> Int {
+        chatRect(s).map { ChatView.transcriptRows(input: s.input, rect: $0) } ?? 1
+    }
+
+    static func chatWidth(_ s: AppState) -> Int { chatRect(s)?.inner.width ?? 40 }
+
+    // MARK: - Assistant
+
+    static func handleChunk(_ s: inout AppState, _ id: Int, _ chunk: AssistantChunk) -> [Effect] {
+        guard var p = s.pending, p.requestID == id else { return [] }   // stale: dropped
+        switch chunk {
+        case .text(let t):
+            if p.firstTextMs == nil, !t.isEmpty { p.firstTextMs = s.nowMs }
+            p.streaming.text += t
+            p.streaming.progress = nil
+            s.pending = p
+            return []
+        case .progress(let m):
+            p.streaming.progress = m
+            s.pending = p
+            return []
+        case .done(let usage):
+            var r = reply(s, p, status: .complete, error: nil)
+            r.promptTokens = usage.promptTokens
+            r.completionTokens = usage.completionTokens
+            return [.appendLog(.assistantReply(r))]
+        }
+    }
+
+    static func reply(_ s: AppState, _ p: PendingRequest, status: ReplyStatus, error: String?) -> AssistantReply {
+        let a = s.context.study.assistant
+        return AssistantReply(questionID: p.questionID, requestID: p.requestID, text: p.streaming.text, status: status,
+                              error: error, provider: a.provider, model: a.model,
+                              ttftMs: p.firstTextMs.map { $0 - p.startedMs },
+                              durationMs: max(0, s.nowMs - p.startedMs))
+    }
+
+    // MARK: - Flow
+
+    static func submit(_ s: inout AppState, timedOut: Bool) -> [Effect] {
+        guard let q = s.question, s.phase == .question else { return [] }
+        var effects = flushViewport(&s)
+        if let p = s.pending {
+            effects += [.appendLog(.assistantReply(reply(s, p, status: .cancelled, error: nil))),
+                        .cancelReply(requestID: p.requestID)]
+        }
+        var elapsed = max(0, s.nowMs - s.questionStartMs)
+        if timedOut, let limit = s.context.timeLimitMs(block: s.block) { elapsed = min(elapsed, limit) }
+        let conf = s.answer.confidenceLevel.flatMap { s.scale.indices.contains($0) ? s.scale[$0] : nil }
+        let sub = Submission(block: s.block, index: s.index, questionID: q.id, task: q.task, subject: q.subject,
+                             condition: s.condition, choice: s.answer.choice, confidence: conf, gold: q.gold,
+                             correct: s.answer.choice == q.gold, timedOut: timedOut, elapsedMs: elapsed)
+        s.notice = nil
+        effects.append(.appendLog(.submitted(sub)))
+        var after = s
+        after.phase = .submitted
+        effects += advanceAfterSubmission(after)
+        return effects
+    }
+
+    static func advanceAfterSubmission(_ s: AppState) -> [Effect] {
+        if s.context.study.feedback, let q = s.question {
+            return [.appendLog(.feedbackShown(questionID: q.id))]
+        }
+        return nextQuestionOrEnd(s)
+    }
+
+    static func nextQuestionOrEnd(_ s: AppState) -> [Effect] {
+        showNext(s, after: (s.block, s.index))
+    }
+
+    /// Show the question after `position` (or the first), or end the session.
+    static func showNext(_ s: AppState, after position: (Int, Int)?) -> [Effect] {
+        let next = position.map { s.context.position(after: $0.0, $0.1) } ?? s.context.firstPosition
+        guard let (b, i) = next else {
+            return [.appendLog(.sessionEnd(completionCode: s.context.completionCode))]
+        }
+        return show(s, block: b, index: i)
+    }
+
+    static func show(_ s: AppState, block: Int, index: Int) -> [Effect] {
+        guard let q = s.context.question(block: block, index: index) else { return [] }
+        let cond = s.context.condition(block: block)
+        var effects: [Effect] = [.appendLog(.questionShown(QuestionShown(
+            block: block, index: index, questionID: q.id, task: q.task, subject: q.subject, condition: cond,
+            timeLimitMs: s.context.timeLimitMs(block: block))))]
+        if cond == .assisted {
+            let a = s.context.study.assistant
+            let conv = Conversation(question: q, systemPrompt: a.systemPrompt, sendQuestion: a.sendQuestion)
+            effects.append(.prepareAssistant(questionID: q.id, messages: conv.messages))
+        }
+        return effects
+    }
+
+    static func quit(_ s: inout AppState, _ reason: QuitReason) -> [Effect] {
+        s.quitting = reason
+        s.overlay = nil
+        var effects: [Effect] = []
+        // A finished session's log ends with session_end; leaving the end screen adds nothing.
+        if s.logFailure == nil && s.phase != .finished {
+            effects += flushViewport(&s)
+            if let p = s.pending {
+                effects += [.appendLog(.assistantReply(reply(s, p, status: .cancelled, error: nil))),
+                            .cancelReply(requestID: p.requestID)]
+            }
+            effects.append(.appendLog(.quit(reason: reason.logReason)))
+        }
+        effects.append(.quit(reason))
+        return effects
+    }
+}

@@ -1,0 +1,162 @@
+/// An editable line of text with a cursor, edited by grapheme cluster: Left/Right/Backspace/
+/// Delete move over or remove a whole "é", "日" or "👩‍💻", never half of one. The cursor is a
+/// count of `Character`s from the start and is always clamped to `0...text.count`.
+public struct ChatInputState: Sendable, Equatable {
+    public private(set) var text: String = ""
+    /// Cursor position in grapheme clusters.
+    public private(set) var cursor: Int = 0
+
+    /// A field holding `text` with the cursor at its end.
+    public init(text: String = "") {
+        self.text = text
+        cursor = text.count
+    }
+
+    public var isEmpty: Bool { text.isEmpty }
+
+    /// Longest text accepted, in clusters (a pasted novel stops here).
+    public static let maxLength = 4000
+
+    /// Insert a character at the cursor. A combining mark joins the cluster before it. Ignored
+    /// once the text holds `maxLength` clusters.
+    public mutating func insert(_ c: Character) {
+        guard text.count < Self.maxLength else { return }
+        let i = text.index(text.startIndex, offsetBy: cursor)
+        let before = String(text[..<i]) + String(c)
+        text = before + text[i...]
+        cursor = min(before.count, text.count)
+    }
+
+    /// Insert a string at the cursor.
+    public mutating func insert(_ s: String) { for c in s { insert(c) } }
+
+    /// Remove the cluster before the cursor.
+    public mutating func backspace() {
+        guard cursor > 0 else { return }
+        let i = text.index(text.startIndex, offsetBy: cursor - 1)
+        text.remove(at: i)
+        cursor -= 1
+    }
+
+    /// Remove the cluster under the cursor.
+    public mutating func delete() {
+        guard cursor < text.count else { return }
+        let i = text.index(text.startIndex, offsetBy: cursor)
+        text.remove(at: i)
+    }
+
+    /// Move the cursor one cluster left.
+    public mutating func left() { cursor = max(0, cursor - 1) }
+    /// Move the cursor one cluster right.
+    public mutating func right() { cursor = min(text.count, cursor + 1) }
+    /// Move the cursor to the start.
+    public mutating func home() { cursor = 0 }
+    /// Move the cursor to the end.
+    public mutating func end() { cursor = text.count }
+
+    /// Empty the field.
+    public mutating func clear() {
+        text = ""
+        cursor = 0
+    }
+
+    /// Apply an editing key; returns false when the key is not an editing key.
+    public mutating func handle(_ key: Key) -> Bool {
+        switch key {
+        case .char(let c): insert(c)
+        case .backspace: backspace()
+        case .delete: delete()
+        case .left: left()
+        case .right: right()
+        case .home: home()
+        case .end: end()
+        default: return false
+        }
+        return true
+    }
+
+    /// The text broken into rows of at most `width` cells (by cluster, so the cursor maps
+    /// exactly), and the cursor's (row, column). A cursor at the end of a full row moves to
+    /// the start of the next row.
+    public func rows(width: Int) -> (rows: [String], cursorRow: Int, cursorCol: Int) {
+        let width = max(1, width)
+        var rows: [String] = [""]
+        var w = 0
+        var cRow = 0, cCol = 0
+        var i = 0
+        for ch in text {
+            let cw = DisplayWidth.of(ch)
+            if w + cw > width {
+                rows.append("")
+                w = 0
+            }
+            if i == cursor { cRow = rows.count - 1; cCol = w }
+            rows[rows.count - 1].append(ch)
+            w += cw
+            i += 1
+        }
+        if cursor >= i {
+            if w >= width {
+                rows.append("")
+                w = 0
+            }
+            cRow = rows.count - 1
+            cCol = w
+        }
+        return (rows, cRow, cCol)
+    }
+
+    /// One row of at most `width` cells that keeps the cursor in view, and the cursor column.
+    public func singleLine(width: Int) -> (text: String, cursorCol: Int) {
+        let width = max(1, width)
+        let chars = Array(text)
+        // Walk back from the cursor until the window is full.
+        var start = cursor
+        var w = 0
+        while start > 0 {
+            let cw = DisplayWidth.of(chars[start - 1])
+            if w + cw > width - 1 { break }
+            w += cw
+            start -= 1
+        }
+        var shown = ""
+        var sw = 0
+        var k = start
+        while k < chars.count {
+            let cw = DisplayWidth.of(chars[k])
+            if sw + cw > width { break }
+            shown.append(chars[k])
+            sw += cw
+            k += 1
+        }
+        return (shown, w)
+    }
+}
+
+/// Draws the chat input field: a "> " prompt and up to `maxRows` rows of text, scrolled to
+/// keep the cursor visible; declares the cursor when focused.
+public enum ChatInputView {
+    /// Rows the field wants at `width` (1...maxRows).
+    public static func height(_ state: ChatInputState, width: Int, maxRows: Int) -> Int {
+        max(1, min(maxRows, state.rows(width: max(1, width - 2)).rows.count))
+    }
+
+    /// Draw into `rect` (no border).
+    public static func render(_ state: ChatInputState, placeholder: String, focused: Bool,
+                              into canvas: inout Canvas, rect: Rect) {
+        guard rect.width > 3, rect.height > 0 else { return }
+        let fieldW = rect.width - 2
+        canvas.text(">", col: rect.col, row: rect.row, style: Style(focused ? .focusBorder : .dim, bold: focused))
+        if state.isEmpty {
+            canvas.text(TextLayout.truncate(placeholder, width: fieldW), col: rect.col + 2, row: rect.row, style: Style(.dim))
+            if focused { canvas.setCursor(col: rect.col + 2, row: rect.row) }
+            return
+        }
+        let (rows, cRow, cCol) = state.rows(width: fieldW)
+        let first = max(0, min(cRow - rect.height + 1, rows.count - rect.height))
+        for r in 0..<rect.height where first + r < rows.count {
+            canvas.text(rows[first + r], col: rect.col + 2, row: rect.row + r, maxWidth: fieldW)
+        }
+        if focused { canvas.setCursor(col: rect.col + 2 + cCol, row: rect.row + cRow - first) }
+    }
+}

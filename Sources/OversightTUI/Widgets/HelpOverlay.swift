@@ -1,0 +1,52 @@
+/// The F1 help overlay: every key of the question screen, grouped by pane.
+public enum HelpOverlay {
+    /// Lines of the help text, as (keys, meaning); an empty key starts a group heading.
+    public static func entries(assisted: Bool, levels: Int = 5) -> [(String, String)] {
+        var e: [(String, String)] = [
+            ("", "Everywhere"),
+            ("Tab / Shift-Tab", "next / previous pane"),
+            ("F2 F3" + (assisted ? " F4" : ""), "passage (or question), answer" + (assisted ? ", chat" : "")),
+            ("F1", "show or hide this help"),
+            ("Ctrl-C", "quit (asks first; progress is saved)"),
+            ("", "Passage / question"),
+            ("Up Down PgUp PgDn", "scroll"),
+            ("Home End", "start / end"),
+            ("/", "search; Enter runs it, Esc closes"),
+            ("n N", "next / previous match"),
+            ("", "Answer"),
+            ("a b c d", "choose an option"),
+            (AnswerPane.confidenceKeys(levels), "choose a confidence"),
+            ("Enter", "submit (once both are chosen)"),
+        ]
+        if assisted {
+            e += [
+                ("", "Chat"),
+                ("Enter", "send the message"),
+                ("Esc", "cancel the reply being written"),
+                ("Ctrl-R", "reset the assistant (it forgets the chat)"),
+                ("PgUp PgDn", "scroll the conversation"),
+            ]
+        }
+        return e
+    }
+
+    /// Draw the overlay centred in a `size` frame.
+    public static func render(assisted: Bool, levels: Int = 5, size: Size, into canvas: inout Canvas) {
+        let lines = entries(assisted: assisted, levels: levels)
+        let w = min(size.cols - 4, 72)
+        let h = min(size.rows - 2, lines.count + 4)
+        let r = Rect(col: (size.cols - w) / 2, row: (size.rows - h) / 2, width: w, height: h)
+        canvas.fill(r)
+        canvas.box(r, title: "Help", focused: true, rightTitle: "F1 or Esc closes")
+        let inner = r.inner
+        for (i, (k, v)) in lines.enumerated() where i < inner.height - 1 {
+            let row = inner.row + i
+            if k.isEmpty {
+                canvas.text(v, col: inner.col + 1, row: row, style: Style(.title, bold: true))
+            } else {
+                canvas.text(k, col: inner.col + 3, row: row, maxWidth: 20, style: Style(.normal, bold: true))
+                canvas.text(v, col: inner.col + 24, row: row, maxWidth: inner.width - 25, style: .plain)
+            }
+        }
+    }
+}
