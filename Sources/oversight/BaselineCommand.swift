@@ -60,7 +60,7 @@ struct BaselineCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Worked examples per MMLU question, from the dev split of its subject.")
     var shots: Int = 0
 
-    @Option(name: .long, help: "MMLU dev split for --shots (default ../shared/data/mmlu/dev, else Tasks/mmlu/dev).")
+    @Option(name: .long, help: "MMLU dev split (folder of *_dev.csv) for --shots (default: Tasks/mmlu/dev when present).")
     var dev: String?
 
     @Option(name: .long, help: "Questions asked at once (a local server answers one at a time).")
@@ -266,7 +266,7 @@ struct BaselineCommand: AsyncParsableCommand {
     private func devPath() throws -> String {
         if let dev { return dev }
         let root = ProjectRoot.locate() ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        for candidate in ["../shared/data/mmlu/dev", "Tasks/mmlu/dev"] {
+        for candidate in ["Tasks/mmlu/dev"] {
             let p = root.appendingPathComponent(candidate).standardizedFileURL.path
             if FileManager.default.fileExists(atPath: p) { return p }
         }
