@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "OversightCoreTests", dependencies: ["OversightCore"], exclude: ["Fixtures"]),
         .testTarget(name: "OversightTUITests", dependencies: ["OversightTUI", "OversightCore"]),
         .testTarget(name: "OversightAssistantsTests", dependencies: ["OversightAssistants", "OversightCore"]),
-        .testTarget(name: "OversightScoringTests", dependencies: ["OversightScoring", "OversightCore"]),
+        .testTarget(name: "OversightScoringTests", dependencies: ["OversightScoring", "OversightCore"], exclude: ["Fixtures"]),
         .testTarget(name: "EndToEndTests", dependencies: ["OversightCore"]),
     ],
     swiftLanguageModes: [.v6]

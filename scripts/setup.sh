@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing oversight needs beyond the Swift toolchain:
-# ncursesw headers (libncurses-dev), pkg-config, tmux (end-to-end tests) and a UTF-8 locale.
+# ncursesw headers (libncurses-dev), pkg-config, tmux (end-to-end tests), and for the local
+# model (scripts/setup-model.sh) python3 with venv and a C++ compiler.
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 
@@ -8,7 +9,10 @@ need=()
 dpkg -s libncurses-dev >/dev/null 2>&1 || need+=(libncurses-dev)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
-command -v python3 >/dev/null 2>&1 || need+=(python3 python3-venv)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
+command -v c++ >/dev/null 2>&1 || need+=(g++)
+command -v make >/dev/null 2>&1 || need+=(make)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing: ${need[*]}"

@@ -22,6 +22,9 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The demo study file.")
     var study = "Tasks/demo.toml"
 
+    @Flag(name: .long, help: "Use the simulated assistant instead of the study's (no model needed).")
+    var simulated = false
+
     func run() async throws {
         guard isatty(STDOUT_FILENO) == 1, isatty(STDIN_FILENO) == 1 else {
             SessionLauncher.printError("""
@@ -37,10 +40,10 @@ struct DemoCommand: AsyncParsableCommand {
                 """)
             throw ExitCode(2)
         }
-        let (id, study) = (participant ?? Self.defaultParticipant(), study)
+        let (id, study, provider) = (participant ?? Self.defaultParticipant(), study, simulated ? "simulated" : nil)
         let code = try await SessionLauncher.onOwnThread {
             try SessionLauncher.run(studyPath: study, participant: id, sessionsRoot: SessionPaths.defaultRoot,
-                                    resume: .ask)
+                                    resume: .ask, providerOverride: provider)
         }
         if code != 0 { throw ExitCode(code) }
     }

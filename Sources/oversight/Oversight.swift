@@ -16,11 +16,13 @@ struct Oversight: AsyncParsableCommand {
             """,
         version: AppInfo.version,
         subcommands: [
+            DemoCommand.self,
+            RunCommand.self,
+            TasksCommand.self,
             StudyCommand.self,
             VerifyCommand.self,
-            TasksCommand.self,
-            RunCommand.self,
-            DemoCommand.self,
+            BaselineCommand.self,
+            ScoreCommand.self,
         ]
     )
 }

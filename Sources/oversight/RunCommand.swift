@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OversightAssistants
 import OversightCore
 import OversightTUI
 #if canImport(Glibc)
@@ -70,25 +71,21 @@ enum SessionLauncher {
 
     /// Runs one session; returns the exit status (0 finished, 1 quit or nothing to do).
     /// Bad input is reported on stderr and thrown as exit status 2.
+    /// `providerOverride` replaces the study's assistant provider (the demo's `--simulated`); the
+    /// provider used is recorded in the log's first record.
     static func run(studyPath: String, participant: String, sessionsRoot: URL, resume: ResumeChoice,
-                    resumeFlagsConflict: Bool = false) throws -> Int32 {
+                    resumeFlagsConflict: Bool = false, providerOverride: String? = nil) throws -> Int32 {
         let (resolved, logURL) = try InputFailure.report { () throws -> (ResolvedStudy, URL) in
             if resumeFlagsConflict { throw CLIError("--resume and --no-resume cannot be used together") }
             guard Identifier.isValid(participant) else {
                 throw CLIError("invalid participant id \"\(participant)\": use 1 to 64 letters, digits, '-' or '_'")
             }
-            let study = try StudyLoader.load(path: studyPath)
+            var study = try StudyLoader.load(path: studyPath)
+            if let providerOverride { study.assistant.provider = providerOverride }
             let resolved = try StudyResolver.resolve(study)
             return (resolved, SessionPaths.logURL(root: sessionsRoot, studyID: study.id, participant: participant))
         }
 
-        let assistant: any Assistant
-        do {
-            assistant = try makeAssistant(config: resolved.study.assistant, seed: resolved.study.seed)
-        } catch let error as AssistantError {
-            printError("oversight: \(error.message)")
-            throw ExitCode(2)
-        }
         let exists = FileManager.default.fileExists(atPath: logURL.path)
         let existing = exists ? SessionLogReader.read(url: logURL) : nil
         if let existing, existing.records.contains(where: { if case .sessionEnd = $0.event { true } else { false } }) {
@@ -139,7 +136,18 @@ enum SessionLauncher {
             }
         }
 
-        return try runScreen(resolved: resolved, participant: participant, assistant: assistant,
+        // Start the assistant last: a local model takes seconds to load, and nothing before this
+        // point needs it.
+        let handle: AssistantHandle
+        do {
+            handle = try makeAssistant(config: resolved.study.assistant, seed: resolved.study.seed)
+        } catch let error as AssistantError {
+            writer.close()
+            printError("oversight: \(error.message)")
+            throw ExitCode(2)
+        }
+        defer { handle.shutdown() }
+        return try runScreen(resolved: resolved, participant: participant, assistant: handle.assistant,
                              writer: writer, history: previous?.records ?? [], size: size,
                              resumeHint: resumeHint(studyPath: studyPath, participant: participant,
                                                     sessionsRoot: sessionsRoot))
@@ -191,14 +199,36 @@ enum SessionLauncher {
         return "oversight run --study \(studyPath) --participant \(participant)\(sessions) --resume"
     }
 
-    /// Builds the study's assistant.
-    static func makeAssistant(config: AssistantConfig, seed: UInt64) throws -> any Assistant {
-        switch config.provider {
-        case "simulated":
-            return SimulatedAssistant(seed: seed, accuracy: config.accuracy, wordDelayMs: config.wordDelayMs)
-        default:
-            throw AssistantError.configuration("provider \(config.provider) not available in this build")
+    /// Builds the study's assistant (starting the local model server when the study uses it),
+    /// printing start-up progress on stderr. Runs on the launcher's own thread, so it may block
+    /// while the factory works on the concurrency pool.
+    static func makeAssistant(config: AssistantConfig, seed: UInt64) throws -> AssistantHandle {
+        let outcome = OutcomeBox()
+        let done = DispatchSemaphore(value: 0)
+        let interactive = isatty(STDERR_FILENO) == 1
+        Task.detached {
+            do {
+                let handle = try await AssistantFactory.make(config, seed: seed) { message in
+                    let line = interactive ? "\r\u{1B}[K\(message)" : "\(message)\n"
+                    FileHandle.standardError.write(Data(line.utf8))
+                }
+                outcome.set(.success(handle))
+            } catch {
+                outcome.set(.failure(error))
+            }
+            done.signal()
         }
+        done.wait()
+        if interactive, config.provider == "local" { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        return try outcome.get()
+    }
+
+    /// The factory's result, handed from its task to the waiting launcher thread.
+    private final class OutcomeBox: @unchecked Sendable {
+        private let lock = NSLock()
+        private var result: Result<AssistantHandle, Error> = .failure(AssistantError.configuration("not started"))
+        func set(_ r: Result<AssistantHandle, Error>) { lock.withLock { result = r } }
+        func get() throws -> AssistantHandle { try lock.withLock { result }.get() }
     }
 
     /// "at block 2 question 3" from the last question shown in a log (1-based for people).

@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import OversightCore
+import OversightScoring
+
+/// `oversight-bench score`: generate a synthetic study, then time the scorer on it.
+struct ScoreBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "score",
+        abstract: "Time `oversight score` on a synthetic study (default 10,000 sessions x 100 answers).",
+        discussion: """
+            Writes the synthetic logs to a temporary folder (not timed), resets the peak-memory \
+            mark, then reads, checks and scores them (2,000 bootstrap resamples) and renders the \
+            text report. Prints the scoring time, MB/s over the log bytes and the peak resident \
+            memory (VmHWM). Build in release: swift build -c release --product oversight-bench.
+            """
+    )
+
+    @Option(help: "Number of sessions (one log each).")
+    var sessions = 10_000
+
+    @Option(help: "Answers per session.")
+    var answers = 100
+
+    @Option(help: "Mean chat turns per assisted question.")
+    var turns = 3.0
+
+    @Option(help: "Bootstrap resamples.")
+    var resamples = 2000
+
+    @Option(help: "Threads (default: the number of cores).")
+    var jobs = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Folder of logs: scored as is when it exists, else generated there (and kept).")
+    var dir: String?
+
+    @Flag(help: "Keep the generated folder.")
+    var keep = false
+
+    func run() async throws {
+        let folder: URL
+        var generated = false
+        if let dir, FileManager.default.fileExists(atPath: dir) {
+            folder = URL(fileURLWithPath: dir)
+        } else {
+            folder = dir.map { URL(fileURLWithPath: $0) } ?? FileManager.default.temporaryDirectory
+                .appendingPathComponent("oversight-score-bench-\(getpid())", isDirectory: true)
+            var study = SyntheticStudy()
+            study.sessions = sessions
+            study.answersPerSession = answers
+            study.meanTurns = turns
+            let t0 = Date()
+            let w = try study.write(to: folder, jobs: jobs)
+            generated = true
+            print(String(format: "generated %d logs, %.1f MB in %.1f s at %@", w.files, Double(w.bytes) / 1e6,
+                         Date().timeIntervalSince(t0), folder.path))
+        }
+        defer {
+            if generated && !keep && dir == nil { try? FileManager.default.removeItem(at: folder) }
+        }
+        let hwmBefore = peakRSSMB()
+        resetPeakRSS()
+        let start = Date()
+        let inputs = try DatasetLoader.discover(path: folder.path)
+        let dataset = DatasetLoader.load(logs: inputs.logs, baselines: inputs.baselines, jobs: jobs)
+        let loaded = Date()
+        var options = ScoreOptions()
+        options.resamples = resamples
+        options.jobs = jobs
+        let report = Scorer.score(dataset, options: options)
+        let text = TextRenderer.render(report)
+        let end = Date()
+        let total = end.timeIntervalSince(start)
+        let mb = Double(dataset.bytesRead) / 1e6
+        print(String(format: "scored %d logs, %d answers, %.1f MB", dataset.filesRead, dataset.answers.count, mb))
+        print(String(format: "read+check: %.2f s (%.0f MB/s); statistics+render: %.2f s; total: %.2f s (%.0f MB/s)",
+                     loaded.timeIntervalSince(start), mb / loaded.timeIntervalSince(start),
+                     end.timeIntervalSince(loaded), total, mb / total))
+        print(String(format: "peak RSS while scoring: %.0f MB (before: %.0f MB); %d threads, %d cores, %d resamples, %d warnings, %d chars of report, SHA-256: %@",
+                     peakRSSMB(), hwmBefore, jobs, ProcessInfo.processInfo.activeProcessorCount, resamples,
+                     report.warnings.count, text.count, ScanInfo.sha256Implementation))
+        if let load = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) {
+            print("load average (1, 5, 15 min): \(load.split(separator: " ").prefix(3).joined(separator: " "))")
+        }
+    }
+
+    /// VmHWM from /proc/self/status, in MB (0 when unavailable).
+    func peakRSSMB() -> Double {
+        guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in s.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let kb = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
+            return kb / 1024
+        }
+        return 0
+    }
+
+    /// Reset the peak-RSS mark (Linux: write 5 to /proc/self/clear_refs).
+    func resetPeakRSS() {
+        if let h = FileHandle(forWritingAtPath: "/proc/self/clear_refs") {
+            h.write(Data("5".utf8))
+            try? h.close()
+        }
+    }
+}

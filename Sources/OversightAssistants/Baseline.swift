@@ -1,0 +1,256 @@
+import Foundation
+import OversightCore
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// How the model's answer is read in a baseline run.
+public enum BaselineConvention: String, Sendable, CaseIterable {
+    /// The letter with the highest probability as the first token of the answer.
+    case likelihood
+    /// The letter parsed from a short generated reply (unparseable = wrong).
+    case generate
+}
+
+/// Zero- and few-shot prompts of the model-alone baseline (Bowman et al.'s format).
+public enum BaselinePrompt {
+    /// One question in the prompt format, ending with `Answer:` (and the gold letter for a
+    /// worked example).
+    public static func block(_ q: Question, withAnswer: Bool) -> String {
+        Conversation.questionBlock(q) + "\nAnswer:" + (withAnswer ? " \(Question.letter(q.gold))" : "")
+    }
+
+    /// The prompt for `question`: its passage first (QuALITY), then the worked examples, then
+    /// the question. Never holds the question's own answer.
+    public static func prompt(_ question: Question, shots: [Question] = []) -> String {
+        var parts: [String] = []
+        if let passage = question.passage { parts.append(passage.text) }
+        for s in shots where s.id != question.id { parts.append(block(s, withAnswer: true)) }
+        parts.append(block(question, withAnswer: false))
+        return parts.joined(separator: "\n\n")
+    }
+}
+
+/// Reads the chosen option out of a model's free-text reply.
+public enum LetterParser {
+    /// The option (0...3) a reply picks, or nil when it names none or several.
+    ///
+    /// Understands "B", "(B)", "B.", "B) text", "Answer: B", "The answer is (c)", "**C**" and
+    /// a reply that repeats exactly one option's text.
+    public static func parse(_ reply: String, options: [String] = []) -> Int? {
+        let text = reply.replacingOccurrences(of: "*", with: "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else { return nil }
+        let chars = Array(text)
+
+        func letterIndex(_ c: Character, allowLower: Bool) -> Int? {
+            let up: Character = allowLower ? Character(c.uppercased()) : c
+            return ["A", "B", "C", "D"].firstIndex(of: up)
+        }
+        func isBoundary(_ i: Int) -> Bool {
+            i >= chars.count || !(chars[i].isLetter || chars[i].isNumber)
+        }
+
+        // 1. The reply starts with the letter: "B", "B.", "(B)", "B) …", "B: …" (what the model
+        //    answered first wins over a later change of mind).
+        let lower = text.lowercased()
+        var i = 0
+        if chars[0] == "(" { i = 1 }
+        if i < chars.count, let idx = letterIndex(chars[i], allowLower: i == 1), isBoundary(i + 1) {
+            let next: Character? = i + 1 < chars.count ? chars[i + 1] : nil
+            if next.map({ [".", ")", ":", ",", "\n", " "].contains($0) }) ?? true {
+                // "A cat…" is an article, not an answer: a bare capital followed by a space
+                // counts only when the rest does not read as a sentence starting with it.
+                if next == " ", i == 0, chars.count > 2, chars[2].isLowercase { } else { return idx }
+            }
+        }
+        // 2. An explicit "answer is X" / "answer: (X)" / "option X".
+        for key in ["answer is", "answer:", "answer would be", "correct option is", "correct choice is", "option", "choice"] {
+            var search = lower.startIndex
+            while let r = lower.range(of: key, range: search..<lower.endIndex) {
+                search = r.upperBound
+                var i = lower.distance(from: lower.startIndex, to: r.upperBound)
+                var parenthesised = false
+                while i < chars.count, chars[i] == " " || chars[i] == ":" || chars[i] == "(" || chars[i] == "\"" {
+                    if chars[i] == "(" { parenthesised = true }
+                    i += 1
+                }
+                // A lower-case letter counts only in parentheses ("answer is a type…" is not A).
+                if i < chars.count, let idx = letterIndex(chars[i], allowLower: parenthesised), isBoundary(i + 1),
+                   i == 0 || !chars[i - 1].isLetter {
+                    return idx
+                }
+            }
+        }
+        // 3. Letters in parentheses or followed by ")": one distinct letter only.
+        var found = Set<Int>()
+        for j in 0..<chars.count {
+            if chars[j] == "(", j + 2 < chars.count, chars[j + 2] == ")",
+               let idx = letterIndex(chars[j + 1], allowLower: true) { found.insert(idx) }
+        }
+        if found.count == 1 { return found.first }
+        if found.count > 1 { return nil }
+        // 4. Exactly one option's text appears in the reply.
+        let hits = options.enumerated().filter { !$0.element.isEmpty && lower.contains($0.element.lowercased()) }
+        if hits.count == 1 { return hits[0].offset }
+        return nil
+    }
+}
+
+/// Letter probabilities from the log-probabilities of an answer's first token.
+public enum LetterProbabilities {
+    /// Probabilities of A-D (normalised over the four) from a chat completion response body,
+    /// or nil when the response holds no log-probabilities for any letter.
+    public static func fromResponse(_ body: Data) throws -> [Double]? {
+        guard let obj = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any],
+              let choices = obj["choices"] as? [[String: Any]], let first = choices.first else {
+            throw AssistantError.malformed("the completion response has no choices")
+        }
+        var candidates: [(String, Double)] = []
+        if let lp = first["logprobs"] as? [String: Any] {
+            if let content = lp["content"] as? [[String: Any]], let tok = content.first {
+                // Chat format: content[0].top_logprobs = [{token, logprob}].
+                if let top = tok["top_logprobs"] as? [[String: Any]] {
+                    for t in top {
+                        if let s = t["token"] as? String, let l = number(t["logprob"]) { candidates.append((s, l)) }
+                    }
+                }
+                if let s = tok["token"] as? String, let l = number(tok["logprob"]) { candidates.append((s, l)) }
+            } else if let top = lp["top_logprobs"] as? [[String: Any]], let firstTop = top.first {
+                // Completions format: top_logprobs = [{token: logprob}].
+                for (s, v) in firstTop { if let l = number(v) { candidates.append((s, l)) } }
+            }
+        }
+        return combine(candidates)
+    }
+
+    private static func number(_ v: Any?) -> Double? {
+        if let d = v as? Double { return d }
+        if let n = v as? NSNumber { return n.doubleValue }
+        return nil
+    }
+
+    /// Sum the probability of each token that spells a letter (" B", "(B", "B"); normalise.
+    public static func combine(_ tokens: [(String, Double)]) -> [Double]? {
+        var seen = Set<String>()
+        var mass = [0.0, 0.0, 0.0, 0.0]
+        for (token, logprob) in tokens where seen.insert(token).inserted {
+            let bare = token.trimmingCharacters(in: CharacterSet.whitespacesAndNewlines.union(CharacterSet(charactersIn: "(")))
+            if let idx = Question.letters.firstIndex(of: bare), logprob.isFinite {
+                mass[idx] += exp(logprob)
+            }
+        }
+        let total = mass.reduce(0, +)
+        guard total > 0 else { return nil }
+        return mass.map { $0 / total }
+    }
+
+    /// Index of the largest probability (first on ties).
+    public static func argmax(_ p: [Double]) -> Int? {
+        guard !p.isEmpty else { return nil }
+        var best = 0
+        for i in p.indices where p[i] > p[best] { best = i }
+        return best
+    }
+}
+
+extension OpenAIAssistant {
+    /// The body of a one-token, non-streamed completion that asks for the top log-probabilities
+    /// of the first token (likelihood baseline). `grammar` is sent only to llama.cpp servers.
+    public func likelihoodRequestBody(_ prompt: String, grammar: String?) -> OpenAIChatRequest {
+        OpenAIChatRequest(model: configuredModel, messages: [.init(role: "user", content: prompt)], stream: false,
+                          streamOptions: nil, temperature: 0, maxTokens: 1, logprobs: true, topLogprobs: 10,
+                          grammar: grammar)
+    }
+
+    /// Probabilities of the letters A-D as the first token of the answer to `prompt`.
+    public func letterProbabilities(_ prompt: String, grammar: String?) async throws -> [Double]? {
+        let body: Data
+        do { body = try likelihoodRequestBody(prompt, grammar: grammar).encoded() } catch {
+            throw AssistantError.configuration("could not encode the request")
+        }
+        var request = urlRequest(body)
+        request.setValue("application/json", forHTTPHeaderField: "Accept")
+        let response = try await ChatHTTP.fetch(request, idleTimeout: timeoutSeconds, secrets: secrets)
+        return try LetterProbabilities.fromResponse(response)
+    }
+}
+
+/// The model alone on a list of questions: builds prompts, asks, scores, returns
+/// `BaselineResult`s. Errors of one question are retried (bounded) and then reported, never
+/// recorded as an answer.
+public struct BaselineRunner: Sendable {
+    public let provider: String
+    public let model: String
+    /// Used for `generate`.
+    public let assistant: any Assistant
+    /// Used for `likelihood` (an OpenAI-compatible endpoint with log-probabilities).
+    public let scorer: OpenAIAssistant?
+    /// GBNF grammar forcing one letter (llama.cpp servers only).
+    public let grammar: String?
+    public let retry: RetryPolicy
+
+    public init(provider: String, model: String, assistant: any Assistant, scorer: OpenAIAssistant?,
+                grammar: String?, retry: RetryPolicy = RetryPolicy()) {
+        self.provider = provider
+        self.model = model
+        self.assistant = assistant
+        self.scorer = scorer
+        self.grammar = grammar
+        self.retry = retry
+    }
+
+    /// First line of the generate convention's prompt: without it chat models start a chain of
+    /// thought that a short reply cuts off before any letter (a system message was ignored).
+    public static let generateInstruction = "Reply with only the letter (A, B, C or D) of the correct option."
+
+    /// The grammar that makes a llama.cpp server answer exactly one letter.
+    public static let letterGrammar = "root ::= [ABCD]"
+
+    /// Answer `question` under `convention` with `shots` worked examples.
+    public func run(_ question: Question, shots: [Question], convention: BaselineConvention) async throws -> BaselineResult {
+        let prompt = BaselinePrompt.prompt(question, shots: shots)
+        let start = DispatchTime.now().uptimeNanoseconds
+        var predicted: Int?
+        var probabilities: [Double]?
+        var reply: String?
+        switch convention {
+        case .likelihood:
+            guard let scorer else {
+                throw AssistantError.configuration("the likelihood convention needs log-probabilities, which provider \(provider) does not give; use --convention generate")
+            }
+            probabilities = try await withRetries { try await scorer.letterProbabilities(prompt, grammar: grammar) }
+            predicted = probabilities.flatMap(LetterProbabilities.argmax)
+        case .generate:
+            let text = try await withRetries { try await collect(prompt) }
+            reply = text
+            predicted = LetterParser.parse(text, options: question.options)
+        }
+        let ms = Int64((DispatchTime.now().uptimeNanoseconds - start) / 1_000_000)
+        return BaselineResult(convention: convention.rawValue, shots: shots.count, provider: provider, model: model,
+                              questionID: question.id, task: question.task, subject: question.subject,
+                              gold: question.gold, predicted: predicted, letterProbabilities: probabilities,
+                              correct: predicted == question.gold, latencyMs: ms, reply: reply)
+    }
+
+    private func collect(_ prompt: String) async throws -> String {
+        var text = ""
+        let asked = BaselineRunner.generateInstruction + "\n\n" + prompt
+        let request = AssistantRequest(id: 0, messages: [ChatMessage(role: .user, content: asked)], question: nil)
+        for try await chunk in assistant.stream(request) {
+            if case .text(let t) = chunk { text += t }
+        }
+        return text
+    }
+
+    private func withRetries<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        var attempt = 1
+        while true {
+            do { return try await body() } catch {
+                let e = error as? AssistantError ?? .dropped("unexpected failure")
+                guard let delay = retry.delay(after: e, attempt: attempt), !Task.isCancelled else { throw e }
+                try? await Task.sleep(nanoseconds: UInt64(max(0, delay) * 1e9))
+                attempt += 1
+            }
+        }
+    }
+}

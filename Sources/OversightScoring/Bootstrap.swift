@@ -1,0 +1,295 @@
+import Foundation
+import OversightCore
+
+/// The answers of one task laid out flat for fast resampling.
+///
+/// Statistics, in order: unaided accuracy, assisted accuracy, unaided vote accuracy, assisted
+/// vote accuracy, then one accuracy per model run. A statistic is NaN when it has no data in a
+/// resample (and then that resample is left out of its interval).
+struct BootstrapProblem: Sendable {
+    var participants: Int
+    var items: Int
+    /// Per condition (0 unaided, 1 assisted): every answer's participant, item, correctness.
+    var answerP: [[Int32]] = [[], []]
+    var answerI: [[Int32]] = [[], []]
+    var answerC: [[UInt8]] = [[], []]
+    /// Per condition: informative ballots (choice and vote weight) for the vote.
+    var ballotP: [[Int32]] = [[], []]
+    var ballotI: [[Int32]] = [[], []]
+    var ballotChoice: [[Int32]] = [[], []]
+    var ballotWeight: [[Double]] = [[], []]
+    /// Per condition: the distinct items answered.
+    var voteItems: [[Int32]] = [[], []]
+    var gold: [Int8]
+    /// Per model run: items and correctness.
+    var modelI: [[Int32]] = []
+    var modelC: [[UInt8]] = []
+
+    /// Item strata resampled separately, each to its own size (e.g. items answered unaided,
+    /// items answered assisted, items only a model answered), so a condition's number of items
+    /// stays fixed and adding a model run does not change the human rows. Empty: one stratum.
+    var strata: [[Int32]] = []
+
+    var statCount: Int { 4 + modelI.count }
+
+    init(participants: Int, items: Int, gold: [Int8]) {
+        self.participants = participants
+        self.items = items
+        self.gold = gold
+    }
+
+    /// Answers (or ballots) of one condition grouped by participant: participant p's entries
+    /// are `start[p] ..< start[p + 1]`.
+    struct Grouped {
+        var start: [Int]
+        var item: [Int32]
+        var correct: [Int32]
+        var choice: [Int32]
+        var weight: [Double]
+    }
+
+    /// Counting-sort entries by participant (stable).
+    static func group(participants: Int, p: [Int32], item: [Int32], correct: [UInt8]?, choice: [Int32]?,
+                      weight: [Double]?) -> Grouped {
+        var start = [Int](repeating: 0, count: participants + 1)
+        for x in p { start[Int(x) + 1] += 1 }
+        for k in 0..<participants { start[k + 1] += start[k] }
+        var fill = start
+        let n = p.count
+        var g = Grouped(start: start, item: [Int32](repeating: 0, count: n), correct: [Int32](repeating: 0, count: n),
+                        choice: [Int32](repeating: 0, count: n), weight: [Double](repeating: 0, count: n))
+        for k in 0..<n {
+            let at = fill[Int(p[k])]
+            fill[Int(p[k])] += 1
+            g.item[at] = item[k]
+            if let correct { g.correct[at] = Int32(correct[k]) }
+            if let choice { g.choice[at] = choice[k] }
+            if let weight { g.weight[at] = weight[k] }
+        }
+        return g
+    }
+
+    /// The layout the resampling loop works on.
+    struct Prepared {
+        var answers: [Grouped]
+        var ballots: [Grouped]
+        /// Per condition: ballot k belongs to answer k (one pass serves both).
+        var aligned: [Bool]
+    }
+
+    func prepare() -> Prepared {
+        Prepared(
+            answers: (0..<2).map { c in
+                Self.group(participants: participants, p: answerP[c], item: answerI[c], correct: answerC[c],
+                           choice: nil, weight: nil)
+            },
+            ballots: (0..<2).map { c in
+                Self.group(participants: participants, p: ballotP[c], item: ballotI[c], correct: nil,
+                           choice: ballotChoice[c], weight: ballotWeight[c])
+            },
+            aligned: (0..<2).map { c in ballotP[c] == answerP[c] && ballotI[c] == answerI[c] })
+    }
+
+    /// Scratch space for one thread.
+    struct Scratch {
+        var wp: [Int32]
+        var wi: [Int32]
+        var present: [Int32]
+        var scores: [Double]
+        init(_ p: BootstrapProblem) {
+            wp = [Int32](repeating: 1, count: p.participants)
+            wi = [Int32](repeating: 1, count: p.items)
+            present = [Int32](repeating: 0, count: p.items)
+            scores = [Double](repeating: 0, count: p.items * 4)
+        }
+    }
+
+    /// All statistics with participant weights `s.wp` and item weights `s.wi` (counts).
+    func evaluate(_ s: inout Scratch, _ prep: Prepared, into out: inout [Double]) {
+        for c in 0..<2 {
+            let (individual, vote) = condition(c, &s, prep)
+            out[c] = individual
+            out[2 + c] = vote
+        }
+        for m in modelI.indices {
+            var num: Int64 = 0, den: Int64 = 0
+            let items = modelI[m], correct = modelC[m]
+            for k in items.indices {
+                let w = Int64(s.wi[Int(items[k])])
+                den &+= w
+                num &+= w &* Int64(correct[k])
+            }
+            out[4 + m] = den > 0 ? Double(num) / Double(den) : .nan
+        }
+    }
+
+    /// Individual accuracy and vote accuracy of one condition. Participants drawn zero times
+    /// are skipped whole.
+    private func condition(_ c: Int, _ s: inout Scratch, _ prep: Prepared) -> (Double, Double) {
+        let a = prep.answers[c], b = prep.ballots[c]
+        let items = voteItems[c]
+        var num: Int64 = 0, den: Int64 = 0
+        s.wp.withUnsafeBufferPointer { wp in
+            s.wi.withUnsafeBufferPointer { wi in
+                s.present.withUnsafeMutableBufferPointer { present in
+                    s.scores.withUnsafeMutableBufferPointer { scores in
+                        for i in items {
+                            present[Int(i)] = 0
+                            let o = Int(i) &* 4
+                            scores[o] = 0; scores[o &+ 1] = 0; scores[o &+ 2] = 0; scores[o &+ 3] = 0
+                        }
+                        if prep.aligned[c] {
+                            // One pass: answer k and ballot k are the same submission.
+                            a.item.withUnsafeBufferPointer { ai in
+                                a.correct.withUnsafeBufferPointer { ac in
+                                    b.choice.withUnsafeBufferPointer { bc in
+                                        b.weight.withUnsafeBufferPointer { bw in
+                                            for p in 0..<participants {
+                                                let w = wp[p]
+                                                if w == 0 { continue }
+                                                let dw = Double(w)
+                                                var total: Int64 = 0, right: Int64 = 0
+                                                for k in a.start[p]..<a.start[p &+ 1] {
+                                                    let item = Int(ai[k])
+                                                    let x = Int64(wi[item])
+                                                    total &+= x
+                                                    right &+= x &* Int64(ac[k])
+                                                    present[item] &+= w
+                                                    scores[item &* 4 &+ Int(bc[k])] += dw * bw[k]
+                                                }
+                                                den &+= Int64(w) &* total
+                                                num &+= Int64(w) &* right
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                            return
+                        }
+                        a.item.withUnsafeBufferPointer { ai in
+                            a.correct.withUnsafeBufferPointer { ac in
+                                for p in 0..<participants {
+                                    let w = wp[p]
+                                    if w == 0 { continue }
+                                    var total: Int64 = 0, right: Int64 = 0
+                                    for k in a.start[p]..<a.start[p &+ 1] {
+                                        let item = Int(ai[k])
+                                        let x = Int64(wi[item])
+                                        total &+= x
+                                        right &+= x &* Int64(ac[k])
+                                        present[item] &+= w
+                                    }
+                                    den &+= Int64(w) &* total
+                                    num &+= Int64(w) &* right
+                                }
+                            }
+                        }
+                        b.item.withUnsafeBufferPointer { bi in
+                            b.choice.withUnsafeBufferPointer { bc in
+                                b.weight.withUnsafeBufferPointer { bw in
+                                    for p in 0..<participants {
+                                        let w = wp[p]
+                                        if w == 0 { continue }
+                                        let dw = Double(w)
+                                        for k in b.start[p]..<b.start[p &+ 1] {
+                                            scores[Int(bi[k]) &* 4 &+ Int(bc[k])] += dw * bw[k]
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let individual = den > 0 ? Double(num) / Double(den) : Double.nan
+        guard !items.isEmpty else { return (individual, .nan) }
+        var vnum = 0.0, vden = 0.0
+        for i in items {
+            let ii = Int(i)
+            let wi = s.wi[ii]
+            guard wi > 0, s.present[ii] > 0 else { continue }
+            let o = ii * 4
+            let best = max(max(s.scores[o], s.scores[o + 1]), max(s.scores[o + 2], s.scores[o + 3]))
+            let tol = Statistics.tieTolerance * max(1, abs(best))
+            var tied = 0
+            var goldWins = false
+            for opt in 0..<4 where best - s.scores[o + opt] <= tol {
+                tied += 1
+                if opt == Int(gold[ii]) { goldWins = true }
+            }
+            vden += Double(wi)
+            if goldWins { vnum += Double(wi) / Double(tied) }
+        }
+        return (individual, vden > 0 ? vnum / vden : .nan)
+    }
+
+    /// Point estimates (every weight 1) and `resamples` two-way bootstrap replicates: each
+    /// resample draws participants and items with replacement, from a generator seeded by
+    /// (`seed`, `label`, resample number), so results do not depend on the thread count.
+    func run(resamples: Int, seed: UInt64, label: String, jobs: Int) -> (point: [Double], replicates: [[Double]]) {
+        let prep = prepare()
+        var s = Scratch(self)
+        var point = [Double](repeating: .nan, count: statCount)
+        evaluate(&s, prep, into: &point)
+        guard resamples > 0 else { return (point, []) }
+        let results = ResultTable(rows: resamples, columns: statCount)
+        let workers = max(1, min(jobs, resamples))
+        let np = UInt64(participants), ni = UInt64(items)
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            var scratch = Scratch(self)
+            var out = [Double](repeating: .nan, count: statCount)
+            var b = w
+            while b < resamples {
+                var rng = SeededRandom(seed: seed, label: "\(label)/\(b)")
+                // Multiply-shift maps a 64-bit draw to 0..<n (bias below n / 2^64).
+                scratch.wp.withUnsafeMutableBufferPointer { wp in
+                    for k in wp.indices { wp[k] = 0 }
+                    for _ in 0..<participants { wp[Int(rng.next().multipliedFullWidth(by: np).high)] &+= 1 }
+                }
+                scratch.wi.withUnsafeMutableBufferPointer { wi in
+                    for k in wi.indices { wi[k] = 0 }
+                    if strata.isEmpty {
+                        for _ in 0..<items { wi[Int(rng.next().multipliedFullWidth(by: ni).high)] &+= 1 }
+                    } else {
+                        for stratum in strata where !stratum.isEmpty {
+                            let n = UInt64(stratum.count)
+                            for _ in 0..<stratum.count {
+                                wi[Int(stratum[Int(rng.next().multipliedFullWidth(by: n).high)])] &+= 1
+                            }
+                        }
+                    }
+                }
+                evaluate(&scratch, prep, into: &out)
+                results.set(row: b, out)
+                b += workers
+            }
+        }
+        return (point, results.columnsArray())
+    }
+}
+
+/// A rows x columns table of doubles filled by several threads, each row written by one.
+final class ResultTable: @unchecked Sendable {
+    private var storage: UnsafeMutableBufferPointer<Double>
+    let rows: Int
+    let columns: Int
+
+    init(rows: Int, columns: Int) {
+        self.rows = rows
+        self.columns = columns
+        storage = .allocate(capacity: max(1, rows * columns))
+        storage.initialize(repeating: .nan)
+    }
+
+    deinit { storage.deallocate() }
+
+    func set(row: Int, _ values: [Double]) {
+        for c in 0..<columns { storage[row * columns + c] = values[c] }
+    }
+
+    /// Per column, the replicate values in row order.
+    func columnsArray() -> [[Double]] {
+        (0..<columns).map { c in (0..<rows).map { storage[$0 * columns + c] } }
+    }
+}

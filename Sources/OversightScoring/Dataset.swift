@@ -1,0 +1,97 @@
+import Foundation
+import OversightCore
+
+/// One scored session log (one participant).
+public struct SessionInfo: Sendable, Equatable {
+    public var path: String
+    public var participant: String
+    public var sessionID: String
+    public var studyHash: String
+    /// The session reached `session_end`.
+    public var completed: Bool
+    /// Questions planned over all blocks at session start.
+    public var planned: Int
+    public var scale: [Int]
+    public var bytes: Int
+}
+
+/// One submitted answer, compact (indices into the dataset's tables).
+public struct Answer: Sendable, Equatable {
+    public var participant: Int32
+    public var session: Int32
+    public var item: Int32
+    public var subject: Int32
+    public var block: Int32
+    public var index: Int32
+    public var task: TaskKind
+    public var condition: Condition
+    /// Chosen option 0...3, -1 when none.
+    public var choice: Int8
+    /// Confidence in percent, -1 when none.
+    public var confidence: Int16
+    public var gold: Int8
+    public var correct: Bool
+    public var timedOut: Bool
+    public var elapsedMs: Int64
+    public var turns: Int32
+    public var resets: Int32
+    public var charsSent: Int32
+    /// Range of this answer's times to first token in `Dataset.ttftMs`.
+    public var ttftStart: Int32
+    public var ttftCount: Int32
+    /// Line of the `submitted` record in its log.
+    public var line: Int32
+
+    /// Whether the answer has a choice and a confidence (it takes part in calibration).
+    public var hasConfidence: Bool { choice >= 0 && confidence >= 0 }
+}
+
+/// The model alone on one question (one line of a baseline file).
+public struct ModelAnswer: Sendable, Equatable {
+    public var item: Int32
+    public var correct: Bool
+    /// Probability the model gave its predicted option (normalised over A-D), when reported.
+    public var confidence: Double?
+}
+
+/// The answers of one baseline run: one file, one convention, one number of shots, one model.
+public struct ModelRun: Sendable, Equatable {
+    public var path: String
+    public var convention: String
+    public var shots: Int
+    public var provider: String
+    public var model: String
+    public var task: TaskKind
+    public var answers: [ModelAnswer]
+
+    /// Short label, e.g. `model likelihood 0-shot (llama / qwen2.5-7b)`.
+    public var label: String {
+        "model \(convention) \(shots)-shot (\(model))"
+    }
+}
+
+/// Everything scoring works on: the sound answers of the kept sessions, baseline runs, and
+/// what was skipped and why.
+public struct Dataset: Sendable {
+    public var studyID: String
+    public var studyHash: String
+    /// Confidence scale (percent) of the scored sessions.
+    public var scale: [Int]
+    public var sessions: [SessionInfo]
+    /// Participant ids, sorted.
+    public var participants: [String]
+    /// Question ids and their tasks, sorted by task then id.
+    public var items: [String]
+    public var itemTasks: [TaskKind]
+    public var subjects: [String]
+    /// Sorted by participant, session, block, index.
+    public var answers: [Answer]
+    public var ttftMs: [Int32]
+    public var models: [ModelRun]
+    /// Participants dropped by `--exclude`.
+    public var excluded: [String]
+    public var warnings: [ScoreWarning]
+    /// Log files read, and their total size.
+    public var filesRead: Int
+    public var bytesRead: Int
+}

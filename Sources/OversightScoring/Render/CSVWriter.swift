@@ -1,0 +1,80 @@
+import Foundation
+import OversightCore
+
+/// Writes one CSV row per submitted answer (RFC 4180: CRLF line ends, a header row, fields
+/// quoted when they hold a comma, quote, CR or LF, quotes doubled).
+public enum CSVWriter {
+    /// Column names, in order.
+    public static let header = ["study", "participant", "session", "block", "task", "condition", "question_id",
+                                "subject", "gold", "chosen", "confidence", "correct", "timed_out", "elapsed_ms",
+                                "turns", "resets", "chars_sent"]
+
+    /// Quote a field when RFC 4180 needs it.
+    public static func field(_ s: String) -> String {
+        if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }) {
+            return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        return s
+    }
+
+    private static let letters = ["A", "B", "C", "D"]
+
+    /// The CSV text for a dataset (blocks numbered from 1; gold and chosen as letters; empty
+    /// when none; confidence in percent).
+    public static func render(_ d: Dataset) -> String {
+        var out = ""
+        write(d) { out += $0 }
+        return out
+    }
+
+    /// Write the CSV to a file, streaming it in chunks.
+    public static func write(_ d: Dataset, to path: String) throws {
+        guard FileManager.default.createFile(atPath: path, contents: nil),
+              let handle = FileHandle(forWritingAtPath: path) else {
+            throw ScoreInputError("\(path): cannot create the CSV file")
+        }
+        defer { try? handle.close() }
+        var chunk = ""
+        var failure: Error?
+        write(d) { piece in
+            chunk += piece
+            if chunk.utf8.count >= 1 << 20, failure == nil {
+                do { try handle.write(contentsOf: Data(chunk.utf8)) } catch { failure = error }
+                chunk = ""
+            }
+        }
+        if failure == nil {
+            do { try handle.write(contentsOf: Data(chunk.utf8)) } catch { failure = error }
+        }
+        if let failure { throw ScoreInputError("\(path): cannot write the CSV file: \(failure.localizedDescription)") }
+    }
+
+    static func write(_ d: Dataset, _ emit: (String) -> Void) {
+        emit(header.joined(separator: ",") + "\r\n")
+        let study = field(d.studyID)
+        let participants = d.participants.map(field)
+        let sessions = d.sessions.map { field($0.sessionID) }
+        let items = d.items.map(field)
+        let subjects = d.subjects.map(field)
+        for a in d.answers {
+            var row = study
+            row += "," + participants[Int(a.participant)]
+            row += "," + sessions[Int(a.session)]
+            row += "," + String(a.block + 1)
+            row += "," + a.task.rawValue
+            row += "," + a.condition.rawValue
+            row += "," + items[Int(a.item)]
+            row += "," + subjects[Int(a.subject)]
+            row += "," + letters[Int(a.gold)]
+            row += "," + (a.choice >= 0 ? letters[Int(a.choice)] : "")
+            row += "," + (a.confidence >= 0 ? String(a.confidence) : "")
+            row += "," + (a.correct ? "true" : "false")
+            row += "," + (a.timedOut ? "true" : "false")
+            row += "," + String(a.elapsedMs)
+            row += "," + String(a.turns)
+            row += "," + String(a.resets)
+            row += "," + String(a.charsSent)
+            emit(row + "\r\n")
+        }
+    }
+}

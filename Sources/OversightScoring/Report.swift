@@ -1,0 +1,107 @@
+import OversightCore
+
+/// Everything `oversight score` reports, ready to render as a table, JSON, CSV or HTML.
+public struct ScoreReport: Sendable {
+    public var studyID: String
+    public var studyHash: String
+    public var seed: UInt64
+    public var resamples: Int
+    public var scale: [Int]
+    public var sessions: Int
+    public var participants: Int
+    public var excluded: [String]
+    public var tasks: [TaskReport]
+    public var participantRows: [ParticipantRow]
+    public var blocks: [BlockRow]
+    public var warnings: [ScoreWarning]
+    /// The outlier rule, in words.
+    public var flagRule: String
+}
+
+/// One calibration bin of a row: the scale value, answers in it, and their accuracy.
+public struct BinRow: Sendable, Equatable {
+    public var value: Int
+    public var count: Int
+    public var accuracy: Double?
+}
+
+/// One line of the main table: a condition (or a model run) on one task.
+public struct ConditionRow: Sendable {
+    /// `unaided`, `assisted`, `unaided_vote`, `assisted_vote` or `model`.
+    public var condition: String
+    /// Display label, e.g. `unaided human` or `model likelihood 0-shot (m)`.
+    public var label: String
+    public var answers: Int
+    public var participants: Int
+    public var items: Int
+    public var accuracy: Double
+    public var ci95: (Double, Double)?
+    public var calibrationError: Double?
+    public var brier: Double?
+    public var meanConfidence: Double?
+    public var bins: [BinRow]
+    /// For model rows: the baseline file and run.
+    public var model: ModelRunInfo?
+}
+
+/// Which baseline run a model row comes from.
+public struct ModelRunInfo: Sendable, Equatable {
+    public var path: String
+    public var convention: String
+    public var shots: Int
+    public var provider: String
+    public var model: String
+    /// Of the items the humans answered in this task, how many the run covers.
+    public var coversHumanItems: Int
+    public var humanItems: Int
+}
+
+/// A difference of two accuracies with its bootstrap interval.
+public struct DifferenceRow: Sendable {
+    /// e.g. `assisted - unaided`.
+    public var name: String
+    public var estimate: Double
+    public var ci95: (Double, Double)?
+}
+
+/// The rows and differences of one task.
+public struct TaskReport: Sendable {
+    public var task: TaskKind
+    public var rows: [ConditionRow]
+    public var differences: [DifferenceRow]
+}
+
+/// One participant on one task under one condition.
+public struct ParticipantRow: Sendable, Equatable {
+    public var id: String
+    public var task: TaskKind
+    public var condition: Condition
+    public var answers: Int
+    /// Answers with a chosen option.
+    public var answered: Int
+    public var accuracy: Double
+    public var meanConfidence: Double?
+    public var timeouts: Int
+    /// The participant's log reached `session_end`.
+    public var completed: Bool
+    /// Answers over questions planned, over the whole session.
+    public var completion: Double
+    /// Unaided accuracy on this task stands far above the others (see `flagRule`).
+    public var flagged: Bool
+}
+
+/// Timing and assistant use of one block (block index x task x condition) over participants.
+public struct BlockRow: Sendable, Equatable {
+    public var block: Int
+    public var task: TaskKind
+    public var condition: Condition
+    public var answers: Int
+    public var participants: Int
+    public var medianSeconds: Double?
+    public var timeouts: Int
+    /// Means per question (assisted blocks).
+    public var turns: Double?
+    public var resets: Double?
+    public var charsSent: Double?
+    public var medianTTFTMs: Double?
+}

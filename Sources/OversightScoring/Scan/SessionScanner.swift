@@ -1,0 +1,551 @@
+import Foundation
+import OversightCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A read buffer reused from file to file by one worker (fresh memory per file costs page
+/// faults). Grows when one line is longer than it.
+final class ReadBuffer {
+    private(set) var pointer: UnsafeMutablePointer<UInt8>
+    private(set) var capacity: Int
+
+    init(capacity: Int = 1 << 20) {
+        self.capacity = capacity
+        pointer = .allocate(capacity: capacity)
+    }
+
+    deinit { pointer.deallocate() }
+
+    /// Double the capacity, keeping the first `filled` bytes.
+    func grow(keeping filled: Int) {
+        let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
+        bigger.update(from: pointer, count: filled)
+        pointer.deallocate()
+        pointer = bigger
+        capacity *= 2
+    }
+}
+
+/// What the `session_start` record of a log says, as far as scoring needs it.
+struct SessionStartInfo: Sendable {
+    var studyID: String
+    var studyHash: String
+    var participant: String
+    var sessionID: String
+    var scale: [Int]
+    /// Number of questions planned over all blocks.
+    var planned: Int
+    var line: Int
+}
+
+/// One submitted answer as read from a log (strings still local to the file).
+struct RawAnswer: Sendable {
+    var questionID: String
+    var subject: String
+    var block: Int
+    var index: Int
+    var task: TaskKind
+    var condition: Condition
+    var choice: Int?
+    var confidence: Int?
+    var gold: Int
+    var correct: Bool
+    var timedOut: Bool
+    var elapsedMs: Int64
+    var turns: Int
+    var resets: Int
+    var charsSent: Int
+    /// Time to first token of each assistant reply to this question.
+    var ttftMs: [Int64]
+    var line: Int
+}
+
+/// Everything the scorer takes from one session log.
+struct SessionScan: Sendable {
+    var path: String
+    var bytes: Int = 0
+    var lines: Int = 0
+    var start: SessionStartInfo?
+    var ended = false
+    var answers: [RawAnswer] = []
+    var warnings: [ScoreWarning] = []
+}
+
+/// Streams one session log: checks each line's schema version, sequence number and hash chain
+/// (the same checks as `SessionLogReader`), and keeps only what scoring needs. Lines are hashed
+/// and parsed straight from a read buffer; nothing of the file is kept but the answers.
+struct SessionScanner {
+    /// At most this many warnings of one kind are listed per file; the rest are counted.
+    static let warningsPerKind = 5
+
+    private var scan: SessionScan
+    private var expectedSeq = 0
+    private var prevHash = [UInt8](repeating: 0x30, count: 64)  // 64 zeros: the genesis hash
+    private var lineHash = [UInt8](repeating: 0, count: 64)
+    private let hashScratch = FastSHA256.Scratch()
+    /// Chat counters of questions other than the current one (rare: chats come per question).
+    private var perQuestion: [String: Counters] = [:]
+    /// The question the last chat event was about, and its counters.
+    private var currentQID: [UInt8] = []
+    private var current = Counters()
+    private var hasCurrent = false
+
+    /// Make `q` the current question (its counters in `current`), looking it up only when it changes.
+    private mutating func select(_ q: QID) {
+        let same: Bool
+        switch q {
+        case .span(let p, let n):
+            same = hasCurrent && n == currentQID.count && currentQID.withUnsafeBufferPointer { c in
+                guard let cb = c.baseAddress else { return n == 0 }
+                return memcmp(cb, p, n) == 0
+            }
+        case .decoded(let bytes):
+            same = hasCurrent && bytes == currentQID
+        }
+        if same { return }
+        if hasCurrent { perQuestion[String(decoding: currentQID, as: UTF8.self)] = current }
+        switch q {
+        case .span(let p, let n): currentQID = Array(UnsafeBufferPointer(start: p, count: n))
+        case .decoded(let bytes): currentQID = bytes
+        }
+        current = perQuestion.removeValue(forKey: String(decoding: currentQID, as: UTF8.self)) ?? Counters()
+        hasCurrent = true
+    }
+    private var submitted: Set<String> = []
+    private var suppressed: [ScoreWarning.Kind: Int] = [:]
+    private var listed: [ScoreWarning.Kind: Int] = [:]
+
+    private struct Counters {
+        var turns = 0
+        var resets = 0
+        var chars = 0
+        var ttft: [Int64] = []
+    }
+
+    private init(path: String) { scan = SessionScan(path: path) }
+
+    /// Read and check the log at `path`.
+    static func scan(path: String, buffer: ReadBuffer = ReadBuffer()) -> SessionScan {
+        var s = SessionScanner(path: path)
+        defer { s.hashScratch.free() }
+        s.run(buffer)
+        return s.scan
+    }
+
+    /// Scan log text held in memory (tests).
+    static func scan(bytes: [UInt8], path: String) -> SessionScan {
+        var s = SessionScanner(path: path)
+        defer { s.hashScratch.free() }
+        bytes.withUnsafeBufferPointer { b in
+            _ = s.consume(b, final: true)
+        }
+        s.finish()
+        return s.scan
+    }
+
+    private mutating func warn(_ kind: ScoreWarning.Kind, line: Int?, _ message: String) {
+        let n = listed[kind, default: 0]
+        if n >= Self.warningsPerKind {
+            suppressed[kind, default: 0] += 1
+            return
+        }
+        listed[kind] = n + 1
+        scan.warnings.append(ScoreWarning(path: scan.path, line: line, kind: kind, message: message))
+    }
+
+    private mutating func run(_ storage: ReadBuffer) {
+        let fd = open(scan.path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            warn(.unreadable, line: nil, "cannot open the log: \(String(cString: strerror(errno))); file skipped")
+            return
+        }
+        defer { _ = close(fd) }
+        var filled = 0
+        while true {
+            if filled == storage.capacity { storage.grow(keeping: filled) }
+            let buffer = storage.pointer
+            let capacity = storage.capacity
+            let n = read(fd, buffer + filled, capacity - filled)
+            if n < 0 {
+                if errno == EINTR { continue }
+                warn(.unreadable, line: scan.lines + 1, "read failed: \(String(cString: strerror(errno))); rest of the file skipped")
+                break
+            }
+            if n == 0 {
+                consume(UnsafeBufferPointer(start: buffer, count: filled), final: true)
+                break
+            }
+            filled += n
+            let used = consume(UnsafeBufferPointer(start: buffer, count: filled), final: false)
+            if used > 0 {
+                let rest = filled - used
+                if rest > 0 { memmove(buffer, buffer + used, rest) }
+                filled = rest
+            }
+        }
+        finish()
+    }
+
+    /// Process every complete line in `buf`; with `final`, also an unterminated last line.
+    /// Returns the number of bytes consumed.
+    @discardableResult
+    private mutating func consume(_ buf: UnsafeBufferPointer<UInt8>, final: Bool) -> Int {
+        guard let base = buf.baseAddress else { return 0 }
+        var start = 0
+        while start < buf.count {
+            let remaining = buf.count - start
+            if let nlPtr = memchr(base + start, 0x0A, remaining) {
+                let nl = UnsafeRawPointer(nlPtr).assumingMemoryBound(to: UInt8.self) - base
+                line(base + start, count: nl - start, hasNewline: true)
+                start = nl + 1
+            } else {
+                if final {
+                    line(base + start, count: remaining, hasNewline: false)
+                    start = buf.count
+                }
+                break
+            }
+        }
+        return start
+    }
+
+    private mutating func finish() {
+        for (kind, n) in suppressed.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            scan.warnings.append(ScoreWarning(path: scan.path, line: nil, kind: kind,
+                                              message: "\(n) more \(kind.rawValue) problem(s) in this file not listed"))
+        }
+        if scan.start != nil && !scan.ended {
+            scan.warnings.append(ScoreWarning(path: scan.path, line: scan.lines > 0 ? scan.lines : nil, kind: .unfinished,
+                                              message: "session never ended (no session_end); its \(scan.answers.count) answer(s) are scored"))
+        }
+    }
+
+    private mutating func line(_ p: UnsafePointer<UInt8>, count: Int, hasNewline: Bool) {
+        scan.lines += 1
+        scan.bytes += count + (hasNewline ? 1 : 0)
+        let lineNo = scan.lines
+        lineHash.withUnsafeMutableBufferPointer { h in
+            if let hp = h.baseAddress { FastSHA256.hexDigest(p, count: count, hexOut: hp, scratch: hashScratch) }
+        }
+        if count == 0 {
+            warn(.corrupt, line: lineNo, "empty line")
+            return
+        }
+        var c = JSONCursor(base: p, count: count)
+        do {
+            try record(&c, lineNo: lineNo)
+        } catch let e as NewerSchema {
+            warn(.newerSchema, line: lineNo, "schema version \(e.version) is newer than this scorer reads (\(AppInfo.logSchemaVersion)); record skipped")
+            swap(&prevHash, &lineHash)
+            expectedSeq += 1
+        } catch {
+            let reason = (error as? ScanError)?.message ?? "\(error)"
+            if !hasNewline {
+                warn(.truncatedTail, line: lineNo, "last record is cut off (\(count) bytes); ignored")
+            } else {
+                warn(.corrupt, line: lineNo, "not a valid record (\(reason)); skipped")
+                swap(&prevHash, &lineHash)
+                expectedSeq += 1
+            }
+        }
+    }
+
+    private struct NewerSchema: Error { var version: Int64 }
+
+    private struct Envelope {
+        var version: Int64?
+        var seq: Int64?
+        var wall = false
+        var mono = false
+        var type: (Int, Int)?
+        var data: (Int, Int)?
+        var prev: (Int, Int)?
+    }
+
+    /// Parse one record's envelope, check it, then act on its event.
+    private mutating func record(_ c: inout JSONCursor, lineNo: Int) throws {
+        var env = Envelope()
+        var early: Event?
+        try c.object { c, ks, kl in
+            if c.key(ks, kl, is: "v") {
+                env.version = try c.int()
+            } else if c.key(ks, kl, is: "seq") {
+                env.seq = try c.int()
+            } else if c.key(ks, kl, is: "wall_ms") {
+                _ = try c.int()
+                env.wall = true
+            } else if c.key(ks, kl, is: "mono_ms") {
+                _ = try c.int()
+                env.mono = true
+            } else if c.key(ks, kl, is: "type") {
+                let (s, l, _) = try c.stringSpan()
+                env.type = (s, l)
+            } else if c.key(ks, kl, is: "data") {
+                let s = c.pos
+                guard c.peek() == UInt8(ascii: "{") else { throw ScanError("\"data\" is not an object") }
+                if let type = env.type, env.version == Int64(AppInfo.logSchemaVersion) {
+                    // The usual order (type before data): parse the payload in the same pass.
+                    var payload = JSONCursor(base: c.base + s, count: c.end - s)
+                    early = try Self.event(type: type, cursor: c, payload: &payload, lineNo: lineNo)
+                    c.pos = s + payload.pos
+                } else {
+                    try c.skipValue()
+                }
+                env.data = (s, c.pos - s)
+            } else if c.key(ks, kl, is: "prev") {
+                let (s, l, _) = try c.stringSpan()
+                env.prev = (s, l)
+            } else {
+                try c.skipValue()
+            }
+        }
+        c.skipWhitespace()
+        guard c.atEnd else { throw ScanError("text after the record") }
+        guard let version = env.version else { throw ScanError("missing field \"v\"") }
+        if version > Int64(AppInfo.logSchemaVersion) { throw NewerSchema(version: version) }
+        if version < 1 { throw ScanError("schema version \(version) is not valid") }
+        guard let seq = env.seq else { throw ScanError("missing field \"seq\"") }
+        guard env.wall else { throw ScanError("missing field \"wall_ms\"") }
+        guard env.mono else { throw ScanError("missing field \"mono_ms\"") }
+        guard let type = env.type else { throw ScanError("missing field \"type\"") }
+        guard let data = env.data else { throw ScanError("missing field \"data\"") }
+        guard let prev = env.prev else { throw ScanError("missing field \"prev\"") }
+
+        let event: Event
+        if let early {
+            event = early
+        } else {
+            var payload = JSONCursor(base: c.base + data.0, count: data.1)
+            event = try Self.event(type: type, cursor: c, payload: &payload, lineNo: lineNo)
+        }
+
+        if seq != Int64(expectedSeq) {
+            warn(.sequence, line: lineNo, "sequence number \(seq), expected \(expectedSeq)")
+        }
+        let prevMatches = prev.1 == 64 && prevHash.withUnsafeBufferPointer { h in
+            guard let hp = h.baseAddress else { return false }
+            return memcmp(c.base + prev.0, hp, 64) == 0
+        }
+        if !prevMatches {
+            warn(.chain, line: lineNo, "hash chain broken: prev does not match line \(lineNo - 1) (a line was edited, removed or inserted); record kept")
+        }
+        expectedSeq = Int(seq) + 1
+        swap(&prevHash, &lineHash)
+        apply(event, lineNo: lineNo)
+    }
+
+    /// An event with just what scoring needs.
+    /// A question id as bytes in the line (no escapes) or decoded.
+    private enum QID {
+        case span(UnsafePointer<UInt8>, Int)
+        case decoded([UInt8])
+    }
+
+    private enum Event {
+        case start(SessionStartInfo)
+        case chat(QID, Int)
+        case reset(QID)
+        case reply(QID, Int64?)
+        case submitted(RawAnswer)
+        case end
+        case other
+    }
+
+    /// Event types scoring does not look into (checked without making strings).
+    private static let otherTypes: [StaticString] = [
+        "question_shown", "option_chosen", "confidence_chosen", "focus_changed", "feedback_shown", "heartbeat",
+        "session_resume", "instructions_shown", "resized", "passage_viewport", "passage_search", "quit",
+    ]
+
+    private static func qid(_ p: inout JSONCursor) throws -> QID {
+        p.skipWhitespace()
+        let (s, l, escaped) = try p.stringSpan()
+        if escaped { return .decoded(Array(try JSONCursor.unescape(UnsafeBufferPointer(start: p.base + s, count: l)).utf8)) }
+        return .span(p.base + s, l)
+    }
+
+    private static func event(type: (Int, Int), cursor c: JSONCursor, payload: inout JSONCursor, lineNo: Int) throws -> Event {
+        let t = (type.0, type.1)
+        if c.key(t.0, t.1, is: "submitted") { return .submitted(try Self.submission(&payload, lineNo: lineNo)) }
+        if c.key(t.0, t.1, is: "chat_sent") {
+            var qid: QID?
+            var chars: Int?
+            try payload.object { p, ks, kl in
+                if p.key(ks, kl, is: "question_id") { qid = try Self.qid(&p) }
+                else if p.key(ks, kl, is: "text") { chars = try p.stringScalarCount() }
+                else { try p.skipValue() }
+            }
+            guard let qid else { throw ScanError("missing field \"data.question_id\"") }
+            guard let chars else { throw ScanError("missing field \"data.text\"") }
+            return .chat(qid, chars)
+        }
+        if c.key(t.0, t.1, is: "assistant_reply") {
+            var qid: QID?
+            var ttft: Int64?
+            try payload.object { p, ks, kl in
+                if p.key(ks, kl, is: "question_id") { qid = try Self.qid(&p) }
+                else if p.key(ks, kl, is: "ttft_ms") { ttft = try p.optionalInt() }
+                else { try p.skipValue() }
+            }
+            guard let qid else { throw ScanError("missing field \"data.question_id\"") }
+            return .reply(qid, ttft)
+        }
+        if c.key(t.0, t.1, is: "assistant_reset") {
+            var qid: QID?
+            try payload.object { p, ks, kl in
+                if p.key(ks, kl, is: "question_id") { qid = try Self.qid(&p) } else { try p.skipValue() }
+            }
+            guard let qid else { throw ScanError("missing field \"data.question_id\"") }
+            return .reset(qid)
+        }
+        if c.key(t.0, t.1, is: "session_start") { return .start(try Self.start(&payload, lineNo: lineNo)) }
+        if c.key(t.0, t.1, is: "session_end") {
+            try payload.skipValue()
+            return .end
+        }
+        for name in Self.otherTypes where c.key(t.0, t.1, is: name) {
+            try payload.skipValue()
+            return .other
+        }
+        let name = String(decoding: UnsafeBufferPointer(start: c.base + t.0, count: t.1), as: UTF8.self)
+        throw ScanError("unknown event type \"\(name)\"")
+    }
+
+    private mutating func apply(_ event: Event, lineNo: Int) {
+        switch event {
+        case .start(let info):
+            if let first = scan.start {
+                if first.participant != info.participant || first.sessionID != info.sessionID {
+                    warn(.duplicateParticipant, line: lineNo, "a second session_start (participant \(info.participant), session \(info.sessionID)) in the same log; ignored, the file is scored as \(first.participant)")
+                }
+            } else {
+                scan.start = info
+            }
+        case .chat(let q, let n):
+            select(q)
+            current.turns += 1
+            current.chars += n
+        case .reset(let q):
+            select(q)
+            current.resets += 1
+        case .reply(let q, let t):
+            select(q)
+            if let t { current.ttft.append(t) }
+        case .submitted(var a):
+            guard scan.start != nil else {
+                warn(.noStart, line: lineNo, "answer before any readable session_start; skipped")
+                return
+            }
+            if submitted.contains(a.questionID) {
+                warn(.duplicateAnswer, line: lineNo, "question \(a.questionID) answered again in this log; the first answer is kept")
+                return
+            }
+            submitted.insert(a.questionID)
+            var bytes = Array(a.questionID.utf8)
+            bytes.withUnsafeMutableBufferPointer { b in
+                if let base = b.baseAddress { select(.span(base, b.count)) }
+            }
+            hasCurrent = false
+            let counters: Counters? = current
+            current = Counters()
+            if let counters {
+                a.turns = counters.turns
+                a.resets = counters.resets
+                a.charsSent = counters.chars
+                a.ttftMs = counters.ttft
+            }
+            scan.answers.append(a)
+        case .end:
+            scan.ended = true
+        case .other:
+            break
+        }
+    }
+
+    private static func submission(_ p: inout JSONCursor, lineNo: Int) throws -> RawAnswer {
+        var qid: String?, subject: String?, task: TaskKind?, condition: Condition?
+        var block: Int64?, index: Int64?, choice: Int64?, confidence: Int64?, gold: Int64?
+        var correct: Bool?, timedOut: Bool?, elapsed: Int64?
+        try p.object { p, ks, kl in
+            if p.key(ks, kl, is: "question_id") { qid = try p.string() }
+            else if p.key(ks, kl, is: "subject") { subject = try p.string() }
+            else if p.key(ks, kl, is: "task") {
+                let s = try p.string()
+                guard let k = TaskKind(rawValue: s) else { throw ScanError("unknown task \"\(s)\"") }
+                task = k
+            } else if p.key(ks, kl, is: "condition") {
+                let s = try p.string()
+                guard let k = Condition(rawValue: s) else { throw ScanError("unknown condition \"\(s)\"") }
+                condition = k
+            } else if p.key(ks, kl, is: "block") { block = try p.int() }
+            else if p.key(ks, kl, is: "index") { index = try p.int() }
+            else if p.key(ks, kl, is: "choice") { choice = try p.optionalInt() }
+            else if p.key(ks, kl, is: "confidence") { confidence = try p.optionalInt() }
+            else if p.key(ks, kl, is: "gold") { gold = try p.int() }
+            else if p.key(ks, kl, is: "correct") { correct = try p.bool() }
+            else if p.key(ks, kl, is: "timed_out") { timedOut = try p.bool() }
+            else if p.key(ks, kl, is: "elapsed_ms") { elapsed = try p.int() }
+            else { try p.skipValue() }
+        }
+        guard let qid else { throw ScanError("missing field \"data.question_id\"") }
+        guard let subject else { throw ScanError("missing field \"data.subject\"") }
+        guard let task else { throw ScanError("missing field \"data.task\"") }
+        guard let condition else { throw ScanError("missing field \"data.condition\"") }
+        guard let block, let index else { throw ScanError("missing field \"data.block\" or \"data.index\"") }
+        guard (0...100_000).contains(block), (0...10_000_000).contains(index) else {
+            throw ScanError("\"data.block\" or \"data.index\" out of range")
+        }
+        guard let gold, (0...3).contains(gold) else { throw ScanError("\"data.gold\" missing or not 0...3") }
+        guard let correct else { throw ScanError("missing field \"data.correct\"") }
+        guard let timedOut else { throw ScanError("missing field \"data.timed_out\"") }
+        guard let elapsed else { throw ScanError("missing field \"data.elapsed_ms\"") }
+        if let choice, !(0...3).contains(choice) { throw ScanError("\"data.choice\" is not 0...3") }
+        if let confidence, !(0...100).contains(confidence) { throw ScanError("\"data.confidence\" is not a percent") }
+        // The stored `correct` must agree with choice and gold: a mismatch is a corrupt record.
+        let recomputed = choice.map { Int64($0) == gold } ?? false
+        if recomputed != correct { throw ScanError("\"data.correct\" disagrees with choice and gold") }
+        return RawAnswer(questionID: qid, subject: subject, block: Int(block), index: Int(index), task: task,
+                         condition: condition, choice: choice.map { Int($0) }, confidence: confidence.map { Int($0) },
+                         gold: Int(gold), correct: correct, timedOut: timedOut, elapsedMs: elapsed, turns: 0,
+                         resets: 0, charsSent: 0, ttftMs: [], line: lineNo)
+    }
+
+    private static func start(_ p: inout JSONCursor, lineNo: Int) throws -> SessionStartInfo {
+        var study: String?, hash: String?, participant: String?, session: String?
+        var scale: [Int] = []
+        var planned = 0
+        try p.object { p, ks, kl in
+            if p.key(ks, kl, is: "study_id") { study = try p.string() }
+            else if p.key(ks, kl, is: "study_hash") { hash = try p.string() }
+            else if p.key(ks, kl, is: "participant") { participant = try p.string() }
+            else if p.key(ks, kl, is: "session_id") { session = try p.string() }
+            else if p.key(ks, kl, is: "confidence") {
+                try p.array { p in scale.append(Int(try p.int())) }
+            } else if p.key(ks, kl, is: "blocks") {
+                try p.array { p in
+                    try p.object { p, ks, kl in
+                        if p.key(ks, kl, is: "question_ids") {
+                            try p.array { p in
+                                try p.skipValue()
+                                planned += 1
+                            }
+                        } else {
+                            try p.skipValue()
+                        }
+                    }
+                }
+            } else {
+                try p.skipValue()
+            }
+        }
+        guard let study else { throw ScanError("missing field \"data.study_id\"") }
+        guard let hash else { throw ScanError("missing field \"data.study_hash\"") }
+        guard let participant else { throw ScanError("missing field \"data.participant\"") }
+        guard let session else { throw ScanError("missing field \"data.session_id\"") }
+        return SessionStartInfo(studyID: study, studyHash: hash, participant: participant, sessionID: session,
+                                scale: scale, planned: planned, line: lineNo)
+    }
+}

@@ -1,0 +1,196 @@
+import Foundation
+import OversightCore
+
+/// Writes a synthetic study of session logs (for the scorer benchmark and tests): sessions of
+/// four blocks (MMLU assisted, MMLU unaided, QuALITY assisted, QuALITY unaided) with chat
+/// turns, replies, resets, focus changes and timeouts, in the exact line format of
+/// `SessionLogWriter` (sorted payload keys, hash chain), written without fsync for speed.
+public struct SyntheticStudy: Sendable {
+    public var sessions = 10_000
+    public var answersPerSession = 100
+    /// Mean chat turns per assisted question.
+    public var meanTurns = 3.0
+    /// Distinct questions per task in the bank the sessions draw from.
+    public var itemsPerTask = 1_500
+    public var seed: UInt64 = 7
+    public var studyID = "synthetic"
+
+    /// Default shape: 10,000 sessions x 100 answers.
+    public init() {}
+
+    /// Total bytes and files written.
+    public struct Written: Sendable {
+        public var files: Int
+        public var bytes: Int
+    }
+
+    /// Write the logs into `dir` (created if needed), `jobs` files at a time.
+    public func write(to dir: URL, jobs: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> Written {
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let total = TotalBox()
+        let next = Counter()
+        let failure = ErrorBox()
+        DispatchQueue.concurrentPerform(iterations: max(1, jobs)) { _ in
+            while true {
+                let i = next.take()
+                guard i < sessions, failure.error == nil else { return }
+                let text = session(i)
+                let url = dir.appendingPathComponent(String(format: "p%05d.jsonl", i))
+                do {
+                    try Data(text.utf8).write(to: url)
+                    total.add(text.utf8.count)
+                } catch {
+                    failure.set(error)
+                }
+            }
+        }
+        if let e = failure.error { throw e }
+        return Written(files: sessions, bytes: total.value)
+    }
+
+    private static let words = ["the", "answer", "is", "probably", "option", "because", "energy", "passage",
+                                "says", "that", "which", "quote", "define", "true", "false", "consider", "mass",
+                                "story", "character", "résumé", "\"quoted\"", "velocity", "theorem", "cell",
+                                "market", "law", "court", "evidence", "I", "think", "not", "sure", "—", "so"]
+
+    private func sentence(_ rng: inout SeededRandom, chars: Int) -> String {
+        var s = ""
+        while s.count < chars {
+            if !s.isEmpty { s += " " }
+            s += Self.words[rng.below(Self.words.count)]
+        }
+        return s
+    }
+
+    /// The text of session `i` (all its lines).
+    func session(_ i: Int) -> String {
+        var rng = SeededRandom(seed: seed, label: "session/\(i)")
+        var lines = LineChain()
+        let participant = String(format: "p%05d", i)
+        let perBlock = max(1, answersPerSession / 4)
+        let blocks: [(TaskKind, Condition)] = [(.mmlu, .assisted), (.mmlu, .unaided), (.quality, .assisted),
+                                               (.quality, .unaided)]
+        var plan: [[Int]] = []
+        var used: [TaskKind: Set<Int>] = [:]
+        for (task, _) in blocks {
+            var ids: [Int] = []
+            while ids.count < min(perBlock, itemsPerTask / 2) {
+                let q = rng.below(itemsPerTask)
+                if used[task, default: []].insert(q).inserted { ids.append(q) }
+            }
+            plan.append(ids)
+        }
+        func qid(_ task: TaskKind, _ n: Int) -> String {
+            task == .mmlu ? "mmlu/subject_\(n % 57)/val/\(n)" : "quality/\(n)"
+        }
+        let skill = 0.45 + 0.2 * rng.unit()
+        var mono: Int64 = 0
+        var wall: Int64 = 1_780_000_000_000 + Int64(i) * 1000
+        func emit(_ type: String, _ data: String) {
+            mono += Int64(200 + rng.below(3000))
+            wall += 1
+            lines.append("{\"v\":1,\"seq\":\(lines.count),\"wall_ms\":\(wall),\"mono_ms\":\(mono),\"type\":\"\(type)\",\"data\":\(data),\"prev\":\"")
+        }
+        let blockJSON = blocks.enumerated().map { b, bc in
+            let ids = plan[b].map { "\"\(qid(bc.0, $0))\"" }.joined(separator: ",")
+            let limit = bc.0 == .quality ? ",\"time_limit_seconds\":300" : ""
+            return "{\"condition\":\"\(bc.1.rawValue)\",\"question_ids\":[\(ids)]\(limit)}"
+        }.joined(separator: ",")
+        emit("session_start", "{\"app_version\":\"\(AppInfo.version)\",\"assistant_provider\":\"simulated\",\"blocks\":[\(blockJSON)],\"confidence\":[25,42,60,80,100],\"feedback\":true,\"participant\":\"\(participant)\",\"questions_hash\":\"\(String(repeating: "ab", count: 32))\",\"seed\":\(seed),\"session_id\":\"s-\(participant)\",\"study_hash\":\"\(String(repeating: "cd", count: 32))\",\"study_id\":\"\(studyID)\"}")
+        emit("instructions_shown", "{}")
+        var request = 0
+        let scale = [25, 42, 60, 80, 100]
+        for (b, bc) in blocks.enumerated() {
+            let (task, cond) = bc
+            for (index, n) in plan[b].enumerated() {
+                let id = qid(task, n)
+                let subject = task == .mmlu ? "subject_\(n % 57)" : "Story \(n / 5)"
+                let limit = task == .quality ? ",\"time_limit_ms\":300000" : ""
+                emit("question_shown", "{\"block\":\(b),\"condition\":\"\(cond.rawValue)\",\"index\":\(index),\"question_id\":\"\(id)\",\"subject\":\"\(subject)\",\"task\":\"\(task.rawValue)\"\(limit)}")
+                let startMono = mono
+                if cond == .assisted {
+                    emit("focus_changed", "{\"pane\":\"chat\"}")
+                    let turns = rng.below(Int(meanTurns * 2) + 1)
+                    for t in 0..<turns {
+                        let msg = sentence(&rng, chars: 20 + rng.below(80))
+                        emit("chat_sent", "{\"question_id\":\"\(id)\",\"request_id\":\(request),\"text\":\(JSON.quote(msg))}")
+                        let reply = sentence(&rng, chars: 100 + rng.below(300))
+                        let ttft = 150 + rng.below(900)
+                        emit("assistant_reply", "{\"duration_ms\":\(ttft + 2000 + rng.below(4000)),\"model\":\"sim-1\",\"provider\":\"simulated\",\"question_id\":\"\(id)\",\"request_id\":\(request),\"status\":\"complete\",\"text\":\(JSON.quote(reply)),\"ttft_ms\":\(ttft)}")
+                        request += 1
+                        if t < turns - 1 && rng.below(5) == 0 { emit("assistant_reset", "{\"question_id\":\"\(id)\"}") }
+                    }
+                    emit("focus_changed", "{\"pane\":\"answer\"}")
+                }
+                let gold = n % 4
+                let pCorrect = min(0.95, skill + (cond == .assisted ? 0.18 : 0) + (n % 7 == 0 ? -0.2 : 0))
+                let right = rng.unit() < pCorrect
+                let timedOut = task == .quality && rng.below(40) == 0
+                var choice: Int? = right ? gold : (gold + 1 + rng.below(3)) % 4
+                if timedOut && rng.below(2) == 0 { choice = nil }
+                var level = min(4, max(0, (right ? 2 : 1) + rng.below(3) - 1 + (cond == .assisted ? 1 : 0)))
+                if timedOut { level = 0 }
+                if let c = choice { emit("option_chosen", "{\"option\":\(c),\"question_id\":\"\(id)\"}") }
+                let confidence: Int? = choice == nil ? nil : scale[level]
+                if let confidence {
+                    emit("confidence_chosen", "{\"level\":\(level),\"question_id\":\"\(id)\",\"value\":\(confidence)}")
+                }
+                let elapsed = timedOut ? 300_000 : mono - startMono + Int64(rng.below(20_000))
+                var fields = "{\"block\":\(b)"
+                if let choice { fields += ",\"choice\":\(choice)" }
+                fields += ",\"condition\":\"\(cond.rawValue)\""
+                if let confidence { fields += ",\"confidence\":\(confidence)" }
+                fields += ",\"correct\":\(choice == gold),\"elapsed_ms\":\(elapsed),\"gold\":\(gold),\"index\":\(index),\"question_id\":\"\(id)\",\"subject\":\"\(subject)\",\"task\":\"\(task.rawValue)\",\"timed_out\":\(timedOut)}"
+                emit("submitted", fields)
+                emit("feedback_shown", "{\"question_id\":\"\(id)\"}")
+            }
+        }
+        emit("session_end", "{\"completion_code\":\"C-\(participant)\"}")
+        return lines.text
+    }
+}
+
+/// Builds log text line by line, closing each line with the hash of the previous one.
+struct LineChain {
+    private(set) var text = ""
+    private(set) var count = 0
+    private var prev = String(repeating: "0", count: 64)
+
+    /// Append a line given without its `prev` value and closing `"}`.
+    mutating func append(_ open: String) {
+        let line = open + prev + "\"}"
+        text += line + "\n"
+        prev = FastSHA256.hex(Array(line.utf8))
+        count += 1
+    }
+}
+
+final class TotalBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var total = 0
+    func add(_ n: Int) {
+        lock.lock()
+        total += n
+        lock.unlock()
+    }
+    var value: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return total
+    }
+}
+
+final class ErrorBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Error?
+    func set(_ e: Error) {
+        lock.lock()
+        if stored == nil { stored = e }
+        lock.unlock()
+    }
+    var error: Error? {
+        lock.lock()
+        defer { lock.unlock() }
+        return stored
+    }
+}

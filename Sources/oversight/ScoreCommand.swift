@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import OversightCore
+import OversightScoring
+
+/// `oversight score`: unaided / model-alone / human+model accuracies from session logs.
+struct ScoreCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "score",
+        abstract: "Score a study's session logs (and model baselines) into the Table-1 comparison.",
+        discussion: """
+            Reads every session log in a study folder (Sessions/<study>/*.jsonl; files named \
+            baseline-*.jsonl there are model baselines) and prints, per task, accuracy with a \
+            95% CI, calibration error, Brier score and mean confidence for unaided, assisted, \
+            their confidence-weighted votes, and each model run; the differences \
+            assisted - unaided and assisted - model; per-block timing and assistant use; and \
+            one row per participant, with outliers flagged (never excluded unless asked). \
+            Damaged input never stops the scorer: each problem is a warning naming the file \
+            and line, and only sound records are scored. Exit status 2 when there is nothing \
+            to score.
+            """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case text
+        case json
+    }
+
+    @Argument(help: "A study folder of session logs, or one log file.")
+    var path: String
+
+    @Option(name: .customLong("baseline"), help: ArgumentHelp("A baseline results file (repeatable).", valueName: "file"))
+    var baselines: [String] = []
+
+    @Option(name: .customLong("exclude"), help: ArgumentHelp("Leave a participant out (repeatable).", valueName: "id"))
+    var excluded: [String] = []
+
+    @Option(help: "Output on stdout: text (tables) or json.")
+    var format: Format = .text
+
+    @Option(name: .customLong("csv"), help: ArgumentHelp("Also write one CSV row per answer to this file.", valueName: "file"))
+    var csvPath: String?
+
+    @Option(name: .customLong("html"), help: ArgumentHelp("Also write a self-contained HTML report to this file.", valueName: "file"))
+    var htmlPath: String?
+
+    @Option(help: "Seed of the bootstrap (same seed, same intervals).")
+    var seed: UInt64 = 1
+
+    @Option(help: "Bootstrap resamples (at least 2000).")
+    var resamples: Int = 2000
+
+    @Option(help: "Threads for reading logs and resampling (default: the number of cores).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        if resamples < 2000 { throw ValidationError("--resamples must be at least 2000") }
+        if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+    }
+
+    func run() async throws {
+        let inputs: DatasetLoader.Inputs
+        do {
+            inputs = try DatasetLoader.discover(path: path)
+        } catch let e as ScoreInputError {
+            FileHandle.standardError.write(Data("oversight score: \(e.message)\n".utf8))
+            throw ExitCode(2)
+        }
+        for b in baselines where !FileManager.default.fileExists(atPath: b) {
+            FileHandle.standardError.write(Data("oversight score: \(b): no such baseline file\n".utf8))
+            throw ExitCode(2)
+        }
+        let dataset = DatasetLoader.load(logs: inputs.logs, baselines: inputs.baselines + baselines,
+                                         exclude: excluded, jobs: jobs)
+        if dataset.sessions.isEmpty {
+            FileHandle.standardError.write(Data("oversight score: \(path): no session could be scored\n".utf8))
+            for w in dataset.warnings.prefix(20) { FileHandle.standardError.write(Data("  \(w)\n".utf8)) }
+            throw ExitCode(2)
+        }
+        var options = ScoreOptions()
+        options.seed = seed
+        options.resamples = resamples
+        options.jobs = jobs
+        let report = Scorer.score(dataset, options: options)
+        do {
+            if let csvPath { try CSVWriter.write(dataset, to: csvPath) }
+            if let htmlPath {
+                try Data(HTMLRenderer.render(report).utf8).write(to: URL(fileURLWithPath: htmlPath))
+            }
+        } catch {
+            FileHandle.standardError.write(Data("oversight score: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        switch format {
+        case .text: print(TextRenderer.render(report), terminator: "")
+        case .json: print(JSONRenderer.render(report), terminator: "")
+        }
+    }
+}

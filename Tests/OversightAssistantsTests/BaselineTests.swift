@@ -1,0 +1,191 @@
+import Foundation
+@testable import OversightAssistants
+import OversightCore
+import XCTest
+
+final class BaselineTests: XCTestCase {
+    let options = ["Venus", "Jupiter", "Mars", "Saturn"]
+
+    func testLetterParser() {
+        let cases: [(String, Int?)] = [
+            ("B", 1), ("(B)", 1), ("B.", 1), ("B) Jupiter", 1), ("  c) Mars", 2), ("(c) Mars", 2),
+            ("The answer is C", 2), ("The answer is (d).", 3), ("Answer: A", 0), ("**D**", 3),
+            ("I think the correct option is B because…", 1), ("D: Saturn", 3),
+            ("(C) kivas\nThe answer is (B).", 2), ("It must be Mars.", 2),
+            ("A planet is a body.", nil), ("The answer is a gas giant", nil), ("", nil), ("I don't know", nil),
+            ("Either (A) or (B)", nil), ("Mars or Venus", nil), ("A", 0), ("A.", 0),
+        ]
+        for (reply, want) in cases {
+            XCTAssertEqual(LetterParser.parse(reply, options: options), want, "reply: \(reply)")
+        }
+    }
+
+    func testPromptFormatPassageFirstAndNoOwnAnswer() {
+        let passage = Passage(id: "p", title: "T", text: "The story text.")
+        let q = Fixtures.question(gold: 2, passage: passage)
+        let p = BaselinePrompt.prompt(q)
+        XCTAssertEqual(p, "The story text.\n\nQuestion: Which planet is known as the red planet?\nChoices:\n(A) Venus\n(B) Jupiter\n(C) Mars\n(D) Saturn\nAnswer:")
+        let shot = Fixtures.question(id: "mmlu/astronomy/dev/1", gold: 0)
+        let few = BaselinePrompt.prompt(Fixtures.question(gold: 2), shots: [shot])
+        XCTAssertTrue(few.hasPrefix("Question: Which planet is known as the red planet?\nChoices:\n(A) Venus\n(B) Jupiter\n(C) Mars\n(D) Saturn\nAnswer: A\n\nQuestion:"))
+        XCTAssertTrue(few.hasSuffix("(D) Saturn\nAnswer:"))
+        XCTAssertFalse(few.contains("Answer: C"), "never the question's own answer")
+    }
+
+    func testLetterProbabilitiesFromChatLogprobs() throws {
+        let body = #"{"choices":[{"logprobs":{"content":[{"token":"B","logprob":-0.5,"top_logprobs":[{"token":"(","logprob":-1.0},{"token":"B","logprob":-0.5},{"token":" B","logprob":-2.0},{"token":"C","logprob":-1.5},{"token":"A","logprob":-3.0},{"token":"The","logprob":-2.5}]}]}}]}"#
+        let p = try XCTUnwrap(try LetterProbabilities.fromResponse(Data(body.utf8)))
+        XCTAssertEqual(p.reduce(0, +), 1, accuracy: 1e-9)
+        XCTAssertEqual(LetterProbabilities.argmax(p), 1)
+        let b = exp(-0.5) + exp(-2.0), c = exp(-1.5), a = exp(-3.0)
+        XCTAssertEqual(p[1], b / (a + b + c), accuracy: 1e-9)
+        XCTAssertEqual(p[3], 0)
+        // Completions format.
+        let old = #"{"choices":[{"text":"D","logprobs":{"top_logprobs":[{"D":-0.1,"A":-3.0}]}}]}"#
+        XCTAssertEqual(LetterProbabilities.argmax(try XCTUnwrap(try LetterProbabilities.fromResponse(Data(old.utf8)))), 3)
+        XCTAssertNil(try LetterProbabilities.fromResponse(Data(#"{"choices":[{"message":{"content":"x"}}]}"#.utf8)))
+        XCTAssertThrowsError(try LetterProbabilities.fromResponse(Data("nope".utf8)))
+    }
+
+    private func runner(_ server: FaultServer, retry: RetryPolicy = .none) throws -> BaselineRunner {
+        let a = try OpenAIAssistant(config: Fixtures.config(server.baseURL), environment: Fixtures.env, retry: .none)
+        return BaselineRunner(provider: "openai", model: "test-model", assistant: a, scorer: a, grammar: nil, retry: retry)
+    }
+
+    private static func logprobBody(_ letter: String) -> String {
+        #"{"choices":[{"logprobs":{"content":[{"token":"\#(letter)","logprob":-0.2,"top_logprobs":[{"token":"\#(letter)","logprob":-0.2},{"token":"A","logprob":-2.0}]}]}}]}"#
+    }
+
+    private static func sseReply(_ text: String) -> String {
+        "data: {\"choices\":[{\"delta\":{\"content\":\"\(text)\"}}]}\n\ndata: [DONE]\n\n"
+    }
+
+    func testRunnerBothConventionsAgainstServerAndGoldNeverSent() async throws {
+        let server = try FaultServer([.respond(status: 200, body: BaselineTests.logprobBody("C")),
+                                      .sse(BaselineTests.sseReply("(B) Jupiter"))])
+        defer { server.stop() }
+        let r = try runner(server)
+        let q = Fixtures.question(gold: 2)
+        let lik = try await r.run(q, shots: [], convention: .likelihood)
+        XCTAssertEqual(lik.predicted, 2)
+        XCTAssertTrue(lik.correct)
+        XCTAssertNotNil(lik.letterProbabilities)
+        XCTAssertNil(lik.reply)
+        let gen = try await r.run(q, shots: [], convention: .generate)
+        XCTAssertEqual(gen.predicted, 1)
+        XCTAssertFalse(gen.correct)
+        XCTAssertEqual(gen.reply, "(B) Jupiter")
+        XCTAssertEqual(server.requests.count, 2)
+        for req in server.requests {
+            XCTAssertFalse(req.body.contains("Answer: C"), req.body)
+            XCTAssertFalse(req.body.contains("gold"), req.body)
+            XCTAssertTrue(req.body.contains(#"Answer:""#), "prompt ends with Answer:")
+        }
+        XCTAssertTrue(server.requests[0].body.contains(#""logprobs":true"#))
+    }
+
+    func testRunnerFaultsAreErrorsNotAnswers() async throws {
+        let refused = try LocalModelServer.freePort()
+        let a = try OpenAIAssistant(config: Fixtures.config("http://127.0.0.1:\(refused)/v1"), environment: Fixtures.env, retry: .none)
+        let r = BaselineRunner(provider: "openai", model: "m", assistant: a, scorer: a, grammar: nil, retry: .none)
+        for convention in BaselineConvention.allCases {
+            do {
+                _ = try await r.run(Fixtures.question(), shots: [], convention: convention)
+                XCTFail("expected an error")
+            } catch let e as AssistantError {
+                guard case .unreachable = e else { return XCTFail("got \(e)") }
+            }
+        }
+        let dns = try OpenAIAssistant(config: Fixtures.config("http://nowhere.invalid/v1"), environment: Fixtures.env, retry: .none)
+        let rd = BaselineRunner(provider: "openai", model: "m", assistant: dns, scorer: dns, grammar: nil, retry: .none)
+        await XCTAssertThrowsAsync(try await rd.run(Fixtures.question(), shots: [], convention: .likelihood))
+
+        let faults: [FaultServer.Behavior] = [
+            .respond(status: 401, body: #"{"error":{"message":"bad key \#(Fixtures.secret)"}}"#),
+            .respond(status: 404, body: "{}"),
+            .respond(status: 429, headers: ["Retry-After": "999"], body: "{}"),
+            .respond(status: 500, body: "{}"),
+            .respond(status: 200, body: "{not json"),
+            .truncated(declared: 4000, body: "{\"choices\":"),
+            .stall(""),
+        ]
+        for fault in faults {
+            let server = try FaultServer([fault])
+            defer { server.stop() }
+            let c = Fixtures.config(server.baseURL, timeout: 0.5)
+            let a = try OpenAIAssistant(config: c, environment: Fixtures.env, retry: .none)
+            let r = BaselineRunner(provider: "openai", model: "m", assistant: a, scorer: a, grammar: nil, retry: .none)
+            do {
+                let res = try await r.run(Fixtures.question(), shots: [], convention: .likelihood)
+                XCTFail("\(fault): expected an error, got \(res)")
+            } catch let e as AssistantError {
+                XCTAssertFalse(e.message.contains(Fixtures.secret), e.message)
+            }
+        }
+    }
+
+    func testRunnerRetries500ThenSucceeds() async throws {
+        let server = try FaultServer([.respond(status: 503, body: "{}"), .respond(status: 200, body: BaselineTests.logprobBody("C"))])
+        defer { server.stop() }
+        let r = try runner(server, retry: RetryPolicy(maxAttempts: 3, baseDelay: 0.01, maxDelay: 1))
+        let res = try await r.run(Fixtures.question(gold: 2), shots: [], convention: .likelihood)
+        XCTAssertTrue(res.correct)
+        XCTAssertEqual(server.requests.count, 2)
+    }
+
+    func testEngineAppendsResumesAndTallies() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("baseline-test-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("sub/results.jsonl")
+        let qs = (1...3).map { Fixtures.question(id: "mmlu/astronomy/val/\($0)", gold: 2) }
+        let jobs = qs.map { BaselineJob(question: $0, shots: [], convention: .generate) }
+        // First run: two answers, then the server is gone (third fails, not recorded).
+        let s1 = try FaultServer([.sse(BaselineTests.sseReply("C")), .sse(BaselineTests.sseReply("I have no idea")), .hangUp])
+        let r1 = try runner(s1)
+        let rep1 = try await BaselineEngine.run(jobs: jobs, runner: r1, outputs: [.generate: out], concurrency: 1, showProgress: false)
+        s1.stop()
+        let t1 = try XCTUnwrap(rep1.tallies[.generate])
+        XCTAssertEqual(t1.total, 2)
+        XCTAssertEqual(t1.correct, 1)
+        XCTAssertEqual(t1.unparsed, 1)
+        XCTAssertEqual(t1.failed, 1)
+        XCTAssertEqual(try BaselineFile.load(out).count, 2)
+        // A torn last line (killed mid-write) is ignored and the next line starts fresh.
+        let h = try FileHandle(forWritingTo: out)
+        _ = try h.seekToEnd()
+        try h.write(contentsOf: Data(#"{"convention":"gen"#.utf8))
+        try h.close()
+        // Rerun: only the failed question is asked again.
+        let s2 = try FaultServer([.sse(BaselineTests.sseReply("(C)"))])
+        defer { s2.stop() }
+        let rep2 = try await BaselineEngine.run(jobs: jobs, runner: try runner(s2), outputs: [.generate: out], concurrency: 4, showProgress: false)
+        XCTAssertEqual(s2.requests.count, 1)
+        XCTAssertEqual(rep2.skipped, 2)
+        let t2 = try XCTUnwrap(rep2.tallies[.generate])
+        XCTAssertEqual([t2.total, t2.correct, t2.failed], [3, 2, 0])
+        let lines = try BaselineFile.load(out)
+        XCTAssertEqual(Set(lines.map(\.questionID)), Set(qs.map(\.id)))
+        // A damaged line in the middle is bad input naming the line.
+        try Data("{}\n{\"x\":1}\n".utf8).write(to: out)
+        do {
+            _ = try BaselineFile.load(out)
+            XCTFail("expected an input error")
+        } catch let e as InputError {
+            XCTAssertEqual(e.line, 1)
+        }
+    }
+
+    func testProgressBarLine() {
+        let bar = ProgressBar(total: 4, label: "generate", interactive: false)
+        XCTAssertTrue(bar.line().hasPrefix("[------------------------] 0/4 0%  ETA --:--"))
+        XCTAssertEqual(ProgressBar.clock(83), "1:23")
+        XCTAssertEqual(ProgressBar.clock(3725), "1:02:05")
+    }
+}
+
+func XCTAssertThrowsAsync<T>(_ body: @autoclosure () async throws -> T, file: StaticString = #filePath, line: UInt = #line) async {
+    do {
+        _ = try await body()
+        XCTFail("expected an error", file: file, line: line)
+    } catch {}
+}
