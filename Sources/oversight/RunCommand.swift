@@ -100,8 +100,6 @@ enum SessionLauncher {
             printError("oversight: \(error)")
             return 1
         }
-        let writer: SessionLogWriter
-        var previous: LogReadResult?
         if let existing {
             let position = describePosition(existing.records)
             switch existing.records.isEmpty ? .always : resume {
@@ -119,6 +117,22 @@ enum SessionLauncher {
             case .always:
                 break
             }
+        }
+
+        // The assistant starts after the questions (a local model takes seconds to load) and
+        // before the log is touched, so a missing model leaves no log behind.
+        let handle: AssistantHandle
+        do {
+            handle = try makeAssistant(config: resolved.study.assistant, seed: resolved.study.seed)
+        } catch {
+            printError("oversight: " + ((error as? AssistantError)?.message ?? "cannot start the assistant: \(error)"))
+            throw ExitCode(2)
+        }
+        defer { handle.shutdown() }
+
+        let writer: SessionLogWriter
+        var previous: LogReadResult?
+        if existing != nil {
             do {
                 let (w, read) = try SessionLogWriter.resume(at: logURL)
                 writer = w
@@ -136,17 +150,6 @@ enum SessionLauncher {
             }
         }
 
-        // Start the assistant last: a local model takes seconds to load, and nothing before this
-        // point needs it.
-        let handle: AssistantHandle
-        do {
-            handle = try makeAssistant(config: resolved.study.assistant, seed: resolved.study.seed)
-        } catch let error as AssistantError {
-            writer.close()
-            printError("oversight: \(error.message)")
-            throw ExitCode(2)
-        }
-        defer { handle.shutdown() }
         return try runScreen(resolved: resolved, participant: participant, assistant: handle.assistant,
                              writer: writer, history: previous?.records ?? [], size: size,
                              resumeHint: resumeHint(studyPath: studyPath, participant: participant,
