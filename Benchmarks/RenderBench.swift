@@ -100,7 +100,7 @@ struct RenderBench: ParsableCommand {
         }
         let all = (scroll + typing + stream).sorted()
         print(String(format: "  all frames     median %.3f ms  (target < 2 ms)", all[all.count / 2]))
-        print("  peak memory of this process (VmHWM): \(Self.peakMemory(pid: nil).map { "\($0 / 1024) MB" } ?? "n/a")")
+        print("  peak memory of this process (VmHWM): \(PeakMemory.kilobytes().map { "\($0 / 1024) MB" } ?? "n/a")")
 
         if launches > 0 {
             do {
@@ -192,16 +192,6 @@ struct RenderBench: ParsableCommand {
         }
         return state
     }
-
-    /// VmHWM in kB of a process (nil = this one).
-    static func peakMemory(pid: pid_t?) -> Int? {
-        let path = pid.map { "/proc/\($0)/status" } ?? "/proc/self/status"
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
-        for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-            return Int(line.dropFirst(6).trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "")
-        }
-        return nil
-    }
 }
 
 /// Times `oversight run` from launch to its first frame in a private tmux server.
@@ -275,7 +265,7 @@ struct LaunchTimer {
                                                     "--sessions", sessions],
                                           marker: "What does the keeper do")
             launch.append(result.ms)
-            if let kb = RenderBench.peakMemory(pid: result.pid) { appPeakKB.append(kb) }
+            if let kb = PeakMemory.kilobytes(pid: result.pid) { appPeakKB.append(kb) }
             _ = try? Self.client(tmux, socket, ["kill-session", "-t", "app\(i)"])
             _ = try? Self.client(tmux, socket, ["kill-session", "-t", "base\(i)"])
         }

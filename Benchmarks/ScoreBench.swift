@@ -58,8 +58,8 @@ struct ScoreBench: AsyncParsableCommand {
         defer {
             if generated && !keep && dir == nil { try? FileManager.default.removeItem(at: folder) }
         }
-        let hwmBefore = peakRSSMB()
-        resetPeakRSS()
+        let hwmBefore = PeakMemory.megabytes()
+        PeakMemory.reset()
         let start = Date()
         let inputs = try DatasetLoader.discover(path: folder.path)
         let dataset = DatasetLoader.load(logs: inputs.logs, baselines: inputs.baselines, jobs: jobs)
@@ -77,28 +77,10 @@ struct ScoreBench: AsyncParsableCommand {
                      loaded.timeIntervalSince(start), mb / loaded.timeIntervalSince(start),
                      end.timeIntervalSince(loaded), total, mb / total))
         print(String(format: "peak RSS while scoring: %.0f MB (before: %.0f MB); %d threads, %d cores, %d resamples, %d warnings, %d chars of report, SHA-256: %@",
-                     peakRSSMB(), hwmBefore, jobs, ProcessInfo.processInfo.activeProcessorCount, resamples,
+                     PeakMemory.megabytes(), hwmBefore, jobs, ProcessInfo.processInfo.activeProcessorCount, resamples,
                      report.warnings.count, text.count, ScanInfo.sha256Implementation))
         if let load = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) {
             print("load average (1, 5, 15 min): \(load.split(separator: " ").prefix(3).joined(separator: " "))")
-        }
-    }
-
-    /// VmHWM from /proc/self/status, in MB (0 when unavailable).
-    func peakRSSMB() -> Double {
-        guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-        for line in s.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-            let kb = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
-            return kb / 1024
-        }
-        return 0
-    }
-
-    /// Reset the peak-RSS mark (Linux: write 5 to /proc/self/clear_refs).
-    func resetPeakRSS() {
-        if let h = FileHandle(forWritingAtPath: "/proc/self/clear_refs") {
-            h.write(Data("5".utf8))
-            try? h.close()
         }
     }
 }
