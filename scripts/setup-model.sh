@@ -62,7 +62,8 @@ with_progress() {
 }
 
 step "Python environment ($VENV)"
-if [ ! -x "$VENV/bin/python" ]; then
+if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -m pip --version >/dev/null 2>&1; then
+    # New, or left half-made by an interrupted run (no pip): (re)create it in place; models stay.
     python3 -m venv "$VENV"
     echo "   created"
 else
