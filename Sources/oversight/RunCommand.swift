@@ -199,7 +199,9 @@ enum SessionLauncher {
     static func resumeHint(studyPath: String, participant: String, sessionsRoot: URL) -> String {
         let sessions = sessionsRoot.standardizedFileURL == SessionPaths.defaultRoot.standardizedFileURL
             ? "" : " --sessions \(sessionsRoot.path)"
-        return "oversight run --study \(studyPath) --participant \(participant)\(sessions) --resume"
+        // Name the program as it was started (e.g. .build/release/oversight), so the line works as is.
+        let program = CommandLine.arguments.first.flatMap { $0.contains("/") ? $0 : nil } ?? "oversight"
+        return "\(program) run --study \(studyPath) --participant \(participant)\(sessions) --resume"
     }
 
     /// Builds the study's assistant (starting the local model server when the study uses it),
