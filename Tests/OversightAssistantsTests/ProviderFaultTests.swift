@@ -270,12 +270,17 @@ final class ProviderFaultTests: XCTestCase {
             let q = Fixtures.question(gold: 2, passage: passage)
             var conv = Conversation(question: q, systemPrompt: "Help.", sendQuestion: sendQuestion)
             conv.appendUser("Which is right?")
-            let server = try FaultServer([.sse(Fixtures.openAIStream), .sse(Fixtures.anthropicStream)])
-            defer { server.stop() }
-            _ = await collect(try openAI(server), conv.messages, question: q)
-            _ = await collect(try anthropic(server), conv.messages, question: q)
-            XCTAssertEqual(server.requests.count, 2)
-            for r in server.requests {
+            // One server per provider: a server hands out its behaviours by connection, and a
+            // client may open a connection it never uses.
+            let openAIServer = try FaultServer([.sse(Fixtures.openAIStream)])
+            let anthropicServer = try FaultServer([.sse(Fixtures.anthropicStream)])
+            defer { openAIServer.stop(); anthropicServer.stop() }
+            _ = await collect(try openAI(openAIServer), conv.messages, question: q)
+            _ = await collect(try anthropic(anthropicServer), conv.messages, question: q)
+            let requests = openAIServer.requests + anthropicServer.requests
+            XCTAssertEqual(openAIServer.requests.count, 1)
+            XCTAssertEqual(anthropicServer.requests.count, 1)
+            for r in requests {
                 XCTAssertFalse(r.body.contains("gold"), r.body)
                 XCTAssertFalse(r.body.contains("Answer: C"), r.body)
                 XCTAssertFalse(r.body.contains("\"answer\""), r.body)
