@@ -56,7 +56,7 @@ let package = Package(
         ),
         .testTarget(name: "OversightCoreTests", dependencies: ["OversightCore"], exclude: ["Fixtures"]),
         .testTarget(name: "OversightTUITests", dependencies: ["OversightTUI", "OversightCore"]),
-        .testTarget(name: "OversightAssistantsTests", dependencies: ["OversightAssistants", "OversightCore"]),
+        .testTarget(name: "OversightAssistantsTests", dependencies: ["OversightAssistants", "OversightCore", "OversightTUI"]),
         .testTarget(name: "OversightScoringTests", dependencies: ["OversightScoring", "OversightCore"], exclude: ["Fixtures"]),
         .testTarget(name: "EndToEndTests", dependencies: ["OversightCore"]),
     ],

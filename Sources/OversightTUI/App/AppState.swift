@@ -83,6 +83,18 @@ public struct PendingRequest: Sendable, Equatable {
     public var streaming: StreamingReply
 }
 
+/// The participant's last message when its reply failed or was cancelled: F5 sends it again
+/// (set and cleared by logged events only, so a replay rebuilds it).
+public struct RetryableRequest: Sendable, Equatable {
+    /// The request whose reply did not complete.
+    public var requestID: Int
+    public var questionID: String
+    /// The message to send again.
+    public var userText: String
+    /// The partial reply that entered the model's context after `userText` (empty: none did).
+    public var partialText: String
+}
+
 /// The whole state of the participant screen.
 ///
 /// Durable fields change only in `AppCore.apply` (from a logged event), so replaying a log
@@ -100,6 +112,8 @@ public struct AppState: Sendable {
     public internal(set) var questionStartMs: Int64 = 0
     public internal(set) var deadlineMs: Int64?
     public internal(set) var pending: PendingRequest?
+    /// The message F5 sends again, while the last reply to it failed or was cancelled.
+    public internal(set) var retry: RetryableRequest?
     public internal(set) var lastSubmission: Submission?
     public internal(set) var completionCode: String?
     public internal(set) var nextRequestID: Int = 1
@@ -160,7 +174,8 @@ public struct AppState: Sendable {
         DurableState(phase: phase, block: block, index: index, answer: answer, chat: chat.entries,
                      conversation: conversation, passageOffset: passage.topOffset, passageQuery: passage.query,
                      questionStartMs: questionStartMs, deadlineMs: deadlineMs, lastSubmission: lastSubmission,
-                     completionCode: completionCode, nextRequestID: nextRequestID, focus: focus, resets: resets)
+                     completionCode: completionCode, nextRequestID: nextRequestID, focus: focus, resets: resets,
+                     retry: retry)
     }
 }
 
@@ -181,4 +196,5 @@ public struct DurableState: Sendable, Equatable {
     public var nextRequestID: Int
     public var focus: Pane
     public var resets: Int
+    public var retry: RetryableRequest?
 }

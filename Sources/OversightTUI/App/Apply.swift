@@ -45,6 +45,7 @@ public enum AppCore {
             s.notice = nil
             s.chatNotice = nil
             s.pending = nil
+            s.retry = nil
             s.viewportDirtySinceMs = nil
             s.questionStartMs = monoMs
             s.deadlineMs = shown.timeLimitMs.map { monoMs + $0 }
@@ -75,6 +76,10 @@ public enum AppCore {
                 s.passage.query = query
             }
         case .chatSent(let qid, let requestID, let text):
+            // Sending again the message whose reply failed or was cancelled (F5, or the same
+            // text typed again) replaces that exchange: the model sees the message once.
+            removeRetriedExchange(&s.conversation, retry: s.retry, questionID: qid, text: text)
+            s.retry = nil
             s.chat.entries.append(.user(text))
             s.chat.scrollBack = 0
             s.pending = PendingRequest(requestID: requestID, questionID: qid, userText: text, startedMs: monoMs,
@@ -89,19 +94,26 @@ public enum AppCore {
                 s.conversation?.appendUser(p.userText)
                 s.conversation?.appendAssistant(r.text)
             }
-            if s.pending?.requestID == r.requestID { s.pending = nil }
+            if let p = s.pending, p.requestID == r.requestID {
+                s.retry = r.status == .complete ? nil
+                    : RetryableRequest(requestID: r.requestID, questionID: p.questionID, userText: p.userText,
+                                       partialText: r.text)
+                s.pending = nil
+            }
             s.nextRequestID = max(s.nextRequestID, r.requestID + 1)
         case .assistantReset:
             s.conversation?.reset()
             s.chat.entries.append(.resetDivider)
             s.chat.scrollBack = 0
             s.resets += 1
+            s.retry = nil
         case .heartbeat:
             break
         case .submitted(let sub):
             s.lastSubmission = sub
             s.phase = .submitted
             s.pending = nil
+            s.retry = nil
             s.deadlineMs = nil
             s.overlay = nil
         case .feedbackShown:
@@ -113,5 +125,38 @@ public enum AppCore {
             s.completionCode = code
             s.deadlineMs = nil
         }
+    }
+
+    /// Drop from `conversation` the exchange of a failed or cancelled reply when `text` is that
+    /// exchange's message sent again (a retry), so the model gets one copy of it. Used by
+    /// `apply` on `chat_sent` and by `update` when it builds the request, so both agree.
+    static func removeRetriedExchange(_ conversation: inout Conversation?, retry: RetryableRequest?,
+                                      questionID: String, text: String) {
+        guard let r = retry, r.questionID == questionID, r.userText == text, !r.partialText.isEmpty else { return }
+        conversation?.removeLastExchange(user: text, assistant: r.partialText)
+    }
+}
+
+extension Conversation {
+    /// Remove the last two turns when they are the user turn `user` followed by the assistant
+    /// turn `assistant`; anything else is left as it is. True when they were removed.
+    @discardableResult
+    mutating func removeLastExchange(user: String, assistant: String) -> Bool {
+        let m = messages
+        guard m.count >= 2, m[m.count - 2] == ChatMessage(role: .user, content: user),
+              m[m.count - 1] == ChatMessage(role: .assistant, content: assistant) else { return false }
+        var rebuilt = self
+        rebuilt.reset()   // back to the turns that survive a reset (they open `messages`)
+        let start = rebuilt.messages.count
+        guard start <= m.count - 2, Array(m[0..<start]) == rebuilt.messages else { return false }
+        for turn in m[start..<(m.count - 2)] {
+            switch turn.role {
+            case .user: rebuilt.appendUser(turn.content)
+            case .assistant: rebuilt.appendAssistant(turn.content)
+            case .system: return false
+            }
+        }
+        self = rebuilt
+        return true
     }
 }

@@ -68,15 +68,18 @@ extension AppCore {
 
     static func keyHints(_ s: AppState) -> [(String, String)] {
         let common: [(String, String)] = [("Tab", "pane"), ("F1", "help"), ("Ctrl-C", "quit")]
+        // F5 works from every pane of an assisted question, so its hint shows in each.
+        let retry: [(String, String)] = canRetry(s) ? [("F5", "retry")] : []
         switch s.focus {
         case .passage:
             if s.passage.searchPrompt != nil { return [("Enter", "search"), ("Esc", "close")] }
-            return [("↑↓/PgUp/PgDn", "scroll"), ("/", "search"), ("n/N", "next/prev match")] + common
+            return [("↑↓/PgUp/PgDn", "scroll"), ("/", "search"), ("n/N", "next/prev match")] + retry + common
         case .answer:
-            return [("a-d", "option"), (AnswerPane.confidenceKeys(s.scale.count), "confidence"), ("Enter", "submit")] + common
+            return [("a-d", "option"), (AnswerPane.confidenceKeys(s.scale.count), "confidence"), ("Enter", "submit")]
+                + retry + common
         case .chat:
             if s.pending != nil { return [("Esc", "cancel reply"), ("Ctrl-R", "reset assistant")] + common }
-            return [("Enter", "send"), ("Ctrl-R", "reset assistant"), ("PgUp/PgDn", "scroll chat")] + common
+            return [("Enter", "send")] + retry + [("Ctrl-R", "reset assistant"), ("PgUp/PgDn", "scroll chat")] + common
         }
     }
 
@@ -94,7 +97,8 @@ extension AppCore {
         if let chatRect = layout.chat {
             let frame = Int(s.nowMs / typingFrameMs)
             ChatView.render(s.chat, input: s.input, streaming: s.pending?.streaming, frame: frame,
-                            focused: focus == .chat, notice: s.chatNotice, into: &canvas, rect: chatRect)
+                            focused: focus == .chat, notice: s.chatNotice, retryHint: canRetry(s),
+                            into: &canvas, rect: chatRect)
         }
         AnswerPane.render(question: q, answer: s.answer, scale: s.scale, showQuestion: q.task == .quality,
                           notice: s.notice, locked: s.logFailure != nil, focused: focus == .answer,

@@ -211,6 +211,7 @@ extension AppCore {
         case .function(2): return focus(&s, .passage)
         case .function(3): return focus(&s, .answer)
         case .function(4): return s.isAssisted ? focus(&s, .chat) : []
+        case .function(5): return retry(&s)
         default: break
         }
         switch s.focus {
@@ -336,11 +337,7 @@ extension AppCore {
             }
             s.chatNotice = nil
             s.input.clear()
-            let id = s.nextRequestID
-            var messages = s.conversation?.messages ?? []
-            messages.append(ChatMessage(role: .user, content: text))
-            return [.appendLog(.chatSent(questionID: q.id, requestID: id, text: text)),
-                    .startReply(requestID: id, questionID: q.id, messages: messages)]
+            return send(s, text, question: q)
         case .escape:
             s.chatNotice = nil
             guard let p = s.pending else { return [] }
@@ -358,7 +355,8 @@ extension AppCore {
         case .pageUp, .pageDown, .up, .down:
             // The line count (memoised per message) is only needed to clamp scrolling.
             let rows = chatRows(s)
-            let total = s.chat.transcript(width: chatWidth(s), streaming: s.pending?.streaming, frame: 0).count
+            let total = s.chat.transcript(width: chatWidth(s), streaming: s.pending?.streaming, frame: 0,
+                                          retryHint: canRetry(s)).count
             let step = (key == .pageUp || key == .pageDown) ? max(1, rows - 1) : 1
             let delta = (key == .pageUp || key == .up) ? step : -step
             s.chat.scroll(by: delta, totalLines: total, rows: rows)
@@ -366,6 +364,34 @@ extension AppCore {
             _ = s.input.handle(key)
         }
         return []
+    }
+
+    /// Log `text` as a new message and start its reply. The request carries the context that
+    /// `apply` will hold once `chat_sent` is applied, plus the message.
+    static func send(_ s: AppState, _ text: String, question q: Question) -> [Effect] {
+        let id = s.nextRequestID
+        var context = s.conversation
+        removeRetriedExchange(&context, retry: s.retry, questionID: q.id, text: text)
+        var messages = context?.messages ?? []
+        messages.append(ChatMessage(role: .user, content: text))
+        return [.appendLog(.chatSent(questionID: q.id, requestID: id, text: text)),
+                .startReply(requestID: id, questionID: q.id, messages: messages)]
+    }
+
+    /// True when F5 would send the last message again: on an assisted question whose last
+    /// reply failed or was cancelled, with no reply streaming.
+    public static func canRetry(_ s: AppState) -> Bool {
+        guard s.phase == .question, s.isAssisted, s.pending == nil, s.logFailure == nil,
+              let r = s.retry, let q = s.question else { return false }
+        return r.questionID == q.id
+    }
+
+    /// F5: send the participant's last message again as a new request (a normal `chat_sent`).
+    /// Does nothing (logs nothing) when there is nothing to retry or a reply is streaming.
+    static func retry(_ s: inout AppState) -> [Effect] {
+        guard canRetry(s), let r = s.retry, let q = s.question else { return [] }
+        s.chatNotice = nil
+        return send(s, r.userText, question: q)
     }
 
     static func chatRect(_ s: AppState) -> Rect? {

@@ -72,8 +72,10 @@ public final class ChatLineCache: @unchecked Sendable {
     public init() {}
 
     /// Lines of `entries` at `width` (at least 4), with the streaming reply (if any) last.
-    /// `frame` animates the typing indicator.
-    public func transcript(_ entries: [ChatEntry], width: Int, streaming: StreamingReply?, frame: Int) -> ChatTranscript {
+    /// `frame` animates the typing indicator; `retryHint` adds the F5 hint after a reply that
+    /// failed or was cancelled.
+    public func transcript(_ entries: [ChatEntry], width: Int, streaming: StreamingReply?, frame: Int,
+                           retryHint: Bool = false) -> ChatTranscript {
         let width = max(4, width)
         lock.lock()
         defer { lock.unlock() }
@@ -120,6 +122,8 @@ public final class ChatLineCache: @unchecked Sendable {
             tail.append(s.text.isEmpty ? ("Assistant is typing" + dots, Style(.assistant, bold: true))
                                        : ("Assistant (typing" + dots + ")", Style(.assistant, bold: true)))
             tail += streamBody
+        } else if retryHint {
+            ChatViewState.appendBody(ChatViewState.retryHintText, style: Style(.warning, bold: true), width: width, into: &tail)
         }
         return ChatTranscript(entryLines: lines, streamingLines: tail)
     }
@@ -146,10 +150,13 @@ public struct ChatViewState: Sendable, Equatable {
         scrollBack = max(0, min(scrollBack + delta, max(0, totalLines - rows)))
     }
 
+    /// The hint under a reply that failed or was cancelled while F5 can send the message again.
+    public static let retryHintText = "F5 retry: sends your last message again"
+
     /// The transcript at `width` (memoised), with the streaming reply (if any) last.
-    /// `frame` animates the typing indicator.
-    public func transcript(width: Int, streaming: StreamingReply?, frame: Int) -> ChatTranscript {
-        lineCache.transcript(entries, width: width, streaming: streaming, frame: frame)
+    /// `frame` animates the typing indicator; `retryHint` adds the F5 hint at the end.
+    public func transcript(width: Int, streaming: StreamingReply?, frame: Int, retryHint: Bool = false) -> ChatTranscript {
+        lineCache.transcript(entries, width: width, streaming: streaming, frame: frame, retryHint: retryHint)
     }
 
     /// Styled lines of the transcript at `width`, with the streaming reply (if any) last.
@@ -196,13 +203,15 @@ public struct ChatViewState: Sendable, Equatable {
 /// Draws the chat pane: transcript above, a rule, the input field below.
 public enum ChatView {
     /// Draw into `rect` (border included).
+    /// `retryHint` shows the F5 hint under a reply that failed or was cancelled.
     public static func render(_ state: ChatViewState, input: ChatInputState, streaming: StreamingReply?,
-                              frame: Int, focused: Bool, notice: String? = nil, into canvas: inout Canvas, rect: Rect) {
+                              frame: Int, focused: Bool, notice: String? = nil, retryHint: Bool = false,
+                              into canvas: inout Canvas, rect: Rect) {
         let inner = rect.inner
         let area = content(rect)
         let inputH = ChatInputView.height(input, width: area.width, maxRows: 3)
         let rows = max(0, inner.height - inputH - 1)
-        let lines = state.transcript(width: area.width, streaming: streaming, frame: frame)
+        let lines = state.transcript(width: area.width, streaming: streaming, frame: frame, retryHint: retryHint)
         let back = max(0, min(state.scrollBack, lines.count - rows))
         let right = back > 0 ? scrolledLabel(back, paneWidth: rect.width) : (streaming != nil ? "Esc cancels" : nil)
         canvas.box(rect, title: "Assistant chat", focused: focused, rightTitle: right,

@@ -23,7 +23,8 @@ public enum HelpOverlay {
             e += [
                 ("", "Chat"),
                 ("Enter", "send the message"),
-                ("Esc", "cancel the reply being written"),
+                // F5 shares a line so the list still fits an 80x24 terminal.
+                ("Esc / F5", "cancel the reply / retry the last message"),
                 ("Ctrl-R", "reset the assistant (it forgets the chat)"),
                 ("PgUp PgDn", "scroll the conversation"),
             ]
