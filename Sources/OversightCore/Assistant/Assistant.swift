@@ -72,7 +72,7 @@ public enum AssistantError: Error, Sendable, Equatable {
         case .http(let s, let m, let r):
             "Assistant server error \(s)" + (m.isEmpty ? "" : ": \(m)")
                 + (r.map { " (retry after \(Int($0.rounded(.up))) s)" } ?? "")
-        case .timeout(let s): "Assistant sent nothing for \(Int(s)) s"
+        case .timeout(let s): "Assistant sent nothing for \(s < 10 ? String(format: "%g", s) : String(Int(s))) s"
         case .malformed(let m): "Assistant reply could not be read: \(m)"
         case .dropped(let m): "Connection to the assistant dropped: \(m)"
         case .configuration(let m): "Assistant configuration: \(m)"
