@@ -142,6 +142,43 @@ final class ParticipantScreenTests: XCTestCase {
         XCTAssertEqual(subs.map(\.condition), [.unaided, .unaided, .assisted, .assisted])
         if case .sessionEnd(let logged)? = result.records.last?.event { XCTAssertEqual(logged, code) }
         XCTAssertTrue(SessionLogVerifier.verify(url: log).ok)
+
+        // The scorer reads what the app wrote.
+        let csv = fixture.dir.appendingPathComponent("answers.csv")
+        let studyDir = log.deletingLastPathComponent().path
+        let (status, json) = try runApp(["score", studyDir, "--format", "json", "--csv", csv.path])
+        XCTAssertEqual(status, 0, json)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        XCTAssertEqual(report["study"] as? String, "e2e-full")
+        let tasks = try XCTUnwrap(report["tasks"] as? [[String: Any]])
+        func row(_ task: String, _ condition: String) -> [String: Any]? {
+            let t = tasks.first { $0["task"] as? String == task }
+            return (t?["rows"] as? [[String: Any]])?.first { $0["condition"] as? String == condition }
+        }
+        XCTAssertEqual(row("mmlu", "unaided")?["answers"] as? Int, 2)
+        XCTAssertEqual(row("quality", "assisted")?["answers"] as? Int, 2)
+        XCTAssertEqual(row("mmlu", "unaided")?["participants"] as? Int, 1)
+        let lines = try String(contentsOf: csv, encoding: .utf8).split(whereSeparator: \.isNewline)
+        XCTAssertEqual(lines.count, 5, "a header and one row per answer:\n\(lines.joined(separator: "\n"))")
+        let header = lines.first.map { $0.split(separator: ",").map(String.init) } ?? []
+        let timedOut = try XCTUnwrap(header.firstIndex(of: "timed_out"), "header: \(header)")
+        let flags = lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false)[timedOut] }
+        XCTAssertEqual(flags, ["false", "false", "false", "true"], "the timed-out answer is marked in the CSV")
+    }
+
+    /// Runs the app without a terminal and returns its exit status and standard output.
+    private func runApp(_ args: [String]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: fixture.binary)
+        process.arguments = args
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
     // (b) kill -9 in the middle, then --resume: the question, choice, confidence and transcript
