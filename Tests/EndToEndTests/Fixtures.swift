@@ -25,6 +25,27 @@ final class StudyFixture {
         throw XCTSkip("no binary")
     }
 
+    /// Runs the app without a terminal (stdin from /dev/null); returns its exit status and
+    /// what it wrote to stdout and stderr (through files, so neither stream can block it).
+    func runApp(_ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let id = UUID().uuidString.prefix(8)
+        let outURL = dir.appendingPathComponent("run-\(id).out"), errURL = dir.appendingPathComponent("run-\(id).err")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
+        defer { try? out.close(); try? err.close() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = args
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return (process.terminationStatus, try String(contentsOf: outURL, encoding: .utf8),
+                try String(contentsOf: errURL, encoding: .utf8))
+    }
+
     init(file: StaticString = #filePath, line: UInt = #line) throws {
         binary = try Self.locateBinary(file: file, line: line)
         dir = FileManager.default.temporaryDirectory

@@ -146,7 +146,7 @@ final class ParticipantScreenTests: XCTestCase {
         // The scorer reads what the app wrote.
         let csv = fixture.dir.appendingPathComponent("answers.csv")
         let studyDir = log.deletingLastPathComponent().path
-        let (status, json) = try runApp(["score", studyDir, "--format", "json", "--csv", csv.path])
+        let (status, json, _) = try fixture.runApp(["score", studyDir, "--format", "json", "--csv", csv.path])
         XCTAssertEqual(status, 0, json)
         let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         XCTAssertEqual(report["study"] as? String, "e2e-full")
@@ -164,21 +164,6 @@ final class ParticipantScreenTests: XCTestCase {
         let timedOut = try XCTUnwrap(header.firstIndex(of: "timed_out"), "header: \(header)")
         let flags = lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false)[timedOut] }
         XCTAssertEqual(flags, ["false", "false", "false", "true"], "the timed-out answer is marked in the CSV")
-    }
-
-    /// Runs the app without a terminal and returns its exit status and standard output.
-    private func runApp(_ args: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: fixture.binary)
-        process.arguments = args
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
     // (b) kill -9 in the middle, then --resume: the question, choice, confidence and transcript

@@ -20,24 +20,9 @@ final class RunCommandTests: XCTestCase {
         questions = 1
         """
 
-    /// Runs the binary without a terminal; returns (status, stderr).
-    private func runApp(_ args: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: fixture.binary)
-        process.arguments = args
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-
     func testInvalidParticipantIsBadInput() throws {
         let study = try fixture.writeStudy(name: "s.toml", id: "e2e-cli", blocks: block)
-        let (status, stderr) = try runApp(["run", "--study", study, "--participant", "no spaces!",
+        let (status, _, stderr) = try fixture.runApp(["run", "--study", study, "--participant", "no spaces!",
                                            "--sessions", fixture.sessions.path])
         XCTAssertEqual(status, 2)
         XCTAssertTrue(stderr.contains("invalid participant id"), stderr)
@@ -47,7 +32,7 @@ final class RunCommandTests: XCTestCase {
     func testBadStudyFileNamesFileAndLine() throws {
         let url = fixture.dir.appendingPathComponent("bad.toml")
         try "[study]\nid = \"x\"\nseed = 1\nfeedbak = true\n".write(to: url, atomically: true, encoding: .utf8)
-        let (status, stderr) = try runApp(["run", "--study", url.path, "--participant", "p1",
+        let (status, _, stderr) = try fixture.runApp(["run", "--study", url.path, "--participant", "p1",
                                            "--sessions", fixture.sessions.path])
         XCTAssertEqual(status, 2)
         XCTAssertTrue(stderr.contains("\(url.path):4:"), "the error names the file and line: \(stderr)")
@@ -55,14 +40,14 @@ final class RunCommandTests: XCTestCase {
 
     func testConflictingResumeFlags() throws {
         let study = try fixture.writeStudy(name: "s.toml", id: "e2e-cli", blocks: block)
-        let (status, stderr) = try runApp(["run", "--study", study, "--participant", "p1", "--resume", "--no-resume"])
+        let (status, _, stderr) = try fixture.runApp(["run", "--study", study, "--participant", "p1", "--resume", "--no-resume"])
         XCTAssertEqual(status, 2)
         XCTAssertTrue(stderr.contains("--resume and --no-resume"), stderr)
     }
 
     func testWithoutATerminalSaysSo() throws {
         let study = try fixture.writeStudy(name: "s.toml", id: "e2e-cli", blocks: block)
-        let (status, stderr) = try runApp(["run", "--study", study, "--participant", "p1",
+        let (status, _, stderr) = try fixture.runApp(["run", "--study", study, "--participant", "p1",
                                            "--sessions", fixture.sessions.path])
         XCTAssertEqual(status, 1)
         XCTAssertTrue(stderr.contains("needs an interactive terminal"), stderr)
@@ -79,7 +64,7 @@ final class RunCommandTests: XCTestCase {
         try writer.append(.sessionStart(start), monoMs: 0)
         try writer.append(.sessionEnd(completionCode: "abcd1234"), monoMs: 10)
         writer.close()
-        let (status, stderr) = try runApp(["run", "--study", study, "--participant", "p9",
+        let (status, _, stderr) = try fixture.runApp(["run", "--study", study, "--participant", "p9",
                                            "--sessions", fixture.sessions.path])
         XCTAssertEqual(status, 1)
         XCTAssertTrue(stderr.contains("already finished"), stderr)
