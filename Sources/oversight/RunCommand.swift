@@ -75,7 +75,7 @@ enum SessionLauncher {
     /// provider used is recorded in the log's first record.
     static func run(studyPath: String, participant: String, sessionsRoot: URL, resume: ResumeChoice,
                     resumeFlagsConflict: Bool = false, providerOverride: String? = nil) throws -> Int32 {
-        let (resolved, logURL, secret) = try InputFailure.report { () throws -> (ResolvedStudy, URL, StudySecret?) in
+        let (study, logURL, secret) = try InputFailure.report { () throws -> (Study, URL, StudySecret?) in
             if resumeFlagsConflict { throw CLIError("--resume and --no-resume cannot be used together") }
             guard Identifier.isValid(participant) else {
                 throw CLIError("invalid participant id \"\(participant)\": use 1 to 64 letters, digits, '-' or '_'")
@@ -83,17 +83,17 @@ enum SessionLauncher {
             var study = try StudyLoader.load(path: studyPath)
             if let providerOverride { study.assistant.provider = providerOverride }
             let secret = try StudySecret.load(for: study)
-            let resolved = try StudyResolver.resolve(study)
-            return (resolved, SessionPaths.logURL(root: sessionsRoot, studyID: study.id, participant: participant), secret)
+            return (study, SessionPaths.logURL(root: sessionsRoot, studyID: study.id, participant: participant), secret)
         }
 
-        // One process per log: the lock is taken before the log is read or the terminal touched,
-        // and held until this function returns (the kernel frees it if the process dies).
+        // One process per log: the lock is taken before the questions are drawn (large banks
+        // take seconds), the log is read or the terminal touched, and held until this function
+        // returns (the kernel frees it if the process dies).
         let lock: FileLock
         do {
             lock = try FileLock.acquire(for: logURL)
         } catch let held as FileLockHeld {
-            printError("oversight: the session of \(participant) in study \(resolved.study.id) is already running"
+            printError("oversight: the session of \(participant) in study \(study.id) is already running"
                        + (held.holder.map { " (\($0))" } ?? "") + "; log: \(logURL.path)")
             return 1
         } catch let error as LogWriteError {
@@ -101,6 +101,7 @@ enum SessionLauncher {
             throw ExitCode(2)
         }
         defer { lock.release() }
+        let resolved = try InputFailure.report { try StudyResolver.resolve(study) }
 
         let exists = FileManager.default.fileExists(atPath: logURL.path)
         let existing = exists ? SessionLogReader.read(url: logURL) : nil
