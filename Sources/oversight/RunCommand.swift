@@ -15,9 +15,10 @@ struct RunCommand: AsyncParsableCommand {
         discussion: """
             Every event is written to Sessions/<study id>/<participant>.jsonl (or under --sessions). \
             If that log exists and is unfinished, the session continues where it stopped: you are \
-            asked first, unless --resume or --no-resume says what to do. Exit status: 0 the study \
-            is finished, 1 the participant quit (the session can be resumed) or it was already \
-            finished, 2 bad input.
+            asked first, unless --resume or --no-resume says what to do. One process at a time \
+            runs a session: a second one exits at once, saying where the first runs. Exit status: \
+            0 the study is finished, 1 the participant quit (the session can be resumed), it was \
+            already finished (its completion code is printed) or it is already running, 2 bad input.
             """
     )
 
