@@ -154,13 +154,19 @@ public enum BaselineEngine {
         public var errors: [String]
     }
 
-    /// Run `jobs`, appending to `outputs[convention]`.
+    /// Run `jobs`, appending to `outputs[convention]`. Each output file is locked (`FILE.lock`)
+    /// for the whole run before it is read: a second run on one file throws `FileLockHeld`.
     public static func run(jobs: [BaselineJob], runner: BaselineRunner, outputs: [BaselineConvention: URL],
                            concurrency: Int, showProgress: Bool = true) async throws -> Report {
         var tallies: [BaselineConvention: BaselineTally] = [:]
         var writers: [URL: BaselineWriter] = [:]
         var doneKeys = Set<String>()
         var earlier: [String: BaselineResult] = [:]
+        var locks: [FileLock] = []
+        defer { for l in locks { l.release() } }
+        for url in Set(outputs.values).sorted(by: { $0.path < $1.path }) {
+            locks.append(try FileLock.acquire(for: url))
+        }
         for url in Set(outputs.values) {
             for r in try BaselineFile.load(url) where r.model == runner.model {
                 earlier[BaselineFile.key(convention: r.convention, shots: r.shots, questionID: r.questionID)] = r

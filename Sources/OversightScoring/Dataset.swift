@@ -94,4 +94,6 @@ public struct Dataset: Sendable {
     /// Log files read, and their total size.
     public var filesRead: Int
     public var bytesRead: Int
+    /// Scored logs with a broken hash link whose records past it were kept (`--keep-damaged`).
+    public var keptDamaged: [String] = []
 }

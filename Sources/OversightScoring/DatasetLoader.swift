@@ -60,8 +60,11 @@ public enum DatasetLoader {
 
     /// Read every log (concurrently, at most `jobs` at a time) and baseline file, and decide
     /// which sessions are scored. Never throws on bad content: problems become warnings.
+    /// A log with a broken hash link is scored only up to the record before the break, unless
+    /// `keepDamaged`; two logs of one session (same `session_id`) are scored once.
     public static func load(logs: [String], baselines: [String], exclude: [String] = [],
-                            jobs: Int = ProcessInfo.processInfo.activeProcessorCount) -> Dataset {
+                            jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
+                            keepDamaged: Bool = false) -> Dataset {
         let paths = logs.sorted()
         let merger = Merger(fileCount: paths.count)
         let workers = max(1, min(jobs, paths.count))
@@ -71,7 +74,7 @@ public enum DatasetLoader {
             while true {
                 let i = next.take()
                 guard i < paths.count else { return }
-                let scan = SessionScanner.scan(path: paths[i], buffer: buffer)
+                let scan = SessionScanner.scan(path: paths[i], buffer: buffer, keepDamaged: keepDamaged)
                 merger.add(scan, index: i)
             }
         }
@@ -116,6 +119,8 @@ final class Merger: @unchecked Sendable {
         var bytes: Int
         var answers: Int
         var warnings: [ScoreWarning]
+        /// Records past a broken hash link were kept (`keepDamaged`).
+        var keptPastBreak: Bool
     }
 
     init(fileCount: Int) {
@@ -169,7 +174,8 @@ final class Merger: @unchecked Sendable {
                                          message: "no readable session_start record; file skipped"))
         }
         files[index] = FileEntry(path: scan.path, start: scan.start, ended: scan.ended, bytes: scan.bytes,
-                                 answers: scan.answers.count, warnings: warnings)
+                                 answers: scan.answers.count, warnings: warnings,
+                                 keptPastBreak: scan.brokenLink != nil && scan.droppedRecords == 0)
     }
 
     // swiftlint:disable:next function_body_length
@@ -226,6 +232,32 @@ final class Merger: @unchecked Sendable {
                 keep[other] = false
                 warnings.append(ScoreWarning(path: files[other]?.path, line: files[other]?.start?.line, kind: .duplicateParticipant,
                     message: "participant \(p) also has \(kept); this log is skipped, that one is scored"))
+            }
+        }
+
+        // 2b. One log per session: a log copied under another participant's name keeps the
+        //     session id of the original. Ranked as above; the warning names both files.
+        var bySession: [String: [Int]] = [:]
+        for (i, f) in files.enumerated() where keep[i] {
+            if let id = f?.start?.sessionID { bySession[id, default: []].append(i) }
+        }
+        for (id, list) in bySession.sorted(by: { $0.key < $1.key }) where list.count > 1 {
+            let ranked = list.sorted { a, b in
+                let fa = files[a], fb = files[b]
+                let ea = fa?.ended ?? false, eb = fb?.ended ?? false
+                if ea != eb { return ea }
+                let na = fa?.answers ?? 0, nb = fb?.answers ?? 0
+                if na != nb { return na > nb }
+                return a < b
+            }
+            let kept = files[ranked[0]]
+            for other in ranked.dropFirst() {
+                keep[other] = false
+                let o = files[other]
+                warnings.append(ScoreWarning(path: o?.path, line: o?.start?.line, kind: .duplicateSession,
+                    message: "session \(id) (participant \(o?.start?.participant ?? "?")) is also in \(kept?.path ?? "?") "
+                        + "(participant \(kept?.start?.participant ?? "?")): one session in two files is scored once, "
+                        + "as \(kept?.path ?? "?")"))
             }
         }
 
@@ -311,11 +343,12 @@ final class Merger: @unchecked Sendable {
             if a.index != b.index { return a.index < b.index }
             return a.line < b.line
         }
+        let keptDamaged = sessionOrder.compactMap { i in files[i].flatMap { $0.keptPastBreak ? $0.path : nil } }
         return Dataset(studyID: studyID, studyHash: studyHash, scale: scale, sessions: sessions,
                        participants: participants, items: order.map { items[$0].id },
                        itemTasks: order.map { items[$0].task }, subjects: subjects, answers: kept, ttftMs: ttft,
                        models: models, excluded: excluded, warnings: warnings, filesRead: entries.count,
-                       bytesRead: bytesRead)
+                       bytesRead: bytesRead, keptDamaged: keptDamaged)
     }
 }
 

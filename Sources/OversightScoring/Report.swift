@@ -16,6 +16,15 @@ public struct ScoreReport: Sendable {
     public var warnings: [ScoreWarning]
     /// The outlier rule, in words.
     public var flagRule: String
+    /// Scored logs with a broken hash link whose records past it were kept (`--keep-damaged`).
+    public var keptDamaged: [String] = []
+
+    /// The report's first line when damaged records were kept; nil otherwise.
+    public var keptDamagedNotice: String? {
+        keptDamaged.isEmpty ? nil
+            : "DAMAGED LOGS KEPT (--keep-damaged): \(keptDamaged.count) log(s) scored past a broken hash link, "
+                + "where records may have been edited: \(keptDamaged.joined(separator: ", "))"
+    }
 }
 
 /// One calibration bin of a row: the scale value, answers in it, and their accuracy.

@@ -14,6 +14,7 @@ public struct ScoreWarning: Sendable, Equatable, Hashable, CustomStringConvertib
         case unfinished
         case duplicateParticipant = "duplicate_participant"
         case duplicateAnswer = "duplicate_answer"
+        case duplicateSession = "duplicate_session"
         case studyMismatch = "study_mismatch"
         case scale
         case baseline

@@ -31,7 +31,7 @@ public enum Scorer {
                            resamples: options.resamples, scale: d.scale, sessions: d.sessions.count,
                            participants: d.participants.count, excluded: d.excluded, tasks: tasks,
                            participantRows: rows, blocks: blockRows(d), warnings: warnings,
-                           flagRule: options.outlierRule.description)
+                           flagRule: options.outlierRule.description, keptDamaged: d.keptDamaged)
     }
 
     // MARK: - Task rows

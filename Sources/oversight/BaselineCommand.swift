@@ -169,6 +169,14 @@ struct BaselineCommand: AsyncParsableCommand {
                                                   concurrency: handle.server != nil ? 1 : concurrency)
         } catch let e as InputError {
             throw InputFailure.fail(e.description)
+        } catch let held as FileLockHeld {
+            let file = String(held.lockPath.dropLast(".lock".count))
+            let holder = held.holder.map { " (\($0))" } ?? ""
+            FileHandle.standardError.write(Data("oversight baseline: \(file) is being written by another baseline run\(holder)\n".utf8))
+            throw ExitCode(1)
+        } catch let e as LogWriteError {
+            FileHandle.standardError.write(Data("oversight baseline: \(e.description)\n".utf8))
+            throw ExitCode(1)
         } catch let e as AssistantError {
             FileHandle.standardError.write(Data("oversight baseline: \(e.message)\n".utf8))
             throw ExitCode(e == .cancelled ? 130 : (isConfiguration(e) ? 2 : 1))

@@ -15,9 +15,10 @@ struct RunCommand: AsyncParsableCommand {
         discussion: """
             Every event is written to Sessions/<study id>/<participant>.jsonl (or under --sessions). \
             If that log exists and is unfinished, the session continues where it stopped: you are \
-            asked first, unless --resume or --no-resume says what to do. Exit status: 0 the study \
-            is finished, 1 the participant quit (the session can be resumed) or it was already \
-            finished, 2 bad input.
+            asked first, unless --resume or --no-resume says what to do. One process at a time \
+            runs a session: a second one exits at once, saying where the first runs. Exit status: \
+            0 the study is finished, 1 the participant quit (the session can be resumed), it was \
+            already finished (its completion code is printed) or it is already running, 2 bad input.
             """
     )
 
@@ -75,22 +76,39 @@ enum SessionLauncher {
     /// provider used is recorded in the log's first record.
     static func run(studyPath: String, participant: String, sessionsRoot: URL, resume: ResumeChoice,
                     resumeFlagsConflict: Bool = false, providerOverride: String? = nil) throws -> Int32 {
-        let (resolved, logURL) = try InputFailure.report { () throws -> (ResolvedStudy, URL) in
+        let (study, logURL, secret) = try InputFailure.report { () throws -> (Study, URL, StudySecret?) in
             if resumeFlagsConflict { throw CLIError("--resume and --no-resume cannot be used together") }
             guard Identifier.isValid(participant) else {
                 throw CLIError("invalid participant id \"\(participant)\": use 1 to 64 letters, digits, '-' or '_'")
             }
             var study = try StudyLoader.load(path: studyPath)
             if let providerOverride { study.assistant.provider = providerOverride }
-            let resolved = try StudyResolver.resolve(study)
-            return (resolved, SessionPaths.logURL(root: sessionsRoot, studyID: study.id, participant: participant))
+            let secret = try StudySecret.load(for: study)
+            return (study, SessionPaths.logURL(root: sessionsRoot, studyID: study.id, participant: participant), secret)
         }
+
+        // One process per log: the lock is taken before the questions are drawn (large banks
+        // take seconds), the log is read or the terminal touched, and held until this function
+        // returns (the kernel frees it if the process dies).
+        let lock: FileLock
+        do {
+            lock = try FileLock.acquire(for: logURL)
+        } catch let held as FileLockHeld {
+            printError("oversight: the session of \(participant) in study \(study.id) is already running"
+                       + (held.holder.map { " (\($0))" } ?? "") + "; log: \(logURL.path)")
+            return 1
+        } catch let error as LogWriteError {
+            printError(error.description)
+            throw ExitCode(2)
+        }
+        defer { lock.release() }
+        let resolved = try InputFailure.report { try StudyResolver.resolve(study) }
 
         let exists = FileManager.default.fileExists(atPath: logURL.path)
         let existing = exists ? SessionLogReader.read(url: logURL) : nil
-        if let existing, existing.records.contains(where: { if case .sessionEnd = $0.event { true } else { false } }) {
-            printError("The session of \(participant) in study \(resolved.study.id) is already finished "
-                       + "(log: \(logURL.path)).")
+        if let existing, let code = finishedCode(existing.records) {
+            printError("The session of \(participant) in study \(resolved.study.id) is already finished; "
+                       + "its completion code is \(code) (log: \(logURL.path)).")
             return 1
         }
         let size: Size
@@ -151,19 +169,20 @@ enum SessionLauncher {
         }
 
         return try runScreen(resolved: resolved, participant: participant, assistant: handle.assistant,
-                             writer: writer, history: previous?.records ?? [], size: size,
+                             writer: writer, history: previous?.records ?? [], size: size, secret: secret,
                              resumeHint: resumeHint(studyPath: studyPath, participant: participant,
                                                     sessionsRoot: sessionsRoot))
     }
 
     /// Runs the session on the terminal and reports the outcome once the terminal is restored.
     static func runScreen(resolved: ResolvedStudy, participant: String, assistant: any Assistant,
-                          writer: SessionLogWriter, history: [LogRecord], size: Size, resumeHint: String) throws -> Int32 {
+                          writer: SessionLogWriter, history: [LogRecord], size: Size, secret: StudySecret?,
+                          resumeHint: String) throws -> Int32 {
         defer { writer.close() }
         let runtime: SessionRuntime
         do {
             runtime = try SessionRuntime(study: resolved, participant: participant, assistant: assistant,
-                                         log: writer, history: history, size: size)
+                                         log: writer, history: history, size: size, secret: secret)
         } catch let error as SessionRuntimeError {
             printError("\(writer.url.path): \(error)")
             if case .alreadyFinished = error { return 1 }
@@ -234,6 +253,14 @@ enum SessionLauncher {
         private var result: Result<AssistantHandle, Error> = .failure(AssistantError.configuration("not started"))
         func set(_ r: Result<AssistantHandle, Error>) { lock.withLock { result = r } }
         func get() throws -> AssistantHandle { try lock.withLock { result }.get() }
+    }
+
+    /// The completion code of a finished log (from its `session_end`), nil when unfinished.
+    static func finishedCode(_ records: [LogRecord]) -> String? {
+        for record in records.reversed() {
+            if case .sessionEnd(let code) = record.event { return code }
+        }
+        return nil
     }
 
     /// "at block 2 question 3" from the last question shown in a log (1-based for people).

@@ -16,8 +16,10 @@ struct ScoreCommand: AsyncParsableCommand {
             assisted - unaided and assisted - model; per-block timing and assistant use; and \
             one row per participant, with outliers flagged (never excluded unless asked). \
             Damaged input never stops the scorer: each problem is a warning naming the file \
-            and line, and only sound records are scored. Exit status 2 when there is nothing \
-            to score.
+            and line, and only sound records are scored. A log whose hash chain is broken is \
+            scored only up to the record before the first broken link (the warning says how many \
+            records were dropped; --keep-damaged keeps them). Two files of one session (same \
+            session_id) are scored once. Exit status 2 when there is nothing to score.
             """
     )
 
@@ -43,6 +45,10 @@ struct ScoreCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("html"), help: ArgumentHelp("Also write a self-contained HTML report to this file.", valueName: "file"))
     var htmlPath: String?
+
+    @Flag(name: .customLong("keep-damaged"),
+          help: "Also score the records of a log from the one before its first broken hash link on (the report says so on its first line).")
+    var keepDamaged = false
 
     @Option(help: "Seed of the bootstrap (same seed, same intervals).")
     var seed: UInt64 = 1
@@ -71,7 +77,7 @@ struct ScoreCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let dataset = DatasetLoader.load(logs: inputs.logs, baselines: inputs.baselines + baselines,
-                                         exclude: excluded, jobs: jobs)
+                                         exclude: excluded, jobs: jobs, keepDamaged: keepDamaged)
         if dataset.sessions.isEmpty {
             FileHandle.standardError.write(Data("oversight score: \(path): no session could be scored\n".utf8))
             for w in dataset.warnings.prefix(20) { FileHandle.standardError.write(Data("  \(w)\n".utf8)) }

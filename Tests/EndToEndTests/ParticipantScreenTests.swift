@@ -117,7 +117,12 @@ final class ParticipantScreenTests: XCTestCase {
         try tmux.waitFor(s, text: "Time ran out")
         try tmux.keys(s, "Enter")
 
-        let code = String(SHA256.hex("e2e-full:p1").prefix(8))
+        // The code shown is derived from the hash of the log's final record before session_end.
+        try tmux.waitFor(s, text: "Your completion code:")
+        guard let end = SessionLogReader.read(url: log).records.last, case .sessionEnd = end.event else {
+            return XCTFail("no session_end in the log")
+        }
+        let code = CompletionCode.make(studyID: "e2e-full", participant: "p1", finalHash: end.prev, secret: nil)
         try tmux.waitFor(s, text: code)
         try tmux.keys(s, "Enter")
         try tmux.waitFor(s, text: "[exit 0]")

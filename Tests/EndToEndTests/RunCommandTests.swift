@@ -68,6 +68,7 @@ final class RunCommandTests: XCTestCase {
                                            "--sessions", fixture.sessions.path])
         XCTAssertEqual(status, 1)
         XCTAssertTrue(stderr.contains("already finished"), stderr)
+        XCTAssertTrue(stderr.contains("its completion code is abcd1234"), "the code is shown again: \(stderr)")
     }
 
     func testResumeQuestionOnThePlainTerminal() throws {

@@ -118,6 +118,47 @@ final class BaselineCommandTests: XCTestCase {
         }
     }
 
+    func testSecondRunOnOneResultsFileIsRefused() throws {
+        let binary = try binary()
+        let bank = try bank()
+        defer { try? FileManager.default.removeItem(at: bank) }
+        let out = bank.deletingLastPathComponent().appendingPathComponent("\(bank.lastPathComponent)-out.jsonl")
+        defer {
+            try? FileManager.default.removeItem(at: out)
+            try? FileManager.default.removeItem(atPath: out.path + ".lock")
+        }
+        // The first run waits on a server that never answers, holding its results file.
+        let server = try FaultServer([.stall("")])
+        defer { server.stop() }
+        let args = ["baseline", "--bank", bank.path, "--provider", "openai", "--base-url", server.baseURL, "--model", "m",
+                    "--api-key-env", "TEST_API_KEY", "--convention", "generate", "--timeout", "120", "--attempts", "1",
+                    "--concurrency", "1", "--out", out.path]
+        let first = Process()
+        first.executableURL = binary
+        first.arguments = args
+        var env = ProcessInfo.processInfo.environment
+        env["TEST_API_KEY"] = Fixtures.secret
+        first.environment = env
+        first.standardOutput = FileHandle.nullDevice
+        first.standardError = FileHandle.nullDevice
+        try first.run()
+        defer { if first.isRunning { first.terminate() }; first.waitUntilExit() }
+        let deadline = Date().addingTimeInterval(30)
+        while server.requests.isEmpty && first.isRunning && Date() < deadline { usleep(20_000) }
+        XCTAssertFalse(server.requests.isEmpty, "the first run reached the server")
+        let before = try Data(contentsOf: out)
+
+        let started = Date()
+        let second = try run(Array(args.dropFirst()))
+        XCTAssertEqual(second.status, 1, second.stderr)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5)
+        XCTAssertTrue(second.stderr.contains("\(out.path) is being written by another baseline run"), second.stderr)
+        XCTAssertTrue(second.stderr.contains("pid \(first.processIdentifier)"), second.stderr)
+        XCTAssertEqual(server.requests.count, 1, "the refused run asks the model nothing")
+        XCTAssertEqual(try Data(contentsOf: out), before, "the refused run leaves the results file alone")
+        XCTAssertTrue(first.isRunning, "the first run goes on")
+    }
+
     func testBadInputExitsTwo() throws {
         _ = try binary()
         let r = try run(["--bank", "/nonexistent/bank", "--provider", "openai", "--base-url", "http://127.0.0.1:9/v1"])

@@ -46,7 +46,7 @@ final class RobustnessTests: XCTestCase {
     /// Our scan finds the same problems (kind and line) as the core reader.
     func assertAgreesWithCoreReader(_ url: URL, file: StaticString = #filePath, line: UInt = #line) {
         let core = SessionLogReader.read(url: url).issues.map { "\($0.kind.rawValue):\($0.line ?? 0)" }
-        let ours = SessionScanner.scan(path: url.path).warnings.compactMap { w -> String? in
+        let ours = SessionScanner.scan(path: url.path, keepDamaged: true).warnings.compactMap { w -> String? in
             let map: [ScoreWarning.Kind: String] = [.truncatedTail: "truncatedTail", .corrupt: "corrupt",
                                                     .newerSchema: "newerSchema", .sequence: "sequence",
                                                     .chain: "chain"]
@@ -105,7 +105,13 @@ final class RobustnessTests: XCTestCase {
         let (_, r) = try load(dir)
         XCTAssertTrue(r.warnings.contains { $0.kind == .corrupt && $0.path == url.path && $0.line == k + 1 })
         XCTAssertTrue(r.warnings.contains { $0.kind == .chain && $0.line == k + 2 })
-        XCTAssertEqual(unaidedMMLU(r)?.answers, 14, "the corrupt answer is not scored")
+        // The corrupt line is the one before the first broken link: from it on nothing of ben's is scored.
+        let benDropped = l[k...].filter { $0.contains("\"type\":\"submitted\"") && $0.contains("\"condition\":\"unaided\"")
+            && $0.contains("\"task\":\"mmlu\"") }.count
+        XCTAssertEqual(unaidedMMLU(r)?.answers, 15 - benDropped, "the corrupt answer and those after it are not scored")
+        let inputs = try DatasetLoader.discover(path: dir.path)
+        let kept = Scorer.score(DatasetLoader.load(logs: inputs.logs, baselines: [], jobs: 2, keepDamaged: true))
+        XCTAssertEqual(unaidedMMLU(kept)?.answers, 14, "with --keep-damaged only the corrupt answer is not scored")
         assertAgreesWithCoreReader(url)
     }
 

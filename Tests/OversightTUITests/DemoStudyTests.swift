@@ -37,7 +37,8 @@ final class DemoStudyTests: XCTestCase {
         }
         XCTAssertEqual(answered, total)
         XCTAssertEqual(h.state.phase, .finished)
-        XCTAssertTrue(h.screen.contains(CompletionCode.make(studyID: resolved.study.id, participant: "p01")))
+        XCTAssertTrue(h.screen.contains(CompletionCode.make(studyID: resolved.study.id, participant: "p01",
+                                                            finalHash: h.log.records.last?.prev ?? "", secret: nil)))
         let subs = h.log.records.compactMap { if case .submitted(let s) = $0.event { return s } else { return nil } }
         XCTAssertEqual(subs.map(\.questionID), resolved.blocks.flatMap { $0.map(\.id) })
         XCTAssertTrue(subs.allSatisfy { $0.choice == 1 && $0.confidence == resolved.study.confidence[3] && !$0.timedOut })

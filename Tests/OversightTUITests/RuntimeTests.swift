@@ -9,6 +9,8 @@ final class CheckingLog: SessionLogSink {
     weak var runtime: SessionRuntime?
     var violations: [String] = []
     var lastMonoMs: Int64 { inner.lastMonoMs }
+    var lastHash: String { inner.lastHash }
+    func changedOnDisk() -> String? { inner.changedOnDisk() }
 
     func append(_ event: SessionEvent, monoMs: Int64) throws -> LogRecord {
         if let s = runtime?.state {
@@ -119,9 +121,11 @@ final class RuntimeTests: XCTestCase {
         h.run(.key(.enter))
         for _ in 0..<2 { h.run(.key(.function(3)), .type("a1"), .key(.enter)) }
         XCTAssertEqual(h.state.phase, .finished)
-        XCTAssertTrue(h.screen.contains(CompletionCode.make(studyID: "pilot", participant: "p01")))
+        guard let end = h.log.records.last, case .sessionEnd(let code) = end.event else { return XCTFail("no session_end") }
+        XCTAssertEqual(code, CompletionCode.make(studyID: "pilot", participant: "p01", finalHash: end.prev, secret: nil))
+        XCTAssertTrue(h.screen.contains(code))
         h.run(.key(.enter))
-        XCTAssertEqual(h.runtime.outcome, .finished(completionCode: CompletionCode.make(studyID: "pilot", participant: "p01")))
+        XCTAssertEqual(h.runtime.outcome, .finished(completionCode: code))
         XCTAssertThrowsError(try Harness(study: study, log: MemoryLog(records: h.log.records))) { e in
             guard case SessionRuntimeError.alreadyFinished = e else { return XCTFail("\(e)") }
             XCTAssertTrue("\(e)".contains("already finished"))

@@ -88,7 +88,9 @@ final class SessionTests: XCTestCase {
         XCTAssertNil(b.runtime.state.deadlineMs)
         for _ in 0..<2 { b.run([.type("c5"), .key(.enter), .key(.enter)]) }
         XCTAssertEqual(b.runtime.state.phase, .finished)
-        let code = CompletionCode.make(studyID: "pilot", participant: "p07")
+        let end = SessionLogReader.read(url: url).records.last
+        let code = CompletionCode.make(studyID: "pilot", participant: "p07", finalHash: end?.prev ?? "", secret: nil)
+        XCTAssertEqual(end?.event, .sessionEnd(completionCode: code))
         XCTAssertTrue(b.screen.joined().contains(code))
         b.run([.key(.enter)])
         XCTAssertEqual(b.runtime.outcome, .finished(completionCode: code))
@@ -194,5 +196,78 @@ final class ResumeEdgeTests: XCTestCase {
         let h2 = try Harness(log: onlyStart)
         XCTAssertEqual(h2.state.phase, .instructions)
         XCTAssertEqual(onlyStart.types, ["session_start", "session_resume", "resized", "instructions_shown"])
+    }
+}
+
+/// The end of a session: the completion code comes from the log's final hash (keyed with the
+/// study secret when there is one), and a log changed behind the app's back is said so.
+final class SessionEndTests: XCTestCase {
+    var dir: URL!
+
+    override func setUpWithError() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("oversight-end-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
+
+    private func session(_ url: URL, secret: StudySecret? = nil) throws -> (SessionLogWriter, HeadlessBackend) {
+        let study = Fixtures.study(feedback: false, qualityCount: 1, mmluCount: 1)
+        let writer = try SessionLogWriter.create(at: url)
+        let clock = ManualClock(startMs: 1_000)
+        let size = Size(cols: 100, rows: 30)
+        let rt = try SessionRuntime(study: study, participant: "p01", assistant: ScriptedAssistant(), log: writer,
+                                    size: size, clock: clock.clock, assistantMode: .scripted, secret: secret)
+        let backend = HeadlessBackend(runtime: rt, clock: clock, size: size)
+        backend.run([.key(.enter), .key(.function(3)), .type("a1"), .key(.enter)])
+        return (writer, backend)
+    }
+
+    func testCodeIsKeyedWithTheStudySecretAndDerivedFromTheFinalRecord() throws {
+        let secret = try XCTUnwrap(StudySecret("a study secret, long enough"))
+        let url = dir.appendingPathComponent("p01.jsonl")
+        let (writer, b) = try session(url, secret: secret)
+        b.run([.key(.function(3)), .type("b2"), .key(.enter)])
+        writer.close()
+        let records = SessionLogReader.read(url: url).records
+        guard let end = records.last, case .sessionEnd(let code) = end.event else { return XCTFail("no session_end") }
+        XCTAssertFalse(records.contains { $0.event.type == "log_changed" })
+        XCTAssertEqual(code, CompletionCode.make(studyID: "pilot", participant: "p01", finalHash: end.prev, secret: secret))
+        XCTAssertNotEqual(code, CompletionCode.make(studyID: "pilot", participant: "p01", finalHash: end.prev, secret: nil))
+        XCTAssertTrue(b.screen.joined(separator: "\n").contains(code))
+        XCTAssertFalse(b.screen.joined(separator: "\n").contains("was changed"))
+        let raw = try String(contentsOf: url, encoding: .utf8)
+        XCTAssertFalse(raw.contains("a study secret"), "the secret never reaches the log")
+    }
+
+    func testLogChangedDuringTheSessionIsLoggedAndShown() throws {
+        let url = dir.appendingPathComponent("p01.jsonl")
+        let (writer, b) = try session(url)
+        // Someone edits the log while the session runs: an answer rewritten, every prev recomputed.
+        var lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map(String.init)
+        guard let k = lines.firstIndex(where: { $0.contains("\"type\":\"submitted\"") }) else { return XCTFail("no answer") }
+        lines[k] = lines[k].replacingOccurrences(of: "\"confidence\":", with: "\"confidence\":1")
+        var prev = LogRecord.genesis
+        for i in lines.indices {
+            if let r = lines[i].range(of: #""prev":"[0-9a-f]{64}""#, options: .regularExpression) {
+                lines[i].replaceSubrange(r, with: "\"prev\":\"\(prev)\"")
+            }
+            prev = SHA256.hex(lines[i])
+        }
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: url)
+
+        b.run([.key(.function(3)), .type("b2"), .key(.enter)])
+        writer.close()
+        let records = SessionLogReader.read(url: url).records
+        XCTAssertEqual(records.suffix(2).map(\.event.type), ["log_changed", "session_end"])
+        guard case .logChanged(let detail) = records[records.count - 2].event,
+              let end = records.last, case .sessionEnd(let code) = end.event else { return XCTFail("\(records.map(\.event.type))") }
+        // The records written after the edit follow this session's own chain, not the forged one.
+        XCTAssertTrue(detail.contains("hash chain broken"), detail)
+        // The code still comes from the chain this session wrote, so it matches no forged file.
+        XCTAssertEqual(code, CompletionCode.make(studyID: "pilot", participant: "p01", finalHash: end.prev, secret: nil))
+        let screen = b.screen.joined(separator: "\n")
+        XCTAssertTrue(screen.contains(code), screen)
+        XCTAssertTrue(screen.contains("the session log was changed during the session"), screen)
     }
 }

@@ -59,26 +59,34 @@ struct TestLogError: Error, CustomStringConvertible {
     var description: String { "disk full" }
 }
 
-/// An in-memory log with the writer's mono-time rule; can be told to fail.
+/// An in-memory log with the writer's mono-time rule and hash chain; can be told to fail, or
+/// to report that its "file" was changed behind its back.
 final class MemoryLog: SessionLogSink {
     var records: [LogRecord] = []
     var lastMonoMs: Int64 = 0
+    var lastHash = LogRecord.genesis
     var wallMs: Int64 = 1_700_000_000_000
     var failing = false
+    /// What `changedOnDisk` reports.
+    var changed: String?
 
     init(records: [LogRecord] = []) {
         self.records = records
         lastMonoMs = records.last?.monoMs ?? 0
+        if let last = records.last, let line = try? last.encodedLine() { lastHash = SHA256.hex(line) }
     }
 
     func append(_ event: SessionEvent, monoMs: Int64) throws -> LogRecord {
         if failing { throw TestLogError() }
         let r = LogRecord(seq: records.count, wallMs: wallMs + monoMs, monoMs: max(monoMs, lastMonoMs), event: event,
-                          prev: LogRecord.genesis)
+                          prev: lastHash)
         records.append(r)
         lastMonoMs = r.monoMs
+        lastHash = SHA256.hex(try r.encodedLine())
         return r
     }
+
+    func changedOnDisk() -> String? { changed }
 
     var types: [String] { records.map(\.event.type) }
 }
@@ -152,12 +160,21 @@ struct Core {
 
     @discardableResult
     mutating func apply(_ effects: [Effect]) -> [Effect] {
-        for case .appendLog(let e) in effects {
+        for effect in effects {
+            let e: SessionEvent
+            switch effect {
+            case .appendLog(let event): e = event
+            case .endSession: e = .sessionEnd(completionCode: Core.code)
+            default: continue
+            }
             logged.append(e)
             AppCore.apply(&state, e, monoMs: state.nowMs)
         }
         return effects
     }
+
+    /// The code this driver writes for `.endSession` (the runtime derives it from the log).
+    static let code = "c0de"
 
     var lastLoggedTypes: [String] { logged.map(\.type) }
 }

@@ -71,6 +71,7 @@ enum SessionEventCoding {
     private struct Chat: Codable { var question_id: String; var request_id: Int; var text: String }
     private struct Quit: Codable { var reason: String }
     private struct End: Codable { var completion_code: String }
+    private struct Changed: Codable { var detail: String }
     private struct Empty: Codable {}
 
     private struct OptionalOption: Encodable {
@@ -106,6 +107,7 @@ enum SessionEventCoding {
         case .submitted(let s): data = try encoder.encode(s)
         case .feedbackShown(let id): data = try encoder.encode(QuestionRef(question_id: id))
         case .quit(let r): data = try encoder.encode(Quit(reason: r))
+        case .logChanged(let d): data = try encoder.encode(Changed(detail: d))
         case .sessionEnd(let c): data = try encoder.encode(End(completion_code: c))
         }
         return String(decoding: data, as: UTF8.self)
@@ -143,6 +145,7 @@ enum SessionEventCoding {
         case "submitted": return .submitted(try c.decode(Submission.self, forKey: key))
         case "feedback_shown": return .feedbackShown(questionID: try c.decode(QuestionRef.self, forKey: key).question_id)
         case "quit": return .quit(reason: try c.decode(Quit.self, forKey: key).reason)
+        case "log_changed": return .logChanged(detail: try c.decode(Changed.self, forKey: key).detail)
         case "session_end": return .sessionEnd(completionCode: try c.decode(End.self, forKey: key).completion_code)
         default: throw LogDecodingError("unknown event type \"\(type)\"")
         }

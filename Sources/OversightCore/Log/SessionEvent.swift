@@ -220,6 +220,9 @@ public enum SessionEvent: Sendable, Equatable {
     case feedbackShown(questionID: String)
     /// The participant quit (`user`), or the terminal went away (`hangup`), or a signal (`signal`).
     case quit(reason: String)
+    /// Written just before `session_end` when the file on disk no longer holds exactly the
+    /// records this session wrote: someone changed the log while the session ran.
+    case logChanged(detail: String)
     case sessionEnd(completionCode: String)
 
     /// The log's `type` string.
@@ -242,6 +245,7 @@ public enum SessionEvent: Sendable, Equatable {
         case .submitted: "submitted"
         case .feedbackShown: "feedback_shown"
         case .quit: "quit"
+        case .logChanged: "log_changed"
         case .sessionEnd: "session_end"
         }
     }

@@ -21,7 +21,8 @@ public final class SessionLogWriter {
     public let url: URL
     private let fd: Int32
     private var nextSeq: Int
-    private var lastHash: String
+    /// SHA-256 of the last line written (or read, on resume): the `prev` of the next record.
+    public private(set) var lastHash: String
     /// `mono_ms` of the last record written (or read, on resume).
     public private(set) var lastMonoMs: Int64
     /// Wall time of the last record written (or read, on resume).
@@ -139,6 +140,24 @@ public final class SessionLogWriter {
         lastMonoMs = record.monoMs
         lastWallMs = record.wallMs
         return record
+    }
+
+    /// Nil when the file on disk still holds exactly the chain this writer wrote (or resumed):
+    /// sound, as many records, ending in the line whose hash the writer holds. Otherwise what
+    /// differs, in a few words. Reads the whole file; meant for the end of a session.
+    public func changedOnDisk() -> String? {
+        let read = SessionLogReader.read(url: url)
+        if let issue = read.issues.first {
+            let line = issue.line.map { "line \($0): " } ?? ""
+            return "\(line)\(issue.message)"
+        }
+        if read.records.count != nextSeq {
+            return "the file holds \(read.records.count) records, this session wrote \(nextSeq)"
+        }
+        if read.lastHash != lastHash {
+            return "the records on disk are not the ones this session wrote (the hash chain was rewritten)"
+        }
+        return nil
     }
 
     /// Flush everything to disk.

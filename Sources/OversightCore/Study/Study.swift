@@ -70,6 +70,9 @@ public struct Study: Sendable, Equatable {
     public var path: String
     /// SHA-256 (hex) of the study file's bytes.
     public var hash: String
+    /// Name of the environment variable holding the study secret that keys completion codes
+    /// (`[study] secret_env`); never the secret itself. Nil: codes are unkeyed.
+    public var secretEnv: String?
 
     public static let defaultConfidence = [25, 42, 60, 80, 100]
 

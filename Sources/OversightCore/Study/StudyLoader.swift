@@ -5,7 +5,7 @@ import TOMLKit
 /// `PATH:LINE: message` naming the key, and nothing is guessed: unknown keys are errors too, so
 /// a typo cannot silently change a study.
 public enum StudyLoader {
-    static let studyKeys: Set<String> = ["id", "seed", "feedback", "confidence", "instructions"]
+    static let studyKeys: Set<String> = ["id", "seed", "feedback", "confidence", "instructions", "secret_env"]
     static let blockKeys: Set<String> = ["condition", "bank", "questions", "time_limit_seconds", "hard_only",
                                          "subjects", "split"]
     static let assistantKeys: Set<String> = ["provider", "model", "base_url", "api_key_env", "temperature",
@@ -163,6 +163,13 @@ public enum StudyLoader {
                     fail("study", nil, "instructions", "\"study.instructions\": cannot read \(url.path) as UTF-8 text")
                 }
             }
+            var secretEnv: String?
+            if let k = string(st, "secret_env", "study") {
+                if k.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) != nil { secretEnv = k } else {
+                    fail("study", nil, "secret_env",
+                         "\"study.secret_env\" must be the NAME of an environment variable (not the secret itself)")
+                }
+            }
 
             var blocks: [StudyBlock] = []
             if let v = root["blocks"] {
@@ -187,8 +194,10 @@ public enum StudyLoader {
                 else { fail("", nil, "assistant", "\"assistant\" must be a table: [assistant]") }
             }
             guard let id, errors.isEmpty else { return nil }
-            return Study(id: id, seed: UInt64(seed), feedback: feedback, confidence: confidence,
-                         instructions: instructions, blocks: blocks, assistant: assistant, path: path, hash: hash)
+            var study = Study(id: id, seed: UInt64(seed), feedback: feedback, confidence: confidence,
+                              instructions: instructions, blocks: blocks, assistant: assistant, path: path, hash: hash)
+            study.secretEnv = secretEnv
+            return study
         }
 
         mutating func block(_ t: TOMLTable, index i: Int) -> StudyBlock? {

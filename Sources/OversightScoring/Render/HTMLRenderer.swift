@@ -7,6 +7,7 @@ public enum HTMLRenderer {
     /// The page.
     public static func render(_ r: ScoreReport) -> String {
         var body = ""
+        if let notice = r.keptDamagedNotice { body += "<p class=\"meta\"><strong>\(esc(notice))</strong></p>\n" }
         body += "<h1>Study \(esc(r.studyID))</h1>\n"
         body += "<p class=\"meta\">\(r.participants) participant(s), \(r.sessions) session log(s); excluded: "
             + "\(r.excluded.isEmpty ? "none" : esc(r.excluded.joined(separator: ", "))). "

@@ -100,7 +100,9 @@ public enum JSONRenderer {
     }
 
     static func value(_ r: ScoreReport) -> JSON {
-        .object([
+        var head: [(String, JSON)] = []
+        if !r.keptDamaged.isEmpty { head.append(("damaged_logs_kept", .array(r.keptDamaged.map { JSON.string($0) }))) }
+        return .object(head + [
             ("study", .string(r.studyID)),
             ("study_hash", .string(r.studyHash)),
             ("sessions", .int(r.sessions)),

@@ -11,6 +11,7 @@ public enum TextRenderer {
     public static func render(_ r: ScoreReport) -> String {
         var out = ""
         func line(_ s: String = "") { out += s + "\n" }
+        if let notice = r.keptDamagedNotice { line(notice) }
         line("Study \(r.studyID) (study hash \(r.studyHash.prefix(12))): \(r.participants) participant(s), \(r.sessions) session log(s)")
         line("Excluded: \(r.excluded.isEmpty ? "none" : r.excluded.joined(separator: ", "))")
         line("95% CI: bias-corrected percentile bootstrap over participants and items (two-way; items resampled "

@@ -72,16 +72,31 @@ struct SessionScan: Sendable {
     var ended = false
     var answers: [RawAnswer] = []
     var warnings: [ScoreWarning] = []
+    /// Line of the first broken hash link, if any.
+    var brokenLink: Int?
+    /// Records not scored because of a broken link (0 with `keepDamaged`).
+    var droppedRecords = 0
 }
 
 /// Streams one session log: checks each line's schema version, sequence number and hash chain
 /// (the same checks as `SessionLogReader`), and keeps only what scoring needs. Lines are hashed
 /// and parsed straight from a read buffer; nothing of the file is kept but the answers.
+///
+/// At the first broken hash link (line L's `prev` is not the hash of line L-1), line L-1 (the
+/// line an edit changes) and everything after it are not scored, unless `keepDamaged`.
 struct SessionScanner {
     /// At most this many warnings of one kind are listed per file; the rest are counted.
     static let warningsPerKind = 5
 
     private var scan: SessionScan
+    private let keepDamaged: Bool
+    /// What applying the last record did, so a broken link on the next line can undo it.
+    private enum Applied { case nothing, answer, start, end }
+    private var lastApplied = Applied.nothing
+    private var previousApplied = Applied.nothing
+    private var droppedAnswers = 0
+    /// Past the first broken link with `keepDamaged` off: records are checked, not scored.
+    private var dropping: Bool { scan.brokenLink != nil && !keepDamaged }
     private var expectedSeq = 0
     private var prevHash = [UInt8](repeating: 0x30, count: 64)  // 64 zeros: the genesis hash
     private var lineHash = [UInt8](repeating: 0, count: 64)
@@ -125,19 +140,22 @@ struct SessionScanner {
         var ttft: [Int64] = []
     }
 
-    private init(path: String) { scan = SessionScan(path: path) }
+    private init(path: String, keepDamaged: Bool) {
+        scan = SessionScan(path: path)
+        self.keepDamaged = keepDamaged
+    }
 
     /// Read and check the log at `path`.
-    static func scan(path: String, buffer: ReadBuffer = ReadBuffer()) -> SessionScan {
-        var s = SessionScanner(path: path)
+    static func scan(path: String, buffer: ReadBuffer = ReadBuffer(), keepDamaged: Bool = false) -> SessionScan {
+        var s = SessionScanner(path: path, keepDamaged: keepDamaged)
         defer { s.hashScratch.free() }
         s.run(buffer)
         return s.scan
     }
 
     /// Scan log text held in memory (tests).
-    static func scan(bytes: [UInt8], path: String) -> SessionScan {
-        var s = SessionScanner(path: path)
+    static func scan(bytes: [UInt8], path: String, keepDamaged: Bool = false) -> SessionScan {
+        var s = SessionScanner(path: path, keepDamaged: keepDamaged)
         defer { s.hashScratch.free() }
         bytes.withUnsafeBufferPointer { b in
             _ = s.consume(b, final: true)
@@ -217,7 +235,13 @@ struct SessionScanner {
             scan.warnings.append(ScoreWarning(path: scan.path, line: nil, kind: kind,
                                               message: "\(n) more \(kind.rawValue) problem(s) in this file not listed"))
         }
-        if scan.start != nil && !scan.ended {
+        if let broken = scan.brokenLink, !keepDamaged {
+            let from = max(1, broken - 1)
+            scan.warnings.append(ScoreWarning(path: scan.path, line: broken, kind: .chain,
+                message: "hash chain broken: prev does not match line \(broken - 1) (a line was edited, removed or inserted); "
+                    + "line \(from) and everything after it are not scored: \(scan.droppedRecords) record(s) dropped, "
+                    + "\(droppedAnswers) answer(s) among them (--keep-damaged scores them)"))
+        } else if scan.start != nil && !scan.ended {
             scan.warnings.append(ScoreWarning(path: scan.path, line: scan.lines > 0 ? scan.lines : nil, kind: .unfinished,
                                               message: "session never ended (no session_end); its \(scan.answers.count) answer(s) are scored"))
         }
@@ -227,6 +251,16 @@ struct SessionScanner {
         scan.lines += 1
         scan.bytes += count + (hasNewline ? 1 : 0)
         let lineNo = scan.lines
+        previousApplied = lastApplied
+        lastApplied = .nothing
+        if dropping {
+            guard count > 0 else { return }
+            scan.droppedRecords += 1
+            // Still parsed (to count the answers dropped), never scored; the chain is not followed.
+            var c = JSONCursor(base: p, count: count)
+            _ = try? record(&c, lineNo: lineNo)
+            return
+        }
         lineHash.withUnsafeMutableBufferPointer { h in
             if let hp = h.baseAddress { FastSHA256.hexDigest(p, count: count, hexOut: hp, scratch: hashScratch) }
         }
@@ -322,6 +356,10 @@ struct SessionScanner {
             event = try Self.event(type: type, cursor: c, payload: &payload, lineNo: lineNo)
         }
 
+        if dropping {
+            if case .submitted = event { droppedAnswers += 1 }
+            return
+        }
         if seq != Int64(expectedSeq) {
             warn(.sequence, line: lineNo, "sequence number \(seq), expected \(expectedSeq)")
         }
@@ -330,7 +368,24 @@ struct SessionScanner {
             return memcmp(c.base + prev.0, hp, 64) == 0
         }
         if !prevMatches {
-            warn(.chain, line: lineNo, "hash chain broken: prev does not match line \(lineNo - 1) (a line was edited, removed or inserted); record kept")
+            if scan.brokenLink == nil { scan.brokenLink = lineNo }
+            if keepDamaged {
+                warn(.chain, line: lineNo, "hash chain broken: prev does not match line \(lineNo - 1) (a line was edited, removed or inserted); record kept (--keep-damaged)")
+            } else {
+                // The line before the break is the one an edit changes: take it back too.
+                switch previousApplied {
+                case .answer:
+                    scan.answers.removeLast()
+                    droppedAnswers += 1
+                case .start: scan.start = nil
+                case .end: scan.ended = false
+                case .nothing: break
+                }
+                if lineNo > 1 { scan.droppedRecords += 1 }
+                scan.droppedRecords += 1
+                if case .submitted = event { droppedAnswers += 1 }
+                return
+            }
         }
         expectedSeq = Int(seq) + 1
         swap(&prevHash, &lineHash)
@@ -358,6 +413,7 @@ struct SessionScanner {
     private static let otherTypes: [StaticString] = [
         "question_shown", "option_chosen", "confidence_chosen", "focus_changed", "feedback_shown", "heartbeat",
         "session_resume", "instructions_shown", "resized", "passage_viewport", "passage_search", "quit",
+        "log_changed",
     ]
 
     private static func qid(_ p: inout JSONCursor) throws -> QID {
@@ -423,6 +479,7 @@ struct SessionScanner {
                 }
             } else {
                 scan.start = info
+                lastApplied = .start
             }
         case .chat(let q, let n):
             select(q)
@@ -444,6 +501,7 @@ struct SessionScanner {
                 return
             }
             submitted.insert(a.questionID)
+            lastApplied = .answer
             var bytes = Array(a.questionID.utf8)
             bytes.withUnsafeMutableBufferPointer { b in
                 if let base = b.baseAddress { select(.span(base, b.count)) }
@@ -459,6 +517,7 @@ struct SessionScanner {
             }
             scan.answers.append(a)
         case .end:
+            if !scan.ended { lastApplied = .end }
             scan.ended = true
         case .other:
             break

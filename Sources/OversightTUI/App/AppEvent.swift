@@ -56,6 +56,10 @@ public enum Effect: Sendable, Equatable {
     case prepareAssistant(questionID: String, messages: [ChatMessage])
     /// Stop the session loop.
     case quit(QuitReason)
+    /// Write `session_end`. The runtime first checks that the file on disk still holds the
+    /// chain it wrote (if not it writes `log_changed`), then derives the completion code from
+    /// the hash of the log's final record (see `CompletionCode`), then applies what it wrote.
+    case endSession
 }
 
 /// How a session stands, for the driver.

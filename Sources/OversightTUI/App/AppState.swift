@@ -49,8 +49,6 @@ public struct StudyContext: Sendable {
 
     /// The first position of the session, nil when there are no questions.
     public var firstPosition: (block: Int, index: Int)? { position(after: -1, 0) }
-
-    public var completionCode: String { CompletionCode.make(studyID: study.id, participant: participant) }
 }
 
 /// Which screen is showing.
@@ -116,6 +114,8 @@ public struct AppState: Sendable {
     public internal(set) var retry: RetryableRequest?
     public internal(set) var lastSubmission: Submission?
     public internal(set) var completionCode: String?
+    /// What `log_changed` said: the log file was changed by someone else during the session.
+    public internal(set) var logChanged: String?
     public internal(set) var nextRequestID: Int = 1
     /// Active time of the last record applied (for heartbeats).
     public internal(set) var lastRecordMs: Int64 = 0

@@ -120,6 +120,8 @@ public enum AppCore {
             s.phase = .feedback
         case .quit:
             break
+        case .logChanged(let detail):
+            s.logChanged = detail
         case .sessionEnd(let code):
             s.phase = .finished
             s.completionCode = code

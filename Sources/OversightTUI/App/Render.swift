@@ -31,7 +31,7 @@ extension AppCore {
         case .finished:
             StatusBar.render(StatusBarModel(position: "Session complete", remainingMs: nil, focus: nil, keys: []),
                              width: size.cols, row: 0, hintsRow: size.rows - 1, into: &canvas)
-            Screens.end(code: s.completionCode ?? s.context.completionCode, size: size, into: &canvas)
+            Screens.end(code: s.completionCode ?? "", logChanged: s.logChanged != nil, size: size, into: &canvas)
         }
         if let failure = s.logFailure {
             Screens.errorBanner("The session log cannot be written: \(failure). Answers are not accepted; "

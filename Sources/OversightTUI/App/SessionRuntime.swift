@@ -20,6 +20,10 @@
 //   runtime.frame(size)         // the CellGrid to paint (cursor declared in it)
 //   runtime.outcome             // .running, .finished(code), .quit(reason): stop when not running
 //
+// `session_end` is written by the runtime (the core asks with `.endSession`): it checks that the
+// file on disk still holds the chain it wrote (else it writes `log_changed` first), then derives
+// the completion code from the hash of the final record, keyed with the study secret if any.
+//
 // A failed log write is never ignored: the state records it (an error banner replaces the
 // answer controls), no further answers are accepted, and `lastLogError` holds the error.
 
@@ -33,6 +37,11 @@ public protocol SessionLogSink: AnyObject {
     func append(_ event: SessionEvent, monoMs: Int64) throws -> LogRecord
     /// Active time of the last record written or read.
     var lastMonoMs: Int64 { get }
+    /// SHA-256 of the last record written or read: the `prev` of the next one.
+    var lastHash: String { get }
+    /// Nil when the stored log still holds exactly the records this sink wrote (or read);
+    /// otherwise what differs, in a few words.
+    func changedOnDisk() -> String?
 }
 
 extension SessionLogWriter: SessionLogSink {}
@@ -174,13 +183,15 @@ public final class SessionRuntime {
     private let clockBase: Int64
     private let activeBase: Int64
     private let mode: AssistantMode
+    private let secret: StudySecret?
     private var tasks: [Int: Task<Void, Never>] = [:]
 
     /// Start a session, fresh (`history` empty) or resumed from the records of its log.
     public init(study: ResolvedStudy, participant: String, assistant: any Assistant, log: any SessionLogSink,
                 history: [LogRecord] = [], size: Size, clock: MonotonicClock = .system,
                 wallNowMs: @Sendable () -> Int64 = SessionLogWriter.wallNow,
-                sessionID: String = UUID().uuidString.lowercased(), assistantMode: AssistantMode = .live) throws {
+                sessionID: String = UUID().uuidString.lowercased(), assistantMode: AssistantMode = .live,
+                secret: StudySecret? = nil) throws {
         let context = StudyContext(study, participant: participant)
         var s = AppState(context: context, size: size)
         if let first = history.first {
@@ -204,6 +215,7 @@ public final class SessionRuntime {
         self.assistant = assistant
         self.clock = clock
         self.mode = assistantMode
+        self.secret = secret
         clockBase = clock.nowMs()
         activeBase = max(log.lastMonoMs, history.last?.monoMs ?? 0)
         state.nowMs = activeBase
@@ -294,6 +306,17 @@ public final class SessionRuntime {
                     state.overlay = nil
                     failed = true
                 }
+            case .endSession:
+                if failed || state.logFailure != nil { failed = true; continue }
+                do {
+                    try endSession()
+                } catch {
+                    let message = (error as? LogWriteError)?.message ?? String(describing: error)
+                    lastLogError = message
+                    state.logFailure = message
+                    state.overlay = nil
+                    failed = true
+                }
             case .startReply(let id, let qid, let messages):
                 if failed { continue }
                 startReply(id: id, questionID: qid, messages: messages)
@@ -314,6 +337,21 @@ public final class SessionRuntime {
                 shutdown()
             }
         }
+    }
+
+    /// Writes `session_end` (after `log_changed` when the file was changed behind our back)
+    /// and applies what was written.
+    private func endSession() throws {
+        if let change = log.changedOnDisk() {
+            let event = SessionEvent.logChanged(detail: change)
+            let record = try log.append(event, monoMs: state.nowMs)
+            AppCore.apply(&state, event, monoMs: record.monoMs)
+        }
+        let code = CompletionCode.make(studyID: state.context.study.id, participant: state.context.participant,
+                                       finalHash: log.lastHash, secret: secret)
+        let event = SessionEvent.sessionEnd(completionCode: code)
+        let record = try log.append(event, monoMs: state.nowMs)
+        AppCore.apply(&state, event, monoMs: record.monoMs)
     }
 
     private func startReply(id: Int, questionID: String, messages: [ChatMessage]) {

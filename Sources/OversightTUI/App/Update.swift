@@ -474,7 +474,7 @@ extension AppCore {
     static func showNext(_ s: AppState, after position: (Int, Int)?) -> [Effect] {
         let next = position.map { s.context.position(after: $0.0, $0.1) } ?? s.context.firstPosition
         guard let (b, i) = next else {
-            return [.appendLog(.sessionEnd(completionCode: s.context.completionCode))]
+            return [.endSession]
         }
         return show(s, block: b, index: i)
     }

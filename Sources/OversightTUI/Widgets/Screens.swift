@@ -106,13 +106,18 @@ public enum Screens {
     }
 
     /// The end page with the completion code.
-    public static func end(code: String, size: Size, into canvas: inout Canvas) {
-        let paras: [(String, Style)] = [
+    /// `logChanged`: the log file was changed by someone else during the session.
+    public static func end(code: String, logChanged: Bool = false, size: Size, into canvas: inout Canvas) {
+        var paras: [(String, Style)] = [
             ("Thank you. You have answered every question and the session is complete.", Style(.normal, bold: true)),
             ("Your completion code:", .plain),
             ("    \(code)", Style(.success, bold: true)),
             ("Give this code to the study organiser. Your answers are saved.", .plain),
         ]
+        if logChanged {
+            paras.append(("Warning: the session log was changed during the session by something other than this "
+                          + "program. Please tell the study organiser.", Style(.warning, bold: true)))
+        }
         page(title: "Finished", paragraphs: paras, top: 0, footer: "Press Enter to close.", size: size, into: &canvas)
     }
 
