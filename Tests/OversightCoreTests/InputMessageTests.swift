@@ -113,6 +113,8 @@ final class InputMessageTests: XCTestCase {
         } catch let e as InputErrors {
             XCTAssertEqual(e.errors.map(\.description), ["/dev/null: not a regular file (a character device)"])
         }
+        let p = problems(study(id: "\"pilot\"\ninstructions = \"/dev/null\""))
+        XCTAssertTrue(p.first?.hasSuffix("\"study.instructions\": /dev/null: not a regular file (a character device)") ?? false, "\(p)")
         XCTAssertThrowsError(try StudyLoader.load(path: "/dev/null")) { error in
             XCTAssertEqual((error as? InputErrors)?.errors.first?.message, "not a regular file (a character device)")
         }

@@ -168,7 +168,9 @@ public enum StudyLoader {
             var instructions: String?
             if let rel = string(st, "instructions", "study") {
                 let url = URL(fileURLWithPath: rel, relativeTo: baseDir).standardizedFileURL
-                if let d = try? Data(contentsOf: url), let s = String(data: d, encoding: .utf8) {
+                if let problem = FileKind.notRegularProblem(url.path) {
+                    fail("study", nil, "instructions", "\"study.instructions\": \(url.path): \(problem)")
+                } else if let d = try? Data(contentsOf: url), let s = String(data: d, encoding: .utf8) {
                     instructions = s
                 } else {
                     fail("study", nil, "instructions", "\"study.instructions\": cannot read \(url.path) as UTF-8 text")
