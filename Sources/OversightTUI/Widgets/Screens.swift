@@ -127,7 +127,7 @@ public enum Screens {
         }
     }
 
-    /// A one-line error banner across the top of the body.
+    /// An error banner across the top of the body, wrapped to the width.
     public static func errorBanner(_ message: String, size: Size, into canvas: inout Canvas) {
         // Wrapped, not cut: at 80 columns the whole message takes two or three rows (at most
         // a third of the screen, the last row ending in "…" if even that is too little).
