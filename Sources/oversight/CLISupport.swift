@@ -39,7 +39,7 @@ enum InputFailure {
         do {
             return try body()
         } catch let e as InputErrors {
-            for err in e.errors { FileHandle.standardError.write(Data((err.description + "\n").utf8)) }
+            for line in e.lines() { FileHandle.standardError.write(Data((line + "\n").utf8)) }
             throw ExitCode(2)
         } catch let e as InputError {
             FileHandle.standardError.write(Data((e.description + "\n").utf8))

@@ -46,6 +46,10 @@ final class SessionLogTests: XCTestCase {
         .feedbackShown(questionID: "q1"),
         .sessionResume(downtimeMs: 5000),
         .quit(reason: "user"),
+        .assistantProgress(questionID: "q1", requestID: 3, text: "part of a reply \"quoted\" 日本"),
+        .assistantReply(AssistantReply(questionID: "q1", requestID: 3, text: "part of a reply", status: .interrupted,
+                                       error: "The session was interrupted before the reply ended.",
+                                       provider: "openai", model: "m", ttftMs: nil, durationMs: 4000)),
         .sessionEnd(completionCode: "ABCD1234"),
     ]
 

@@ -77,6 +77,27 @@ final class RobustnessTests: XCTestCase {
         XCTAssertEqual(first?.ttftCount, 3)
     }
 
+    /// Records of streamed text and a reply interrupted by a crash are read like any record.
+    func testProgressRecordsAndInterruptedRepliesScanCleanly() throws {
+        let url = try tempDir().appendingPathComponent("p.jsonl")
+        let w = try SessionLogWriter.create(at: url)
+        let start = SessionStart(studyID: "s", studyHash: "h", questionsHash: "q", seed: 1, appVersion: "t", participant: "p",
+                                 sessionID: "id", feedback: false, confidence: Study.defaultConfidence, blocks: [],
+                                 assistantProvider: "simulated", assistantModel: nil)
+        try w.append(.sessionStart(start), monoMs: 0)
+        try w.append(.chatSent(questionID: "q1", requestID: 1, text: "hi"), monoMs: 10)
+        try w.append(.assistantProgress(questionID: "q1", requestID: 1, text: "The ans"), monoMs: 1_100)
+        try w.append(.heartbeat, monoMs: 2_100)
+        try w.append(.sessionResume(downtimeMs: 5_000), monoMs: 2_100)
+        try w.append(.assistantReply(AssistantReply(questionID: "q1", requestID: 1, text: "The ans", status: .interrupted,
+                                                    error: "interrupted", provider: "simulated", durationMs: 2_090)),
+                     monoMs: 2_100)
+        w.close()
+        let scan = SessionScanner.scan(path: url.path)
+        XCTAssertEqual(scan.warnings.filter { $0.kind == .corrupt || $0.kind == .chain }, [], "\(scan.warnings)")
+        XCTAssertTrue(SessionLogReader.read(url: url).issues.isEmpty)
+    }
+
     func testTruncatedLastLine() throws {
         let dir = try study()
         let url = dir.appendingPathComponent("ana.jsonl")

@@ -4,8 +4,8 @@ import OversightCore
 
 final class UpdateTests: XCTestCase {
     /// A core past the instructions, on the first (assisted QuALITY, timed) question.
-    func onFirstQuestion(size: Size = Size(cols: 80, rows: 24)) -> Core {
-        var c = Core(size: size)
+    func onFirstQuestion(size: Size = Size(cols: 80, rows: 24), study: ResolvedStudy = Fixtures.study()) -> Core {
+        var c = Core(study: study, size: size)
         XCTAssertEqual(c.state.phase, .instructions)
         c.key(.enter)
         XCTAssertEqual(c.state.phase, .question)
@@ -137,15 +137,19 @@ final class UpdateTests: XCTestCase {
         XCTAssertEqual(AppCore.nextWakeMs(c.state), start + 2000)
     }
 
-    func testHeartbeatEveryFiveSecondsOnTimedQuestions() {
-        var c = onFirstQuestion()
-        let start = c.state.questionStartMs
-        c.send(.tick(nowMs: start + 4_000))
-        XCTAssertFalse(c.lastLoggedTypes.contains("heartbeat"))
-        c.send(.tick(nowMs: start + 5_000))
-        XCTAssertEqual(c.lastLoggedTypes.last, "heartbeat")
-        c.send(.tick(nowMs: start + 6_000))
-        XCTAssertEqual(c.lastLoggedTypes.filter { $0 == "heartbeat" }.count, 1)
+    func testHeartbeatEverySecondOnTimedAndUntimedQuestions() {
+        for limit in [300, nil] as [Int?] {
+            var c = onFirstQuestion(study: Fixtures.study(timeLimit: limit))
+            let start = c.state.questionStartMs
+            XCTAssertEqual(AppCore.nextWakeMs(c.state).map { $0 <= start + AppCore.heartbeatMs }, true)
+            c.send(.tick(nowMs: start + 900))
+            XCTAssertFalse(c.lastLoggedTypes.contains("heartbeat"))
+            c.send(.tick(nowMs: start + 1_000))
+            XCTAssertEqual(c.lastLoggedTypes.last, "heartbeat")
+            c.send(.tick(nowMs: start + 1_500))
+            XCTAssertEqual(c.lastLoggedTypes.filter { $0 == "heartbeat" }.count, 1)
+            XCTAssertEqual(AppCore.nextWakeMs(c.state).map { $0 <= start + 2_000 }, true)
+        }
     }
 
     func testChatSendStreamAndStaleChunksDropped() {

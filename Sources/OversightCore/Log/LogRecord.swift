@@ -103,6 +103,8 @@ enum SessionEventCoding {
             data = try encoder.encode(Search(question_id: id, query: q, matches: m))
         case .chatSent(let id, let r, let t): data = try encoder.encode(Chat(question_id: id, request_id: r, text: t))
         case .assistantReply(let r): data = try encoder.encode(r)
+        case .assistantProgress(let id, let r, let t):
+            data = try encoder.encode(Chat(question_id: id, request_id: r, text: t))
         case .assistantReset(let id): data = try encoder.encode(QuestionRef(question_id: id))
         case .submitted(let s): data = try encoder.encode(s)
         case .feedbackShown(let id): data = try encoder.encode(QuestionRef(question_id: id))
@@ -141,6 +143,9 @@ enum SessionEventCoding {
             let o = try c.decode(Chat.self, forKey: key)
             return .chatSent(questionID: o.question_id, requestID: o.request_id, text: o.text)
         case "assistant_reply": return .assistantReply(try c.decode(AssistantReply.self, forKey: key))
+        case "assistant_progress":
+            let o = try c.decode(Chat.self, forKey: key)
+            return .assistantProgress(questionID: o.question_id, requestID: o.request_id, text: o.text)
         case "assistant_reset": return .assistantReset(questionID: try c.decode(QuestionRef.self, forKey: key).question_id)
         case "submitted": return .submitted(try c.decode(Submission.self, forKey: key))
         case "feedback_shown": return .feedbackShown(questionID: try c.decode(QuestionRef.self, forKey: key).question_id)

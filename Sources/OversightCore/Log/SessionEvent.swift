@@ -153,6 +153,9 @@ public enum ReplyStatus: String, Codable, Sendable {
     case complete
     case cancelled
     case failed
+    /// The app stopped (crash, `kill -9`, power loss) while the reply was streaming; the text is
+    /// what had been logged of it by then (`assistant_progress`), logged when the session resumes.
+    case interrupted
 }
 
 /// One assistant reply, logged when it ends (complete, cancelled or failed).
@@ -213,8 +216,11 @@ public enum SessionEvent: Sendable, Equatable {
     case passageSearch(questionID: String, query: String, matches: Int)
     case chatSent(questionID: String, requestID: Int, text: String)
     case assistantReply(AssistantReply)
+    /// Reply text streamed since the previous progress record of `requestID` (at most one a
+    /// second, not fsync'd), so what the participant read survives a crash.
+    case assistantProgress(questionID: String, requestID: Int, text: String)
     case assistantReset(questionID: String)
-    /// Written during timed questions so the active time survives a crash to within seconds.
+    /// Written every second of a question so the active time survives a crash.
     case heartbeat
     case submitted(Submission)
     case feedbackShown(questionID: String)
@@ -240,6 +246,7 @@ public enum SessionEvent: Sendable, Equatable {
         case .passageSearch: "passage_search"
         case .chatSent: "chat_sent"
         case .assistantReply: "assistant_reply"
+        case .assistantProgress: "assistant_progress"
         case .assistantReset: "assistant_reset"
         case .heartbeat: "heartbeat"
         case .submitted: "submitted"
@@ -253,7 +260,7 @@ public enum SessionEvent: Sendable, Equatable {
     /// Events that must be on disk (fsync'd) before the app acts on them.
     public var isDurable: Bool {
         switch self {
-        case .focusChanged, .resized, .passageViewport, .heartbeat: false
+        case .focusChanged, .resized, .passageViewport, .heartbeat, .assistantProgress: false
         default: true
         }
     }

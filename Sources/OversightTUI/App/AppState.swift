@@ -79,6 +79,11 @@ public struct PendingRequest: Sendable, Equatable {
     /// When the first text arrived (not logged until the reply ends).
     public var firstTextMs: Int64?
     public var streaming: StreamingReply
+    /// The text logged so far in `assistant_progress` records (a prefix of `streaming.text`
+    /// live; all that a replay knows of the reply).
+    public var loggedText: String = ""
+    /// When the last progress record (or `chat_sent`) was logged.
+    public var loggedMs: Int64
 }
 
 /// The participant's last message when its reply failed or was cancelled: F5 sends it again

@@ -83,7 +83,8 @@ public enum AppCore {
             s.chat.entries.append(.user(text))
             s.chat.scrollBack = 0
             s.pending = PendingRequest(requestID: requestID, questionID: qid, userText: text, startedMs: monoMs,
-                                       firstTextMs: nil, streaming: StreamingReply(requestID: requestID))
+                                       firstTextMs: nil, streaming: StreamingReply(requestID: requestID),
+                                       loggedMs: monoMs)
             s.nextRequestID = max(s.nextRequestID, requestID + 1)
         case .assistantReply(let r):
             s.chat.entries.append(.assistant(text: r.text, status: r.status, error: r.error))
@@ -101,6 +102,16 @@ public enum AppCore {
                 s.pending = nil
             }
             s.nextRequestID = max(s.nextRequestID, r.requestID + 1)
+        case .assistantProgress(_, let requestID, let text):
+            guard var p = s.pending, p.requestID == requestID else { break }
+            p.loggedText += text
+            p.loggedMs = monoMs
+            // Live, the streamed text already holds it; in a replay this is all there is.
+            if !p.streaming.text.utf8.starts(with: p.loggedText.utf8) {
+                p.streaming.text = p.loggedText
+                p.streaming.progress = nil
+            }
+            s.pending = p
         case .assistantReset:
             s.conversation?.reset()
             s.chat.entries.append(.resetDivider)

@@ -3,8 +3,11 @@ import OversightCore
 extension AppCore {
     /// How long the passage must rest before its position is logged.
     public static let viewportDebounceMs: Int64 = 500
-    /// Interval of `heartbeat` records during timed questions.
-    public static let heartbeatMs: Int64 = 5000
+    /// Interval of `heartbeat` records on a question (timed or not): a crash loses at most
+    /// this much active time (plus a tick's delay).
+    public static let heartbeatMs: Int64 = 1000
+    /// Least interval between `assistant_progress` records of a streaming reply.
+    public static let progressRecordMs: Int64 = 1000
     /// Frame interval of the "assistant is typing" animation.
     public static let typingFrameMs: Int64 = 400
 
@@ -69,8 +72,9 @@ extension AppCore {
         var effects: [Effect] = [.appendLog(.sessionResume(downtimeMs: max(0, downtimeMs))),
                                  .appendLog(.resized(cols: s.size.cols, rows: s.size.rows))]
         if let p = s.pending {
-            var r = reply(s, p, status: .failed, error: "The session was interrupted before the reply ended.")
-            r.text = ""
+            // What was logged of it is what the participant had read: shown and kept as such.
+            var r = reply(s, p, status: .interrupted, error: "The session was interrupted before the reply ended.")
+            r.text = p.loggedText
             r.ttftMs = nil
             effects.append(.appendLog(.assistantReply(r)))
         }
@@ -106,8 +110,11 @@ extension AppCore {
             } else {
                 let r = remaining % 1000
                 t.append(now + (r == 0 ? 1000 : r))      // next change of the shown seconds
-                if acting { t.append(max(now, s.lastRecordMs + heartbeatMs)) }
             }
+        }
+        if acting { t.append(max(now, s.lastRecordMs + heartbeatMs)) }
+        if acting, let p = s.pending, p.streaming.text.utf8.count > p.loggedText.utf8.count {
+            t.append(max(now, p.loggedMs + progressRecordMs))
         }
         if acting, let dirty = s.viewportDirtySinceMs { t.append(max(now, dirty + viewportDebounceMs)) }
         if s.pending != nil { t.append(now + typingFrameMs - now % typingFrameMs) }
@@ -125,10 +132,22 @@ extension AppCore {
         if let dirty = s.viewportDirtySinceMs, s.nowMs - dirty >= viewportDebounceMs {
             effects += flushViewport(&s)
         }
-        if s.deadlineMs != nil, effects.isEmpty, s.nowMs - s.lastRecordMs >= heartbeatMs {
+        effects += progressRecord(s)
+        if effects.isEmpty, s.nowMs - s.lastRecordMs >= heartbeatMs {
             effects.append(.appendLog(.heartbeat))
         }
         return effects
+    }
+
+    /// An `assistant_progress` record of the reply text not yet logged, when one is due (at
+    /// most one per `progressRecordMs`).
+    static func progressRecord(_ s: AppState) -> [Effect] {
+        guard let p = s.pending, s.nowMs - p.loggedMs >= progressRecordMs,
+              p.streaming.text.utf8.count > p.loggedText.utf8.count,
+              p.streaming.text.utf8.starts(with: p.loggedText.utf8) else { return [] }
+        // Cut in bytes: a combining mark arriving after a logged letter stays in the next record.
+        let delta = String(decoding: p.streaming.text.utf8.dropFirst(p.loggedText.utf8.count), as: UTF8.self)
+        return [.appendLog(.assistantProgress(questionID: p.questionID, requestID: p.requestID, text: delta))]
     }
 
     static func flushViewport(_ s: inout AppState) -> [Effect] {
@@ -415,7 +434,7 @@ extension AppCore {
             p.streaming.text += t
             p.streaming.progress = nil
             s.pending = p
-            return []
+            return s.logFailure == nil ? progressRecord(s) : []
         case .progress(let m):
             p.streaming.progress = m
             s.pending = p

@@ -14,13 +14,20 @@ public struct ChatInputState: Sendable, Equatable {
 
     public var isEmpty: Bool { text.isEmpty }
 
+    /// Characters refused because the field was full, since it last had room (shown in the
+    /// field, so a paste cut short is never a surprise).
+    public private(set) var refused: Int = 0
+
     /// Longest text accepted, in clusters (a pasted novel stops here).
     public static let maxLength = 4000
 
-    /// Insert a character at the cursor. A combining mark joins the cluster before it. Ignored
-    /// once the text holds `maxLength` clusters.
+    /// Insert a character at the cursor. A combining mark joins the cluster before it. Refused
+    /// (and counted in `refused`) once the text holds `maxLength` clusters.
     public mutating func insert(_ c: Character) {
-        guard text.count < Self.maxLength else { return }
+        guard text.count < Self.maxLength else {
+            refused += 1
+            return
+        }
         let i = text.index(text.startIndex, offsetBy: cursor)
         let before = String(text[..<i]) + String(c)
         text = before + text[i...]
@@ -33,6 +40,7 @@ public struct ChatInputState: Sendable, Equatable {
     /// Remove the cluster before the cursor.
     public mutating func backspace() {
         guard cursor > 0 else { return }
+        refused = 0
         let i = text.index(text.startIndex, offsetBy: cursor - 1)
         text.remove(at: i)
         cursor -= 1
@@ -41,6 +49,7 @@ public struct ChatInputState: Sendable, Equatable {
     /// Remove the cluster under the cursor.
     public mutating func delete() {
         guard cursor < text.count else { return }
+        refused = 0
         let i = text.index(text.startIndex, offsetBy: cursor)
         text.remove(at: i)
     }
@@ -58,6 +67,7 @@ public struct ChatInputState: Sendable, Equatable {
     public mutating func clear() {
         text = ""
         cursor = 0
+        refused = 0
     }
 
     /// Apply an editing key; returns false when the key is not an editing key.
@@ -138,7 +148,15 @@ public struct ChatInputState: Sendable, Equatable {
 public enum ChatInputView {
     /// Rows the field wants at `width` (1...maxRows).
     public static func height(_ state: ChatInputState, width: Int, maxRows: Int) -> Int {
-        max(1, min(maxRows, state.rows(width: max(1, width - 2)).rows.count))
+        max(1, min(maxRows, state.rows(width: max(1, width - 2)).rows.count + (state.refused > 0 ? 1 : 0)))
+    }
+
+    /// The line shown in the field when text was refused: the limit and how much was lost.
+    public static func limitNote(_ state: ChatInputState, width: Int) -> String {
+        let options = ["Limit of \(ChatInputState.maxLength) characters reached: \(state.refused) not added",
+                       "Limit \(ChatInputState.maxLength) chars: \(state.refused) not added",
+                       "Full: \(state.refused) not added"]
+        return options.first { DisplayWidth.of($0) <= width } ?? TextLayout.truncate(options[options.count - 1], width: width)
     }
 
     /// Draw into `rect` (no border).
@@ -153,9 +171,16 @@ public enum ChatInputView {
             return
         }
         let (rows, cRow, cCol) = state.rows(width: fieldW)
-        let first = max(0, min(cRow - rect.height + 1, rows.count - rect.height))
-        for r in 0..<rect.height where first + r < rows.count {
+        // The last row says when text was refused (a paste longer than the limit).
+        let noteRows = state.refused > 0 && rect.height > 1 ? 1 : 0
+        let textRows = rect.height - noteRows
+        let first = max(0, min(cRow - textRows + 1, rows.count - textRows))
+        for r in 0..<textRows where first + r < rows.count {
             canvas.text(rows[first + r], col: rect.col + 2, row: rect.row + r, maxWidth: fieldW)
+        }
+        if noteRows > 0 {
+            canvas.text(limitNote(state, width: fieldW), col: rect.col + 2, row: rect.row + textRows, maxWidth: fieldW,
+                        style: Style(.warning, bold: true))
         }
         if focused { canvas.setCursor(col: rect.col + 2 + cCol, row: rect.row + cRow - first) }
     }

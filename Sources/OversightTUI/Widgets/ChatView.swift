@@ -184,6 +184,9 @@ public struct ChatViewState: Sendable, Equatable {
             case .cancelled:
                 appendBody("[reply cancelled" + (t.isEmpty ? "]" : "; text above is partial]"), style: Style(.dim),
                            width: width, into: &out)
+            case .interrupted:
+                appendBody("[reply interrupted: the session stopped before it ended" + (t.isEmpty ? "]" : "; text above is partial]"),
+                           style: Style(.danger), width: width, into: &out)
             case .failed:
                 appendBody("[reply failed: \(error ?? "unknown error")" + (t.isEmpty ? "]" : "; text above is partial]"),
                            style: Style(.danger), width: width, into: &out)
