@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OversightAssistants
 import OversightCore
 
 /// `oversight verify FILE...`: check session logs' hash chains and sequence numbers.
@@ -10,7 +11,9 @@ struct VerifyCommand: ParsableCommand {
         discussion: """
             Each record of a session log carries the SHA-256 of the line before it, so an edited, \
             removed or inserted line breaks the chain. Prints one line per file: OK with the record \
-            count, or the first bad line as FILE:LINE: problem. Exits 1 if any file is damaged.
+            count, or the first bad line as FILE:LINE: problem. Files named baseline-*.jsonl are model \
+            results, not session logs (they have no hash chain): each of their lines is checked \
+            as a baseline result instead. Exits 1 if any file is damaged.
             """
     )
 
@@ -24,6 +27,16 @@ struct VerifyCommand: ParsableCommand {
         let files = try InputFailure.report { try SessionFiles.expand(paths) }
         var damaged = 0
         for url in files {
+            if BaselineFile.isBaselineName(url.lastPathComponent) {
+                do {
+                    let results = try BaselineFile.load(url)
+                    print("\(url.path): OK, baseline file, \(results.count) results (no hash chain)")
+                } catch let e as InputError {
+                    damaged += 1
+                    print(e.description)
+                }
+                continue
+            }
             let report = SessionLogVerifier.verify(url: url)
             if report.ok {
                 print("\(url.path): OK, \(report.records) records" + (report.finished ? ", finished" : ", unfinished"))
