@@ -156,6 +156,11 @@ public enum JSONRenderer {
                 .object([("value", .real(Double(b.value) / 100)), ("count", .int(b.count)), ("accuracy", .real(b.accuracy))])
             })),
         ]
+        if r.model == nil, let a = r.assistant {
+            fields.append(("assistant", .object([
+                ("provider", .string(a.provider)), ("model", a.model.map { .string($0) } ?? .null),
+            ])))
+        }
         if let m = r.model {
             fields.append(("model", .object([
                 ("file", .string(m.path)), ("convention", .string(m.convention)), ("shots", .int(m.shots)),
