@@ -84,7 +84,8 @@ final class HTMLReportTests: XCTestCase {
             if (Object.keys(tops).length > 1) problems.push('wraps: ' + name(el));
           });
           document.querySelectorAll('svg').forEach(function (svg) {
-            var w = svg.viewBox.baseVal.width, h = svg.viewBox.baseVal.height;
+            var w = svg.viewBox.baseVal.width || svg.width.baseVal.value;
+            var h = svg.viewBox.baseVal.height || svg.height.baseVal.value;
             var boxes = [];
             svg.querySelectorAll('text').forEach(function (t) {
               checked++;
