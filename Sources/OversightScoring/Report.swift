@@ -107,4 +107,6 @@ public struct BlockRow: Sendable, Equatable {
     public var resets: Double?
     public var charsSent: Double?
     public var medianTTFTMs: Double?
+    /// The assistant of an assisted block's row (a block run with several gets a row each).
+    public var assistant: AssistantName? = nil
 }

@@ -40,7 +40,7 @@ public enum Scorer {
         return ScoreReport(studyID: d.studyID, studyHash: d.studyHash, seed: options.seed,
                            resamples: options.resamples, scale: d.scale, sessions: d.sessions.count,
                            participants: d.participants.count, excluded: d.excluded, tasks: tasks,
-                           participantRows: rows, blocks: blockRows(d), warnings: warnings,
+                           participantRows: rows, blocks: blockRows(d, assistants: assistants), warnings: warnings,
                            flagRule: options.outlierRule.description)
     }
 
@@ -341,8 +341,11 @@ public enum Scorer {
 
     // MARK: - Blocks
 
-    private static func blockRows(_ d: Dataset) -> [BlockRow] {
-        struct Key: Hashable { var block: Int32; var task: TaskKind; var cond: Condition }
+    /// One row per block, task and condition; an assisted block run with several assistants
+    /// gets a row per assistant.
+    private static func blockRows(_ d: Dataset, assistants: [AssistantName]) -> [BlockRow] {
+        struct Key: Hashable { var block: Int32; var task: TaskKind; var cond: Condition; var assistant: Int }
+        let assistantIndex = Dictionary(uniqueKeysWithValues: assistants.enumerated().map { ($1, $0) })
         struct Acc {
             var n = 0, timeouts = 0, turns = 0, resets = 0, chars = 0
             var elapsed: [Double] = []
@@ -353,7 +356,8 @@ public enum Scorer {
         var currentKey: Key?
         var x = Acc()
         for a in d.answers {
-            let k = Key(block: a.block, task: a.task, cond: a.condition)
+            let k = Key(block: a.block, task: a.task, cond: a.condition,
+                        assistant: a.condition == .assisted ? assistantIndex[d.sessions[Int(a.session)].assistant] ?? -1 : -1)
             if k != currentKey {
                 if let c = currentKey { acc[c] = x }
                 currentKey = k
@@ -372,7 +376,8 @@ public enum Scorer {
         return acc.keys.sorted { a, b in
             if a.block != b.block { return a.block < b.block }
             if a.task != b.task { return a.task < b.task }
-            return a.cond.rawValue < b.cond.rawValue
+            if a.cond != b.cond { return a.cond.rawValue < b.cond.rawValue }
+            return a.assistant < b.assistant
         }.map { k in
             let x = acc[k] ?? Acc()
             let assisted = k.cond == .assisted
@@ -382,7 +387,8 @@ public enum Scorer {
                             medianSeconds: Statistics.median(x.elapsed).map { $0 / 1000 }, timeouts: x.timeouts,
                             turns: assisted ? Double(x.turns) / n : nil, resets: assisted ? Double(x.resets) / n : nil,
                             charsSent: assisted ? Double(x.chars) / n : nil,
-                            medianTTFTMs: assisted ? Statistics.median(x.ttft) : nil)
+                            medianTTFTMs: assisted ? Statistics.median(x.ttft) : nil,
+                            assistant: assisted && k.assistant >= 0 ? assistants[k.assistant] : nil)
         }
     }
 }

@@ -14,7 +14,7 @@ final class BuildWarningsTests: XCTestCase {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("clean-build-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: scratch) }
         let log = scratch.appendingPathExtension("log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: log) }
         let handle = try FileHandle(forWritingTo: log)
         let p = Process()

@@ -92,7 +92,7 @@ final class ReadmeCommandsTests: XCTestCase {
 
     private func run(_ tool: String, _ args: [String], in folder: URL, env: [String: String]) throws -> Result {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("readme-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: log) }
         let handle = try FileHandle(forWritingTo: log)
         let p = Process()

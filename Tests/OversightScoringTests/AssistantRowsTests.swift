@@ -74,6 +74,13 @@ final class AssistantRowsTests: XCTestCase {
         XCTAssertEqual(mixed.count, 1, "\(r.warnings)")
         XCTAssertTrue(mixed.first?.message.contains("simulated / sim-1: 3 participant(s)") ?? false, "\(mixed)")
         XCTAssertTrue(mixed.first?.message.contains("local / \(MixedStudy.localModel): 2 participant(s)") ?? false)
+        // Blocks: the assisted MMLU block has a row per assistant, the unaided one a single row.
+        let first = r.blocks.filter { $0.block == 0 }
+        XCTAssertEqual(first.map(\.answers), [6, 9])
+        XCTAssertEqual(first.map(\.participants), [2, 3])
+        XCTAssertEqual(first.map { $0.assistant?.provider }, ["local", "simulated"])
+        XCTAssertEqual(r.blocks.filter { $0.block == 1 }.map(\.answers), [15])
+        XCTAssertTrue(TextRenderer.render(r).contains("assisted (simulated /"))
         // JSON names the assistant of each assisted row.
         let json = JSONRenderer.render(r)
         XCTAssertTrue(json.contains("\"provider\": \"local\"") || json.contains("\"provider\":\"local\""), json)

@@ -132,8 +132,8 @@ final class HTMLReportTests: XCTestCase {
         let page = dir.appendingPathComponent("report.html")
         try html.replacingOccurrences(of: "</body>", with: Self.layoutCheck + "</body>").write(to: page, atomically: true, encoding: .utf8)
         let out = dir.appendingPathComponent("dom.txt"), err = dir.appendingPathComponent("err.txt")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: browser)
         p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",

@@ -167,7 +167,7 @@ public enum HTMLRenderer {
             + "<th>answers</th><th>participants</th><th>median s</th><th>timeouts</th><th>turns/q</th><th>resets/q</th>"
             + "<th>chars/q</th><th>median TTFT ms</th></tr></thead><tbody>"
         for x in b {
-            s += "<tr><td>\(x.block + 1)</td><td class=\"l\">\(x.task.rawValue)</td><td class=\"l\">\(x.condition.rawValue)</td>"
+            s += "<tr><td>\(x.block + 1)</td><td class=\"l\">\(x.task.rawValue)</td><td class=\"l label\">\(esc(TextRenderer.blockCondition(x, in: b)))</td>"
                 + "<td>\(x.answers)</td><td>\(x.participants)</td><td>\(f(x.medianSeconds, "%.1f"))</td><td>\(x.timeouts)</td>"
                 + "<td>\(f(x.turns, "%.2f"))</td><td>\(f(x.resets, "%.2f"))</td><td>\(f(x.charsSent, "%.0f"))</td>"
                 + "<td>\(f(x.medianTTFTMs, "%.0f"))</td></tr>"

@@ -200,7 +200,9 @@ public enum JSONRenderer {
             ("resets_per_question", .real(b.resets)),
             ("chars_sent_per_question", .real(b.charsSent)),
             ("median_ttft_ms", .real(b.medianTTFTMs)),
-        ])
+        ] + (b.assistant.map { a in
+            [("assistant", JSON.object([("provider", .string(a.provider)), ("model", a.model.map { .string($0) } ?? .null)]))]
+        } ?? []))
     }
 
     static func warning(_ w: ScoreWarning) -> JSON {

@@ -216,12 +216,19 @@ public enum TextRenderer {
         }
         func f(_ x: Double?, _ format: String) -> String { x.map { String(format: format, $0) } ?? "-" }
         for x in b {
-            rows.append([String(x.block + 1), x.task.rawValue, x.condition.rawValue, String(x.answers),
+            rows.append([String(x.block + 1), x.task.rawValue, blockCondition(x, in: b), String(x.answers),
                          String(x.participants), f(x.medianSeconds, "%.1f"), String(x.timeouts), f(x.turns, "%.2f"),
                          f(x.resets, "%.2f"), f(x.charsSent, "%.0f"), f(x.medianTTFTMs, "%.0f")])
         }
         return wrap("Blocks (numbered from 1; turns, resets, characters sent: mean per question)", width: width)
-            .joined(separator: "\n") + "\n" + grid(rows, left: [1, 2], width: width, shrink: []) + "\n"
+            .joined(separator: "\n") + "\n" + grid(rows, left: [1, 2], width: width, shrink: [2]) + "\n"
+    }
+
+    /// `assisted`, or `assisted (provider / model)` when the blocks were run with several
+    /// assistants (each then has its own row).
+    static func blockCondition(_ x: BlockRow, in all: [BlockRow]) -> String {
+        guard let a = x.assistant, Set(all.compactMap(\.assistant)).count > 1 else { return x.condition.rawValue }
+        return "\(x.condition.rawValue) (\(a.label))"
     }
 
     static func participants(_ r: ScoreReport, width: Int? = nil) -> String {
