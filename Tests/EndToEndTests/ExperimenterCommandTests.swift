@@ -31,6 +31,21 @@ final class ExperimenterCommandTests: XCTestCase {
         XCTAssertFalse(stdout.contains("prev_hash") || stdout.contains("schema"), stdout)
     }
 
+    /// `score` fits its text in 100 columns; `--wide` puts each row on one line.
+    func testScoreFitsOneHundredColumnsUnlessWide() throws {
+        let folder = Self.goldenFolder.path
+        let narrow = try fixture.runApp(["score", folder, "--seed", "2024"])
+        XCTAssertEqual(narrow.status, 0, narrow.stderr)
+        XCTAssertEqual(narrow.stdout.split(separator: "\n").filter { $0.count > 100 }, [])
+        XCTAssertTrue(narrow.stdout.contains("human + model (simulated / sim-1)"), narrow.stdout)
+        let wide = try fixture.runApp(["score", folder, "--seed", "2024", "--wide"])
+        XCTAssertEqual(wide.status, 0, wide.stderr)
+        let lines = wide.stdout.split(separator: "\n")
+        XCTAssertTrue(lines.contains { $0.hasPrefix("human + model (simulated / sim-1), weighted vote ") && $0.contains("[40.4, 100.0]") },
+                      wide.stdout)
+        XCTAssertGreaterThan(lines.map(\.count).max() ?? 0, 100)
+    }
+
     /// A damaged baseline file is still reported, with its file and line, and exit status 1.
     func testVerifyReportsADamagedBaselineLine() throws {
         let folder = fixture.dir.appendingPathComponent("study", isDirectory: true)
