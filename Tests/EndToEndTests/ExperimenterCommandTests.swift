@@ -29,6 +29,11 @@ final class ExperimenterCommandTests: XCTestCase {
         XCTAssertTrue(stdout.contains("baseline-sim.jsonl: OK, baseline file, 16 results"), stdout)
         XCTAssertTrue(stdout.contains("ana.jsonl: OK"), stdout)
         XCTAssertFalse(stdout.contains("prev_hash") || stdout.contains("schema"), stdout)
+        // Given the folder, the same files are checked.
+        let folder = try fixture.runApp(["verify", Self.goldenFolder.path])
+        XCTAssertEqual(folder.status, 0, folder.stdout + folder.stderr)
+        XCTAssertEqual(folder.stdout.split(separator: "\n").count, files.count, folder.stdout)
+        XCTAssertTrue(folder.stdout.contains("baseline-sim.jsonl: OK, baseline file"), folder.stdout)
     }
 
     /// `score` fits its text in 100 columns; `--wide` puts each row on one line.
