@@ -81,6 +81,14 @@ final class AssistantRowsTests: XCTestCase {
         XCTAssertEqual(first.map { $0.assistant?.provider }, ["local", "simulated"])
         XCTAssertEqual(r.blocks.filter { $0.block == 1 }.map(\.answers), [15])
         XCTAssertTrue(TextRenderer.render(r).contains("assisted (simulated /"))
+        // The CSV names each assisted answer's assistant.
+        let inputs = try DatasetLoader.discover(path: dir.path)
+        let csv = CSVWriter.render(DatasetLoader.load(logs: inputs.logs, baselines: inputs.baselines, jobs: 2))
+        let rows = csv.components(separatedBy: "\r\n")
+        XCTAssertTrue(rows[0].hasSuffix(",assistant_provider,assistant_model"))
+        XCTAssertEqual(rows.filter { $0.contains(",dev,") && $0.contains(",assisted,") && $0.hasSuffix(",local,\(MixedStudy.localModel)") }.count, 5)
+        XCTAssertEqual(rows.filter { $0.contains(",ana,") && $0.contains(",assisted,") && $0.hasSuffix(",simulated,sim-1") }.count, 5)
+        XCTAssertEqual(rows.filter { $0.contains(",unaided,") && !$0.hasSuffix(",,") }, [])
         // JSON names the assistant of each assisted row.
         let json = JSONRenderer.render(r)
         XCTAssertTrue(json.contains("\"provider\": \"local\"") || json.contains("\"provider\":\"local\""), json)
