@@ -184,6 +184,8 @@ final class TextWidthTests: XCTestCase {
         XCTAssertEqual(TextRenderer.wrap("aa bb cc", width: 5), ["aa bb", "cc"])
         XCTAssertEqual(TextRenderer.wrap("abcdefgh ij", width: 3), ["abc", "def", "gh", "ij"])
         XCTAssertEqual(TextRenderer.wrap("qwen-coder-1.5b", width: 12), ["qwen-coder-", "1.5b"])
+        XCTAssertEqual(TextRenderer.wrap("(local / qwen-coder-1.5b-instruct)", width: 16),
+                       ["(local / qwen-", "coder-1.5b-", "instruct)"])
         XCTAssertEqual(TextRenderer.wrap("aa bb cc", width: 5, indent: 1, hanging: 2), [" aa", "   bb", "   cc"])
         XCTAssertEqual(TextRenderer.wrap("a long line", width: nil), ["a long line"])
     }

@@ -84,12 +84,22 @@ public enum TextRenderer {
                 empty = false
                 continue
             }
+            var w = Substring(word)
             if !empty {
-                lines.append(current)
+                // A word too long for any line starts here when it can break after a hyphen
+                // (no line of a lone "/" before a long model name); otherwise on a new line.
+                let fitsNowhere = word.count > width - rest.count
+                if fitsNowhere, room > 1, let soft = w.prefix(room).lastIndex(where: { "-_/".contains($0) }),
+                   soft > w.startIndex {
+                    let cut = w.index(after: soft)
+                    lines.append(current + " " + w[..<cut])
+                    w = w[cut...]
+                } else {
+                    lines.append(current)
+                }
                 current = rest
                 empty = true
             }
-            var w = Substring(word)
             while w.count > width - current.count, width - current.count > 0 {
                 // Break after the last hyphen, underscore or slash that fits, else anywhere.
                 var cut = w.index(w.startIndex, offsetBy: width - current.count)
