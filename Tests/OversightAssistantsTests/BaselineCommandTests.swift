@@ -49,12 +49,16 @@ final class BaselineCommandTests: XCTestCase {
         try p.run()
         // Read both pipes fully before waiting (large output must not block the child).
         let errData = Locked(Data())
-        let t = Thread { errData.with { $0 = err.fileHandleForReading.readDataToEndOfFile() } }
+        let errDone = DispatchSemaphore(value: 0)
+        let t = Thread {
+            errData.with { $0 = err.fileHandleForReading.readDataToEndOfFile() }
+            errDone.signal()
+        }
         t.start()
         let o = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        let deadline = Date().addingTimeInterval(5)
-        while t.isExecuting && Date() < deadline { usleep(10_000) }
+        // Wait for the reader itself (on a loaded machine it may not even have started yet).
+        _ = errDone.wait(timeout: .now() + 60)
         return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
                    stderr: String(decoding: errData.with { $0 }, as: UTF8.self))
     }
