@@ -17,12 +17,10 @@ let package = Package(
             name: "OversightCore",
             dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]
         ),
-        // ncursesw from Debian's libncurses-dev.
-        .systemLibrary(
-            name: "CNcursesw",
-            pkgConfig: "ncursesw",
-            providers: [.apt(["libncurses-dev"])]
-        ),
+        // ncursesw from Debian's libncurses-dev (scripts/setup.sh installs it). No pkgConfig:
+        // SwiftPM drops its -D flags with a warning on every build, and shim.h defines what
+        // the wide-character API needs; the module map links ncursesw.
+        .systemLibrary(name: "CNcursesw"),
         // The participant screen: pure state/update/render plus the ncurses and headless drivers.
         .target(
             name: "OversightTUI",
@@ -55,7 +53,7 @@ let package = Package(
             path: "Benchmarks"
         ),
         .testTarget(name: "OversightCoreTests", dependencies: ["OversightCore"], exclude: ["Fixtures"]),
-        .testTarget(name: "OversightTUITests", dependencies: ["OversightTUI", "OversightCore"]),
+        .testTarget(name: "OversightTUITests", dependencies: ["OversightTUI", "OversightCore"], exclude: ["Snapshots"]),
         .testTarget(name: "OversightAssistantsTests", dependencies: ["OversightAssistants", "OversightCore", "OversightTUI"]),
         .testTarget(name: "OversightScoringTests", dependencies: ["OversightScoring", "OversightCore"], exclude: ["Fixtures"]),
         .testTarget(name: "EndToEndTests", dependencies: ["OversightCore"]),

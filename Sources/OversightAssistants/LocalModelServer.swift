@@ -29,8 +29,13 @@ public enum ProjectRoot {
     }
 
     /// The project root found from the running executable's location (it lives in
-    /// `.build/...` of the project), else from the current directory.
+    /// `.build/...` of the project, also when started through a link on PATH), else from the
+    /// current directory.
     public static func locate() -> URL? {
+        if let real = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"),
+           let r = find(from: URL(fileURLWithPath: real).deletingLastPathComponent()) {
+            return r
+        }
         let exe = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
         if exe.path.hasPrefix("/"), let r = find(from: exe.deletingLastPathComponent()) { return r }
         return find(from: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))

@@ -3,23 +3,27 @@ import OversightCore
 
 /// The answers of one task laid out flat for fast resampling.
 ///
-/// Statistics, in order: unaided accuracy, assisted accuracy, unaided vote accuracy, assisted
-/// vote accuracy, then one accuracy per model run. A statistic is NaN when it has no data in a
-/// resample (and then that resample is left out of its interval).
+/// Answers fall into groups: 0 is unaided, 1... are assisted, one group per assistant (one
+/// group when the whole study used one assistant). Statistics, in order: each group's accuracy,
+/// each group's vote accuracy, then one accuracy per model run; with one assistant that is
+/// unaided, assisted, unaided vote, assisted vote, models. A statistic is NaN when it has no
+/// data in a resample (and then that resample is left out of its interval).
 struct BootstrapProblem: Sendable {
     var participants: Int
     var items: Int
-    /// Per condition (0 unaided, 1 assisted): every answer's participant, item, correctness.
-    var answerP: [[Int32]] = [[], []]
-    var answerI: [[Int32]] = [[], []]
-    var answerC: [[UInt8]] = [[], []]
-    /// Per condition: informative ballots (choice and vote weight) for the vote.
-    var ballotP: [[Int32]] = [[], []]
-    var ballotI: [[Int32]] = [[], []]
-    var ballotChoice: [[Int32]] = [[], []]
-    var ballotWeight: [[Double]] = [[], []]
-    /// Per condition: the distinct items answered.
-    var voteItems: [[Int32]] = [[], []]
+    /// Number of answer groups (unaided plus one per assistant).
+    let groups: Int
+    /// Per group: every answer's participant, item, correctness.
+    var answerP: [[Int32]]
+    var answerI: [[Int32]]
+    var answerC: [[UInt8]]
+    /// Per group: informative ballots (choice and vote weight) for the vote.
+    var ballotP: [[Int32]]
+    var ballotI: [[Int32]]
+    var ballotChoice: [[Int32]]
+    var ballotWeight: [[Double]]
+    /// Per group: the distinct items answered.
+    var voteItems: [[Int32]]
     var gold: [Int8]
     /// Per model run: items and correctness.
     var modelI: [[Int32]] = []
@@ -30,12 +34,27 @@ struct BootstrapProblem: Sendable {
     /// stays fixed and adding a model run does not change the human rows. Empty: one stratum.
     var strata: [[Int32]] = []
 
-    var statCount: Int { 4 + modelI.count }
+    var statCount: Int { 2 * groups + modelI.count }
 
-    init(participants: Int, items: Int, gold: [Int8]) {
+    /// Index of group `g`'s individual accuracy, vote accuracy, and model run `m`'s accuracy.
+    func individualStat(_ g: Int) -> Int { g }
+    func voteStat(_ g: Int) -> Int { groups + g }
+    func modelStat(_ m: Int) -> Int { 2 * groups + m }
+
+    init(participants: Int, items: Int, gold: [Int8], groups: Int = 2) {
         self.participants = participants
         self.items = items
         self.gold = gold
+        self.groups = groups
+        let empty = [[Int32]](repeating: [], count: groups)
+        answerP = empty
+        answerI = empty
+        answerC = [[UInt8]](repeating: [], count: groups)
+        ballotP = empty
+        ballotI = empty
+        ballotChoice = empty
+        ballotWeight = [[Double]](repeating: [], count: groups)
+        voteItems = empty
     }
 
     /// Answers (or ballots) of one condition grouped by participant: participant p's entries
@@ -79,15 +98,15 @@ struct BootstrapProblem: Sendable {
 
     func prepare() -> Prepared {
         Prepared(
-            answers: (0..<2).map { c in
+            answers: (0..<groups).map { c in
                 Self.group(participants: participants, p: answerP[c], item: answerI[c], correct: answerC[c],
                            choice: nil, weight: nil)
             },
-            ballots: (0..<2).map { c in
+            ballots: (0..<groups).map { c in
                 Self.group(participants: participants, p: ballotP[c], item: ballotI[c], correct: nil,
                            choice: ballotChoice[c], weight: ballotWeight[c])
             },
-            aligned: (0..<2).map { c in ballotP[c] == answerP[c] && ballotI[c] == answerI[c] })
+            aligned: (0..<groups).map { c in ballotP[c] == answerP[c] && ballotI[c] == answerI[c] })
     }
 
     /// Scratch space for one thread.
@@ -106,10 +125,10 @@ struct BootstrapProblem: Sendable {
 
     /// All statistics with participant weights `s.wp` and item weights `s.wi` (counts).
     func evaluate(_ s: inout Scratch, _ prep: Prepared, into out: inout [Double]) {
-        for c in 0..<2 {
+        for c in 0..<groups {
             let (individual, vote) = condition(c, &s, prep)
-            out[c] = individual
-            out[2 + c] = vote
+            out[individualStat(c)] = individual
+            out[voteStat(c)] = vote
         }
         for m in modelI.indices {
             var num: Int64 = 0, den: Int64 = 0
@@ -119,11 +138,11 @@ struct BootstrapProblem: Sendable {
                 den &+= w
                 num &+= w &* Int64(correct[k])
             }
-            out[4 + m] = den > 0 ? Double(num) / Double(den) : .nan
+            out[modelStat(m)] = den > 0 ? Double(num) / Double(den) : .nan
         }
     }
 
-    /// Individual accuracy and vote accuracy of one condition. Participants drawn zero times
+    /// Individual accuracy and vote accuracy of one group. Participants drawn zero times
     /// are skipped whole.
     private func condition(_ c: Int, _ s: inout Scratch, _ prep: Prepared) -> (Double, Double) {
         let a = prep.answers[c], b = prep.ballots[c]

@@ -292,7 +292,7 @@ final class Merger: @unchecked Sendable {
             sessionIndex[i] = Int32(sessions.count)
             sessions.append(SessionInfo(path: f.path, participant: s.participant, sessionID: s.sessionID,
                                         studyHash: s.studyHash, completed: f.ended, planned: s.planned,
-                                        scale: s.scale, bytes: f.bytes))
+                                        scale: s.scale, bytes: f.bytes, assistant: s.assistant))
             if !s.scale.isEmpty && !scales.contains(s.scale) { scales.append(s.scale) }
         }
         var scale = Statistics.defaultScale

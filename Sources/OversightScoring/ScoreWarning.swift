@@ -20,6 +20,7 @@ public struct ScoreWarning: Sendable, Equatable, Hashable, CustomStringConvertib
         case baseline
         case exclusion
         case statistics
+        case mixedAssistants = "mixed_assistants"
     }
 
     /// File concerned, nil for whole-study remarks.

@@ -21,22 +21,43 @@ public enum Scorer {
     /// Score a dataset.
     public static func score(_ d: Dataset, options: ScoreOptions = ScoreOptions()) -> ScoreReport {
         var warnings = d.warnings
+        let assistants = assistantsOfAssistedAnswers(d)
+        if assistants.count > 1 {
+            let counts = assistants.map { a -> String in
+                let n = Set(d.answers.filter { $0.condition == .assisted && d.sessions[Int($0.session)].assistant == a }
+                    .map(\.participant)).count
+                return "\(a.label): \(n) participant(s)"
+            }
+            warnings.append(ScoreWarning(path: nil, line: nil, kind: .mixedAssistants,
+                message: "the sessions used \(assistants.count) different assistants (\(counts.joined(separator: "; "))); each has its own human + model rows, they are not pooled"))
+        }
         var tasks: [TaskReport] = []
         for task in TaskKind.allCases {
-            if let t = scoreTask(task, d, options, &warnings) { tasks.append(t) }
+            if let t = scoreTask(task, d, options, assistants: assistants, &warnings) { tasks.append(t) }
         }
         let (rows, flagWarnings) = participantRows(d, options.outlierRule)
         warnings.append(contentsOf: flagWarnings)
         return ScoreReport(studyID: d.studyID, studyHash: d.studyHash, seed: options.seed,
                            resamples: options.resamples, scale: d.scale, sessions: d.sessions.count,
                            participants: d.participants.count, excluded: d.excluded, tasks: tasks,
-                           participantRows: rows, blocks: blockRows(d), warnings: warnings,
+                           participantRows: rows, blocks: blockRows(d, assistants: assistants), warnings: warnings,
                            flagRule: options.outlierRule.description, keptDamaged: d.keptDamaged)
     }
 
     // MARK: - Task rows
 
-    private static func scoreTask(_ task: TaskKind, _ d: Dataset, _ o: ScoreOptions,
+    /// The assistants that assisted answers were given with, sorted (empty without assisted answers).
+    static func assistantsOfAssistedAnswers(_ d: Dataset) -> [AssistantName] {
+        var seen = Set<AssistantName>()
+        var lastSession: Int32 = -1
+        for a in d.answers where a.condition == .assisted && a.session != lastSession {
+            lastSession = a.session
+            seen.insert(d.sessions[Int(a.session)].assistant)
+        }
+        return seen.sorted()
+    }
+
+    private static func scoreTask(_ task: TaskKind, _ d: Dataset, _ o: ScoreOptions, assistants: [AssistantName],
                                   _ warnings: inout [ScoreWarning]) -> TaskReport? {
         guard let lo = d.itemTasks.firstIndex(of: task) else { return nil }
         let hi = d.itemTasks.lastIndex(of: task).map { $0 + 1 } ?? lo
@@ -66,10 +87,17 @@ public enum Scorer {
         let models = d.models.filter { $0.task == task }
         if taskAnswers.isEmpty && models.isEmpty { return nil }
 
-        var problem = BootstrapProblem(participants: max(localP.count, 1), items: itemCount, gold: gold)
-        var voteSeen = [[Bool]](repeating: [Bool](repeating: false, count: itemCount), count: 2)
+        // Group 0: unaided; group 1 + k: assisted with assistant k.
+        let groupCount = 1 + max(assistants.count, 1)
+        let groupOfAssistant = Dictionary(uniqueKeysWithValues: assistants.enumerated().map { ($1, 1 + $0) })
+        func group(_ a: Answer) -> Int {
+            a.condition == .unaided ? 0 : groupOfAssistant[d.sessions[Int(a.session)].assistant] ?? 1
+        }
+        var problem = BootstrapProblem(participants: max(localP.count, 1), items: itemCount, gold: gold,
+                                       groups: groupCount)
+        var voteSeen = [[Bool]](repeating: [Bool](repeating: false, count: itemCount), count: groupCount)
         for a in taskAnswers {
-            let c = a.condition == .unaided ? 0 : 1
+            let c = group(a)
             let p = localP[a.participant] ?? 0
             let i = Int32(Int(a.item) - lo)
             problem.answerP[c].append(p)
@@ -98,28 +126,32 @@ public enum Scorer {
             problem.modelC.append(m.answers.map { $0.correct ? 1 : 0 })
         }
         let (point, reps) = problem.run(resamples: o.resamples, seed: o.seed, label: task.rawValue, jobs: o.jobs)
-        // Vote statistics (2, 3) use the re-centred spread, the others the BC percentile interval;
+        // Vote statistics use the re-centred spread, the others the BC percentile interval;
         // accuracies are clamped to 0...1.
         func interval(_ k: Int) -> (Double, Double)? {
             guard !reps.isEmpty, point[k].isFinite else { return nil }
-            if k == 2 || k == 3 {
+            if k >= problem.voteStat(0) && k < problem.modelStat(0) {
                 return Statistics.recenteredInterval(reps[k], estimate: point[k]).map { (max(0, $0.0), min(1, $0.1)) }
             }
             return Statistics.biasCorrectedInterval(reps[k], estimate: point[k])
         }
 
+        func assistant(_ c: Int) -> AssistantName? { c == 0 ? nil : (assistants.isEmpty ? nil : assistants[c - 1]) }
         var rows: [ConditionRow] = []
-        for (c, cond) in [Condition.unaided, .assisted].enumerated() where !problem.answerP[c].isEmpty {
-            rows.append(individualRow(cond, taskAnswers.filter { $0.condition == cond }, d.scale,
-                                      itemCount: d.items.count, participants: d.participants.count,
-                                      accuracy: point[c], ci: interval(c)))
+        for c in 0..<groupCount where !problem.answerP[c].isEmpty {
+            rows.append(individualRow(c == 0 ? .unaided : .assisted, taskAnswers.filter { group($0) == c }, d.scale,
+                                      assistant: assistant(c), itemCount: d.items.count,
+                                      participants: d.participants.count,
+                                      accuracy: point[problem.individualStat(c)], ci: interval(problem.individualStat(c))))
         }
-        for (c, cond) in [Condition.unaided, .assisted].enumerated() where !problem.answerP[c].isEmpty {
-            rows.append(voteRow(cond, taskAnswers.filter { $0.condition == cond }, d.scale, items: d.items.count,
-                                participants: d.participants.count, accuracy: point[2 + c], ci: interval(2 + c)))
+        for c in 0..<groupCount where !problem.answerP[c].isEmpty {
+            rows.append(voteRow(c == 0 ? .unaided : .assisted, taskAnswers.filter { group($0) == c }, d.scale,
+                                assistant: assistant(c), items: d.items.count, participants: d.participants.count,
+                                accuracy: point[problem.voteStat(c)], ci: interval(problem.voteStat(c))))
         }
         for (m, run) in models.enumerated() {
-            rows.append(modelRow(run, d.scale, humanItems: humanItems, accuracy: point[4 + m], ci: interval(4 + m)))
+            rows.append(modelRow(run, d.scale, humanItems: humanItems, accuracy: point[problem.modelStat(m)],
+                                 ci: interval(problem.modelStat(m))))
         }
 
         var diffs: [DifferenceRow] = []
@@ -134,9 +166,15 @@ public enum Scorer {
             }
             diffs.append(DifferenceRow(name: name, estimate: est, ci95: ci))
         }
-        difference("assisted - unaided", 1, 0)
-        difference("assisted_vote - unaided_vote", 3, 2, vote: true)
-        for (m, run) in models.enumerated() { difference("assisted - \(run.label)", 1, 4 + m) }
+        // With several assistants each gets its own differences, named after it.
+        for c in 1..<groupCount {
+            let tag = assistants.count > 1 ? " (\(assistant(c)?.label ?? ""))" : ""
+            difference("assisted\(tag) - unaided", problem.individualStat(c), problem.individualStat(0))
+            difference("assisted_vote\(tag) - unaided_vote", problem.voteStat(c), problem.voteStat(0), vote: true)
+            for (m, run) in models.enumerated() {
+                difference("assisted\(tag) - \(run.label)", problem.individualStat(c), problem.modelStat(m))
+            }
+        }
 
         // An interval that misses its own estimate means the bootstrap is badly skewed: say so.
         for r in rows {
@@ -155,8 +193,14 @@ public enum Scorer {
         return Statistics.voteWeight(confidence: Double(a.confidence) / 100)
     }
 
-    private static func individualRow(_ cond: Condition, _ answers: [Answer], _ scale: [Int], itemCount: Int,
-                                      participants: Int, accuracy: Double, ci: (Double, Double)?) -> ConditionRow {
+    /// `human + model (local / m)`: the paper's name for the condition and the assistant.
+    static func assistedLabel(_ assistant: AssistantName?) -> String {
+        assistant.map { "human + model (\($0.label))" } ?? "human + model"
+    }
+
+    private static func individualRow(_ cond: Condition, _ answers: [Answer], _ scale: [Int], assistant: AssistantName?,
+                                      itemCount: Int, participants: Int, accuracy: Double,
+                                      ci: (Double, Double)?) -> ConditionRow {
         var cal = Statistics.CalibrationAccumulator(scale: scale)
         var ps = Distinct(participants), items = Distinct(itemCount)
         for a in answers {
@@ -164,14 +208,14 @@ public enum Scorer {
             items.insert(Int(a.item))
             if a.hasConfidence { cal.add(confidence: Double(a.confidence) / 100, credit: a.correct ? 1 : 0) }
         }
-        return ConditionRow(condition: cond.rawValue, label: cond == .unaided ? "unaided human" : "human + model",
+        return ConditionRow(condition: cond.rawValue, label: cond == .unaided ? "unaided human" : assistedLabel(assistant),
                             answers: answers.count, participants: ps.count, items: items.count, accuracy: accuracy,
                             ci95: ci, calibrationError: cal.calibrationError, brier: cal.brier,
-                            meanConfidence: cal.meanConfidence, bins: bins(cal), model: nil)
+                            meanConfidence: cal.meanConfidence, bins: bins(cal), model: nil, assistant: assistant)
     }
 
-    private static func voteRow(_ cond: Condition, _ answers: [Answer], _ scale: [Int], items: Int,
-                                participants: Int, accuracy: Double, ci: (Double, Double)?) -> ConditionRow {
+    private static func voteRow(_ cond: Condition, _ answers: [Answer], _ scale: [Int], assistant: AssistantName?,
+                                items: Int, participants: Int, accuracy: Double, ci: (Double, Double)?) -> ConditionRow {
         var scores = [Double](repeating: 0, count: items * 4)
         var seen = [Bool](repeating: false, count: items)
         var gold = [Int8](repeating: 0, count: items)
@@ -193,10 +237,10 @@ public enum Scorer {
             cal.add(confidence: outcome.confidence, credit: outcome.credit)
         }
         return ConditionRow(condition: "\(cond.rawValue)_vote",
-                            label: cond == .unaided ? "unaided, weighted vote" : "human + model, weighted vote",
+                            label: cond == .unaided ? "unaided, weighted vote" : assistedLabel(assistant) + ", weighted vote",
                             answers: order.count, participants: ps.count, items: order.count, accuracy: accuracy,
                             ci95: ci, calibrationError: cal.calibrationError, brier: cal.brier,
-                            meanConfidence: cal.meanConfidence, bins: bins(cal), model: nil)
+                            meanConfidence: cal.meanConfidence, bins: bins(cal), model: nil, assistant: assistant)
     }
 
     private static func modelRow(_ run: ModelRun, _ scale: [Int], humanItems: Set<Int32>, accuracy: Double,
@@ -212,7 +256,8 @@ public enum Scorer {
         return ConditionRow(condition: "model", label: run.label, answers: run.answers.count, participants: 0,
                             items: run.answers.count, accuracy: accuracy, ci95: ci,
                             calibrationError: cal.calibrationError, brier: cal.brier,
-                            meanConfidence: cal.meanConfidence, bins: bins(cal), model: info)
+                            meanConfidence: cal.meanConfidence, bins: bins(cal), model: info,
+                            assistant: AssistantName(provider: run.provider, model: run.model))
     }
 
     private static func bins(_ cal: Statistics.CalibrationAccumulator) -> [BinRow] {
@@ -296,8 +341,11 @@ public enum Scorer {
 
     // MARK: - Blocks
 
-    private static func blockRows(_ d: Dataset) -> [BlockRow] {
-        struct Key: Hashable { var block: Int32; var task: TaskKind; var cond: Condition }
+    /// One row per block, task and condition; an assisted block run with several assistants
+    /// gets a row per assistant.
+    private static func blockRows(_ d: Dataset, assistants: [AssistantName]) -> [BlockRow] {
+        struct Key: Hashable { var block: Int32; var task: TaskKind; var cond: Condition; var assistant: Int }
+        let assistantIndex = Dictionary(uniqueKeysWithValues: assistants.enumerated().map { ($1, $0) })
         struct Acc {
             var n = 0, timeouts = 0, turns = 0, resets = 0, chars = 0
             var elapsed: [Double] = []
@@ -308,7 +356,8 @@ public enum Scorer {
         var currentKey: Key?
         var x = Acc()
         for a in d.answers {
-            let k = Key(block: a.block, task: a.task, cond: a.condition)
+            let k = Key(block: a.block, task: a.task, cond: a.condition,
+                        assistant: a.condition == .assisted ? assistantIndex[d.sessions[Int(a.session)].assistant] ?? -1 : -1)
             if k != currentKey {
                 if let c = currentKey { acc[c] = x }
                 currentKey = k
@@ -327,7 +376,8 @@ public enum Scorer {
         return acc.keys.sorted { a, b in
             if a.block != b.block { return a.block < b.block }
             if a.task != b.task { return a.task < b.task }
-            return a.cond.rawValue < b.cond.rawValue
+            if a.cond != b.cond { return a.cond.rawValue < b.cond.rawValue }
+            return a.assistant < b.assistant
         }.map { k in
             let x = acc[k] ?? Acc()
             let assisted = k.cond == .assisted
@@ -337,7 +387,8 @@ public enum Scorer {
                             medianSeconds: Statistics.median(x.elapsed).map { $0 / 1000 }, timeouts: x.timeouts,
                             turns: assisted ? Double(x.turns) / n : nil, resets: assisted ? Double(x.resets) / n : nil,
                             charsSent: assisted ? Double(x.chars) / n : nil,
-                            medianTTFTMs: assisted ? Statistics.median(x.ttft) : nil)
+                            medianTTFTMs: assisted ? Statistics.median(x.ttft) : nil,
+                            assistant: assisted && k.assistant >= 0 ? assistants[k.assistant] : nil)
         }
     }
 }
