@@ -75,33 +75,63 @@ public struct ChatInputState: Sendable, Equatable {
         return true
     }
 
-    /// The text broken into rows of at most `width` cells (by cluster, so the cursor maps
-    /// exactly), and the cursor's (row, column). A cursor at the end of a full row moves to
-    /// the start of the next row.
+    /// The text broken into rows of at most `width` cells, and the cursor's (row, column).
+    ///
+    /// Rows break between words, as the transcript does: the spaces after a word stay on its
+    /// row (they may hang past the edge, where they are not drawn) and the next word starts the
+    /// next row; only a word longer than a whole row is split, between clusters. Every cluster
+    /// is on exactly one row, so the cursor maps exactly. A cursor past the last cell of a row
+    /// shows at its last cell, or at the start of the next row when the cursor is at the end.
     public func rows(width: Int) -> (rows: [String], cursorRow: Int, cursorCol: Int) {
         let width = max(1, width)
+        let chars = Array(text)
         var rows: [String] = [""]
         var w = 0
-        var cRow = 0, cCol = 0
+        // (row, column) of each cluster, and of the position after the last one.
+        var at: [(Int, Int)] = []
+        at.reserveCapacity(chars.count + 1)
         var i = 0
-        for ch in text {
-            let cw = DisplayWidth.of(ch)
-            if w + cw > width {
+        while i < chars.count {
+            // One token: a word (non-space clusters) and the spaces after it.
+            var j = i
+            var wordW = 0
+            while j < chars.count, chars[j] != " " {
+                wordW += DisplayWidth.of(chars[j])
+                j += 1
+            }
+            if w > 0, w + wordW > width, wordW > 0 {
                 rows.append("")
                 w = 0
             }
-            if i == cursor { cRow = rows.count - 1; cCol = w }
-            rows[rows.count - 1].append(ch)
-            w += cw
-            i += 1
+            for k in i..<j {
+                let cw = DisplayWidth.of(chars[k])
+                if w > 0, w + cw > width {
+                    // A word longer than a row: split it.
+                    rows.append("")
+                    w = 0
+                }
+                at.append((rows.count - 1, w))
+                rows[rows.count - 1].append(chars[k])
+                w += cw
+            }
+            while j < chars.count, chars[j] == " " {
+                at.append((rows.count - 1, w))
+                rows[rows.count - 1].append(" ")
+                w += 1
+                j += 1
+            }
+            i = j
         }
-        if cursor >= i {
-            if w >= width {
-                rows.append("")
-                w = 0
+        at.append((rows.count - 1, w))
+        var (cRow, cCol) = at[min(max(0, cursor), at.count - 1)]
+        if cCol >= width {
+            if cursor >= chars.count {
+                cRow += 1
+                cCol = 0
+                if cRow >= rows.count { rows.append("") }
+            } else {
+                cCol = width - 1   // on a space hanging past the edge
             }
-            cRow = rows.count - 1
-            cCol = w
         }
         return (rows, cRow, cCol)
     }
