@@ -121,14 +121,16 @@ final class LayoutTests: XCTestCase {
             XCTAssertEqual(c.state.question?.task, .mmlu)
             c.key(.function(3))
             let layout = try XCTUnwrap(AppCore.screenLayout(c.state))
-            // The question pane holds its 7 lines; the answer pane follows it at once.
-            XCTAssertEqual(layout.passage.height, 7 + 2, "assisted: \(assisted)")
+            // The question pane holds its 2 lines (the options are in the answer pane only); the
+            // answer pane follows it at once.
+            XCTAssertEqual(layout.passage.height, 2 + 2, "assisted: \(assisted)")
             XCTAssertEqual(layout.answer.row, layout.passage.maxRow)
             XCTAssertEqual(layout.answer.height, 4 + 1 + 2)
             XCTAssertEqual(layout.answer.col, layout.passage.col)
             XCTAssertEqual(layout.answer.width, layout.passage.width)
             XCTAssertLessThanOrEqual(layout.passage.width, ScreenLayout.maxReadingPaneWidth)
             let rows = screen(c)
+            XCTAssertEqual(rows.filter { $0.contains("16 m/s²") }.count, 1, "options are shown once")
             let q = try XCTUnwrap(rows.first { $0.contains("A particle moves") })
             let option = try XCTUnwrap(rows.first { $0.contains("( ) A") })
             let qCol = q.distance(from: q.startIndex, to: try XCTUnwrap(q.range(of: "A particle")).lowerBound)
@@ -172,5 +174,19 @@ final class LayoutTests: XCTestCase {
         XCTAssertTrue(rows.joined(separator: "\n").contains("[5 Certain (100%)]"), rows.joined(separator: "\n"))
         XCTAssertTrue(rows[5].hasPrefix("┃ Confidence:  1 25%"), rows[5])
         XCTAssertEqual(AnswerPane.innerHeight(question: Fixtures.mmlu(1), showQuestion: false, innerWidth: 44, maxInner: 20), 6)
+    }
+
+    func testANarrowAnswerPaneShortensItsStatusInsteadOfCuttingIt() {
+        func footer(_ answer: AnswerState) -> String {
+            var canvas = Canvas(size: Size(cols: 48, rows: 10))
+            AnswerPane.render(question: Fixtures.mmlu(1), answer: answer, scale: Study.defaultConfidence,
+                              showQuestion: false, notice: nil, locked: false, focused: true,
+                              into: &canvas, rect: Rect(col: 0, row: 0, width: 48, height: 10))
+            return canvas.grid.plainLines()[9]
+        }
+        XCTAssertTrue(footer(AnswerState()).contains(" Choose a-d and 1-5 first. "), footer(AnswerState()))
+        let ready = footer(AnswerState(choice: 2, confidenceLevel: 3))
+        XCTAssertTrue(ready.contains(" C, 80%: Enter submits. "), ready)
+        XCTAssertFalse(ready.contains("…"), ready)
     }
 }

@@ -5,7 +5,7 @@ import OversightCore
 /// Row 0 is the status bar, the last row the key hints. Between them:
 /// - QuALITY: the passage on the left (most of the width: it is what is read longest), the chat
 ///   on the right (assisted blocks only), and the answer pane across the bottom, as tall as its
-///   question and options need, up to 60% of the body (beyond that it scrolls).
+///   question and options need, up to half the body (beyond that it scrolls).
 /// - MMLU: the question pane and the answer pane stacked in one column, each as tall as its
 ///   content, their text starting in the same column; the chat (assisted blocks) takes the
 ///   whole height to the right of that column.
@@ -44,15 +44,16 @@ public struct ScreenLayout: Sendable, Equatable {
         // Beside the chat, the reading column takes most of the width, but no more than its text uses.
         let columnW = assisted ? min(size.cols * readingShare / 100, maxReadingPaneWidth) : size.cols
         let showQ = question.task == .quality
-        func answerHeight(width: Int) -> Int {
-            // Options must stay readable: the answer pane may take up to 60% of the body.
-            let maxInner = max(6, body.height * 6 / 10 - 2)
+        func answerHeight(width: Int, share: Int) -> Int {
+            // Beyond `share` percent of the body the question and options scroll.
+            let maxInner = max(6, body.height * share / 100 - 2)
             let inner = AnswerPane.content(Rect(col: 0, row: 0, width: width, height: 3)).width
             return min(maxInner, AnswerPane.innerHeight(question: question, showQuestion: showQ, innerWidth: inner,
                                                         maxInner: maxInner, scale: scale)) + 2
         }
         if question.passage != nil {
-            let answerH = answerHeight(width: size.cols)
+            // The passage keeps at least half the height: reading it is the main task.
+            let answerH = answerHeight(width: size.cols, share: 50)
             let topH = body.height - answerH
             let answer = Rect(col: 0, row: body.row + topH, width: size.cols, height: answerH)
             return ScreenLayout(size: size, body: body,
@@ -64,7 +65,7 @@ public struct ScreenLayout: Sendable, Equatable {
         // MMLU: a column as wide as the question needs (up to the reading width), panes as tall as
         // their content; the question pane scrolls when the two do not fit.
         let width = assisted ? columnW : min(size.cols, max(minimum.cols, maxReadingPaneWidth))
-        let answerH = answerHeight(width: width)
+        let answerH = answerHeight(width: width, share: 60)
         let textW = PassageView.textWidth(inner: Rect(col: 0, row: 0, width: width, height: 3).inner)
         let wanted = TextLayout.wrap(AppCore.paneText(question), width: textW).count + 2
         let questionH = max(3, min(wanted, body.height - answerH))
@@ -76,12 +77,10 @@ public struct ScreenLayout: Sendable, Equatable {
 }
 
 extension AppCore {
-    /// Text of the left pane: the QuALITY passage, or the MMLU question with its options.
+    /// Text of the left pane: the QuALITY passage, or the MMLU question (its options are in
+    /// the answer pane right below it).
     public static func paneText(_ q: Question) -> String {
-        if let p = q.passage { return p.text }
-        var s = q.text + "\n"
-        for (i, o) in q.options.enumerated() { s += "\n\(Question.letter(i)). \(o)" }
-        return s
+        q.passage?.text ?? q.text
     }
 
     /// Title of the left pane.

@@ -124,6 +124,23 @@ public enum AnswerPane {
         return ("Your answer: \(Question.letter(answer.choice)), \(conf). Press Enter to submit.", Style(.success, bold: true))
     }
 
+    /// A shorter form of a status for a narrow pane (the long one would be cut).
+    static func shortStatus(_ text: String, answer: AnswerState, scale: [Int]) -> String {
+        let keys = confidenceKeys(scale.count)
+        if text == answer.missing(levels: scale.count) || text.hasPrefix("Choose ") {
+            switch (answer.choice, answer.confidenceLevel) {
+            case (nil, nil): return "Choose a-d and \(keys) first."
+            case (nil, _): return "Choose a-d first."
+            case (_, nil): return "Choose \(keys) first."
+            default: break
+            }
+        }
+        if text.hasPrefix("Your answer: "), let level = answer.confidenceLevel, scale.indices.contains(level) {
+            return "\(Question.letter(answer.choice)), \(Study.confidenceLabel(scale[level])): Enter submits."
+        }
+        return text
+    }
+
     /// Where the pane's text goes inside `rect`: the inner area less a cell of space on each
     /// side, so text does not touch the border.
     public static func content(_ rect: Rect) -> Rect {
@@ -184,8 +201,11 @@ public enum AnswerPane {
             let above = first > 0, below = first + window < full.count
             right = above && below ? "PgUp/PgDn: more" : (below ? "PgDn: more below" : "PgUp: more above")
         }
-        canvas.box(rect, title: "Your answer", focused: focused, rightTitle: right,
-                   footer: status(answer: answer, scale: scale, notice: notice, locked: locked))
+        var footer = status(answer: answer, scale: scale, notice: notice, locked: locked)
+        if DisplayWidth.of(" " + footer.text + " ") > rect.width - 4 {
+            footer.text = shortStatus(footer.text, answer: answer, scale: scale)
+        }
+        canvas.box(rect, title: "Your answer", focused: focused, rightTitle: right, footer: footer)
         guard inner.width > 8, inner.height > 0 else { return }
         // Anything cut by the plan is shown whole: scrolled when it does not fit.
         let rows = planned != full ? Array(full[first..<min(full.count, first + window)]) : planned

@@ -212,8 +212,9 @@ public enum PassageView {
     }
 
     /// The label on the pane's bottom border: "line 19/277, 9%", or just "9%" on a pane too
-    /// narrow for it.
-    static func positionLabel(_ state: PassageViewState, lines: [WrappedLine], rows: Int, width: Int) -> String {
+    /// narrow for it; none when the whole text is in view (a short question).
+    static func positionLabel(_ state: PassageViewState, lines: [WrappedLine], rows: Int, width: Int) -> String? {
+        if lines.count <= rows { return nil }
         let full = state.positionLabel(lines, rows: rows)
         // As `Canvas.box` lays out the bottom edge: corners and a cell of rule each side, the
         // label padded by a space.
