@@ -26,63 +26,109 @@ public enum Markdown {
 
     /// The lines of `text` at `width` cells, each a list of runs; `base` styles plain text.
     public static func lines(_ text: String, width: Int, base: Style = .plain) -> [[StyledRun]] {
+        var out: [ChatLine] = []
+        append(text, width: width, indent: "", base: base, into: &out)
+        return out.map { $0.runs.isEmpty ? ($0.text.isEmpty ? [] : [StyledRun($0.text, $0.style)]) : $0.runs }
+    }
+
+    /// Append the lines of `text` at `width` cells to `out`, each after `indent`: a line in one
+    /// style as plain text and style (no runs: the common case costs no more than plain text),
+    /// a line of mixed styles with its runs.
+    static func append(_ text: String, width: Int, indent: String, base: Style, into out: inout [ChatLine]) {
         let width = max(1, width)
-        var out: [[StyledRun]] = []
+        let start = out.count
+        func add(_ runs: [[StyledRun]]) {
+            for r in runs {
+                if r.count == 1 {
+                    out.append((indent + r[0].text, r[0].style, []))
+                } else {
+                    out.append((indent + r.map(\.text).joined(), base,
+                                (indent.isEmpty ? [] : [StyledRun(indent, .plain)]) + r))
+                }
+            }
+        }
         var fence: String?
         var lastBlank = true   // no blank line at the start, none doubled
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            var line = String(raw)
-            if line.hasSuffix("\r") { line.removeLast() }
-            line = line.replacingOccurrences(of: "\t", with: "    ")
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
+        // A streamed reply is drawn again on every chunk: one pass over its bytes tells which
+        // per-line checks can be skipped, and lines are split on bytes.
+        var anyTab = false, anyMarks = false
+        for b in text.utf8 {
+            switch b {
+            case 0x09: anyTab = true
+            case 0x2A, 0x5F, 0x60, 0x5C: anyMarks = true   // * _ ` \
+            default: break
+            }
+        }
+        for raw in text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false) {
+            var line = String(Substring(raw))
+            if line.utf8.last == 0x0D { line.removeLast() }
+            if anyTab, line.utf8.contains(0x09) { line = line.replacingOccurrences(of: "\t", with: "    ") }
+            let spaces = line.utf8.prefix { $0 == 0x20 }.count
+            let first = line.utf8.dropFirst(spaces).first
             if let f = fence {
+                let trimmed = line.trimmingCharacters(in: .whitespaces)
                 if trimmed.hasPrefix(f) && trimmed.allSatisfy({ $0 == f.first }) {
                     fence = nil
                     continue
                 }
                 // Code keeps its spacing; a line too long for the pane wraps.
-                for l in TextLayout.wrap(line, width: width) { out.append([StyledRun(l.text, codeStyle)]) }
+                for l in TextLayout.wrap(line, width: width) { out.append((indent + l.text, codeStyle, [])) }
                 lastBlank = false
                 continue
             }
-            if trimmed.hasPrefix("```") || trimmed.hasPrefix("~~~") {
-                fence = String(repeating: String(trimmed.first ?? "`"), count: 3)
-                continue
-            }
-            if trimmed.isEmpty {
-                if !lastBlank { out.append([]) }
+            guard let first, !line.utf8.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) else {
+                if !lastBlank { out.append((indent, base, [])) }
                 lastBlank = true
                 continue
             }
             lastBlank = false
-            if isRule(trimmed) {
-                out.append([StyledRun(String(repeating: "─", count: min(width, 40)), Style(.dim))])
+            // Only a line starting with a mark can be a block other than a paragraph.
+            if !"#-*+>`~_0123456789".utf8.contains(first) {
+                if anyMarks, hasInlineMarks(line) {
+                    add(wrap(inline(line, base: base), width: width, lead: [], hang: 0))
+                } else {
+                    // Plain prose (most of a reply): wrapped as is.
+                    for l in TextLayout.wrap(line, width: width) { out.append((indent + l.text, base, [])) }
+                }
                 continue
             }
-            let indent = line.prefix { $0 == " " }.count
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.hasPrefix("```") || trimmed.hasPrefix("~~~") {
+                fence = String(repeating: String(trimmed.first ?? "`"), count: 3)
+                continue
+            }
+            if isRule(trimmed) {
+                out.append((indent + String(repeating: "─", count: min(width, 40)), Style(.dim), []))
+                continue
+            }
             if let h = heading(trimmed) {
-                out += wrap(inline(h, base: headingStyle), width: width, lead: [], hang: 0)
+                add(wrap(inline(h, base: headingStyle), width: width, lead: [], hang: 0))
             } else if let item = bullet(trimmed) {
-                let lead = String(repeating: " ", count: min(indent, 8)) + (indent >= 2 ? "◦ " : "• ")
-                out += wrap(inline(item, base: base), width: width, lead: [StyledRun(lead, base)],
-                            hang: DisplayWidth.of(lead))
+                let lead = String(repeating: " ", count: min(spaces, 8)) + (spaces >= 2 ? "◦ " : "• ")
+                add(wrap(inline(item, base: base), width: width, lead: [StyledRun(lead, base)],
+                         hang: DisplayWidth.of(lead)))
             } else if let (number, item) = numbered(trimmed) {
-                let lead = String(repeating: " ", count: min(indent, 8)) + number + " "
-                out += wrap(inline(item, base: base), width: width, lead: [StyledRun(lead, base)],
-                            hang: DisplayWidth.of(lead))
+                let lead = String(repeating: " ", count: min(spaces, 8)) + number + " "
+                add(wrap(inline(item, base: base), width: width, lead: [StyledRun(lead, base)],
+                         hang: DisplayWidth.of(lead)))
             } else if trimmed.hasPrefix(">") {
                 let quoted = String(trimmed.dropFirst()).trimmingCharacters(in: .whitespaces)
-                out += wrap(inline(quoted, base: base), width: width, lead: [StyledRun("│ ", Style(.dim))], hang: 2,
-                            repeatLead: true)
+                add(wrap(inline(quoted, base: base), width: width, lead: [StyledRun("│ ", Style(.dim))], hang: 2,
+                         repeatLead: true))
             } else {
-                out += wrap(inline(line, base: base), width: width, lead: [], hang: 0)
+                add(wrap(inline(line, base: base), width: width, lead: [], hang: 0))
             }
         }
-        while out.last?.isEmpty == true { out.removeLast() }
-        return out
+        // No blank line at the end.
+        while out.count > start, let last = out.last, last.runs.isEmpty, last.text == indent { out.removeLast() }
     }
 
     // MARK: - Blocks
+
+    /// Whether `line` holds a character that can start inline Markdown.
+    static func hasInlineMarks(_ line: String) -> Bool {
+        line.utf8.contains { $0 == 0x2A || $0 == 0x5F || $0 == 0x60 || $0 == 0x5C }   // * _ ` \
+    }
 
     static func isRule(_ line: String) -> Bool {
         let chars = line.filter { $0 != " " }
@@ -163,14 +209,20 @@ public enum Markdown {
         case delim(Character, Int, open: Bool, close: Bool)
     }
 
-    /// Runs of one line of inline Markdown.
+    /// Runs of one line of inline Markdown. Works on Unicode scalars: every mark is ASCII, and
+    /// a combining mark stays with the text it follows.
     public static func inline(_ text: String, base: Style) -> [StyledRun] {
-        let chars = Array(text)
+        let chars = Array(text.unicodeScalars)
         var tokens: [Token] = []
-        var buf = ""
+        var buf = String.UnicodeScalarView()
         func flush() {
-            if !buf.isEmpty { tokens.append(.text(buf, nil)) }
-            buf = ""
+            if !buf.isEmpty { tokens.append(.text(String(buf), nil)) }
+            buf = String.UnicodeScalarView()
+        }
+        func isSpace(_ c: Unicode.Scalar?) -> Bool { c.map { $0.properties.isWhitespace } ?? true }
+        func isWordChar(_ c: Unicode.Scalar?) -> Bool {
+            guard let c else { return false }
+            return c.properties.isAlphabetic || c.properties.numericType != nil
         }
         var i = 0
         while i < chars.count {
@@ -184,12 +236,12 @@ public enum Markdown {
                         st.bold = true
                         tokens.append(.text(content, st))
                     } else {
-                        buf += content
+                        buf.append(contentsOf: content.unicodeScalars)
                     }
                     i = next
                     continue
                 }
-                if n.isASCII, n.isPunctuation || n.isSymbol {
+                if n.isASCII, n.properties.generalCategory.isPunctuationOrSymbol {
                     // An escaped mark is shown as itself.
                     buf.append(n)
                     i += 2
@@ -201,14 +253,16 @@ public enum Markdown {
                 while i + n < chars.count, chars[i + n] == "`" { n += 1 }
                 if let close = closingBackticks(chars, from: i + n, count: n) {
                     flush()
-                    var code = String(chars[(i + n)..<close])
-                    if code.count >= 2, code.first == " ", code.last == " ", code.contains(where: { $0 != " " }) {
-                        code = String(code.dropFirst().dropLast())
+                    var code = String.UnicodeScalarView()
+                    code.append(contentsOf: chars[(i + n)..<close])
+                    var str = String(code)
+                    if str.count >= 2, str.first == " ", str.last == " ", str.contains(where: { $0 != " " }) {
+                        str = String(str.dropFirst().dropLast())
                     }
-                    tokens.append(.text(code, codeStyle))
+                    tokens.append(.text(str, codeStyle))
                     i = close + n
                 } else {
-                    buf += String(repeating: "`", count: n)
+                    buf.append(contentsOf: chars[i..<(i + n)])
                     i += n
                 }
                 continue
@@ -216,20 +270,20 @@ public enum Markdown {
             if c == "*" || c == "_" {
                 var n = 0
                 while i + n < chars.count, chars[i + n] == c { n += 1 }
-                let before: Character? = i > 0 ? chars[i - 1] : nil
-                let after: Character? = i + n < chars.count ? chars[i + n] : nil
-                var open = after.map { !$0.isWhitespace } ?? false
-                var close = before.map { !$0.isWhitespace } ?? false
+                let before: Unicode.Scalar? = i > 0 ? chars[i - 1] : nil
+                let after: Unicode.Scalar? = i + n < chars.count ? chars[i + n] : nil
+                var open = !isSpace(after)
+                var close = !isSpace(before)
                 if c == "_" {
                     // Inside a word (snake_case) an underscore is a letter, not a mark.
-                    open = open && !(before.map { $0.isLetter || $0.isNumber } ?? false)
-                    close = close && !(after.map { $0.isLetter || $0.isNumber } ?? false)
+                    open = open && !isWordChar(before)
+                    close = close && !isWordChar(after)
                 }
                 if n <= 3, open || close {
                     flush()
-                    tokens.append(.delim(c, n, open: open, close: close))
+                    tokens.append(.delim(Character(c), n, open: open, close: close))
                 } else {
-                    buf += String(repeating: String(c), count: n)
+                    buf.append(contentsOf: chars[i..<(i + n)])
                 }
                 i += n
                 continue
@@ -243,9 +297,9 @@ public enum Markdown {
 
     /// `\boxed{…}` and `\text{…}` at `i`: the content, the index after the closing brace, and
     /// whether the content is shown bold (a boxed answer).
-    private static func command(_ chars: [Character], at i: Int) -> (String, Int, Bool)? {
+    private static func command(_ chars: [Unicode.Scalar], at i: Int) -> (String, Int, Bool)? {
         for name in ["boxed", "text"] {
-            let word = Array(name)
+            let word = Array(name.unicodeScalars)
             guard i + 1 + word.count < chars.count, Array(chars[(i + 1)..<(i + 1 + word.count)]) == word,
                   chars[i + 1 + word.count] == "{" else { continue }
             var depth = 0
@@ -255,8 +309,9 @@ public enum Markdown {
                 if chars[j] == "}" {
                     depth -= 1
                     if depth == 0 {
-                        let content = String(chars[(i + 2 + word.count)..<j])
-                        return (content, j + 1, name == "boxed")
+                        var content = String.UnicodeScalarView()
+                        content.append(contentsOf: chars[(i + 2 + word.count)..<j])
+                        return (String(content), j + 1, name == "boxed")
                     }
                 }
                 j += 1
@@ -265,7 +320,7 @@ public enum Markdown {
         return nil
     }
 
-    private static func closingBackticks(_ chars: [Character], from start: Int, count: Int) -> Int? {
+    private static func closingBackticks(_ chars: [Unicode.Scalar], from start: Int, count: Int) -> Int? {
         var j = start
         while j < chars.count {
             if chars[j] == "`" {
@@ -330,5 +385,18 @@ public enum Markdown {
             }
         }
         return runs
+    }
+}
+
+extension Unicode.GeneralCategory {
+    /// Punctuation or a symbol: what a backslash escapes in Markdown.
+    var isPunctuationOrSymbol: Bool {
+        switch self {
+        case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation, .initialPunctuation,
+             .finalPunctuation, .otherPunctuation, .mathSymbol, .currencySymbol, .modifierSymbol, .otherSymbol:
+            return true
+        default:
+            return false
+        }
     }
 }

@@ -84,48 +84,51 @@ public struct ChatInputState: Sendable, Equatable {
     /// shows at its last cell, or at the start of the next row when the cursor is at the end.
     public func rows(width: Int) -> (rows: [String], cursorRow: Int, cursorCol: Int) {
         let width = max(1, width)
-        let chars = Array(text)
+        // The clusters and their widths, in one pass (ASCII without grapheme breaking).
+        let cells: [(Character, Int)]
+        if text.utf8.allSatisfy({ $0 < 0x80 && $0 != 0x0D }) {
+            cells = text.utf8.map { (Character(UnicodeScalar($0)), ($0 < 0x20 || $0 == 0x7F) ? 0 : 1) }
+        } else {
+            cells = text.map { ($0, DisplayWidth.of($0)) }
+        }
         var rows: [String] = [""]
         var w = 0
-        // (row, column) of each cluster, and of the position after the last one.
-        var at: [(Int, Int)] = []
-        at.reserveCapacity(chars.count + 1)
+        var cRow = 0, cCol = 0
         var i = 0
-        while i < chars.count {
+        func place(_ k: Int) {
+            if k == cursor { cRow = rows.count - 1; cCol = w }
+            rows[rows.count - 1].append(cells[k].0)
+            w += cells[k].1
+        }
+        while i < cells.count {
             // One token: a word (non-space clusters) and the spaces after it.
             var j = i
             var wordW = 0
-            while j < chars.count, chars[j] != " " {
-                wordW += DisplayWidth.of(chars[j])
+            while j < cells.count, cells[j].0 != " " {
+                wordW += cells[j].1
                 j += 1
             }
-            if w > 0, w + wordW > width, wordW > 0 {
+            if w > 0, wordW > 0, w + wordW > width {
                 rows.append("")
                 w = 0
             }
-            for k in i..<j {
-                let cw = DisplayWidth.of(chars[k])
-                if w > 0, w + cw > width {
+            while i < j {
+                if w > 0, w + cells[i].1 > width {
                     // A word longer than a row: split it.
                     rows.append("")
                     w = 0
                 }
-                at.append((rows.count - 1, w))
-                rows[rows.count - 1].append(chars[k])
-                w += cw
+                place(i)
+                i += 1
             }
-            while j < chars.count, chars[j] == " " {
-                at.append((rows.count - 1, w))
-                rows[rows.count - 1].append(" ")
-                w += 1
-                j += 1
+            while i < cells.count, cells[i].0 == " " {
+                place(i)
+                i += 1
             }
-            i = j
         }
-        at.append((rows.count - 1, w))
-        var (cRow, cCol) = at[min(max(0, cursor), at.count - 1)]
+        if cursor >= cells.count { cRow = rows.count - 1; cCol = w }
         if cCol >= width {
-            if cursor >= chars.count {
+            if cursor >= cells.count {
                 cRow += 1
                 cCol = 0
                 if cRow >= rows.count { rows.append("") }

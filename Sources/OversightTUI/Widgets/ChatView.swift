@@ -173,14 +173,7 @@ public struct ChatViewState: Sendable, Equatable {
 
     /// Append the indented lines of a reply, its Markdown drawn (see `Markdown`).
     static func appendMarkdown(_ text: String, width: Int, into out: inout [ChatLine]) {
-        for runs in Markdown.lines(text, width: width - 2) {
-            if runs.count <= 1 {
-                // One style: a plain line, as the rest of the transcript.
-                out.append(("  " + (runs.first?.text ?? ""), runs.first?.style ?? .plain, []))
-            } else {
-                out.append(("  " + runs.map(\.text).joined(), .plain, [StyledRun("  ", .plain)] + runs))
-            }
-        }
+        Markdown.append(text, width: width - 2, indent: "  ", base: .plain, into: &out)
     }
 
     /// Append the lines of one entry at `width`.
