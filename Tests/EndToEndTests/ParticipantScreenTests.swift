@@ -384,6 +384,8 @@ final class ParticipantScreenTests: XCTestCase {
         let study = try fixture.writeStudy(name: "zoom.toml", id: "e2e-zoom", blocks: oneAssistedBlock)
         try tmux.start(session: s, cols: 80, rows: 24, command: fixture.command(
             ["run", "--study", study, "--participant", "p1", "--sessions", fixture.sessions.path], tag: s))
+        try tmux.waitFor(s, text: "Press Enter to begin")
+        try tmux.keys(s, "Enter")
         try tmux.waitFor(s, text: "Your answer")
         try tmux.keys(s, "F2")
         try tmux.keys(s, "F7")
