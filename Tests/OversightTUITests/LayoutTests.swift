@@ -41,6 +41,36 @@ final class LayoutTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(ChatView.content(chat).width, 28)
     }
 
+    func testALongQuestionLeavesThePassageMostRowsUntilTheAnswerPaneIsUsed() throws {
+        var study = Fixtures.study()
+        let long = Question(
+            id: "long", task: .quality, subject: "The Northern Ridge",
+            text: "Considering everything the captain wrote in the log during the long winter on the northern ridge, "
+                + "which of the following best explains why nobody believed the radio operator after the storm?",
+            options: (1...4).map { "Option \($0): a long answer that goes on about the keeper, the ridge, the storm and the radio until it needs two lines" },
+            gold: 1, passage: Fixtures.passage, metadata: QuestionMetadata(difficult: true, source: "t.jsonl", line: 1))
+        study.blocks[0][0] = long
+        var c = Core(study: study, size: Self.small)
+        c.key(.enter)
+        XCTAssertEqual(c.state.focus, .chat)
+        var layout = try XCTUnwrap(AppCore.screenLayout(c.state))
+        XCTAssertEqual(layout.passage.height, 14)                   // 12 lines of text; was 9 rows (7 lines)
+        XCTAssertEqual(layout.answer.height, 8)
+        var rows = screen(c)
+        XCTAssertTrue(rows[15].contains("PgDn: more below"), rows[15])   // scrolls, never cut
+        XCTAssertFalse(rows[15...22].joined().contains("…"), rows[15...22].joined(separator: "\n"))
+        // While the answer pane has the focus it takes the room it needs (up to 60%).
+        c.key(.function(3))
+        layout = try XCTUnwrap(AppCore.screenLayout(c.state))
+        XCTAssertEqual(layout.answer.height, 13)
+        XCTAssertEqual(layout.passage.height, 9)
+        rows = screen(c)
+        XCTAssertTrue(rows.contains { $0.contains("Option 3") }, rows.joined(separator: "\n"))
+        // Back in the passage, the reading position is where it was.
+        c.key(.function(2))
+        XCTAssertEqual(try XCTUnwrap(AppCore.screenLayout(c.state)).passage.height, 14)
+    }
+
     func testPassageBorderKeepsItsTitleAndTheLinePosition() {
         let rows = screen(quality(Self.small))
         XCTAssertTrue(rows[1].hasPrefix("┌─ Passage: The Northern Ridge ──"), rows[1])

@@ -5,7 +5,9 @@ import OversightCore
 /// Row 0 is the status bar, the last row the key hints. Between them:
 /// - QuALITY: the passage on the left (most of the width: it is what is read longest), the chat
 ///   on the right (assisted blocks only), and the answer pane across the bottom, as tall as its
-///   question and options need, up to half the body (beyond that it scrolls).
+///   question and options need, up to a third of the body while another pane has the focus and
+///   60% while it has (beyond that it scrolls, never cut). On an 80x24 terminal that leaves the
+///   passage 14 of the 22 rows while it is read.
 /// - MMLU: the question pane and the answer pane stacked in one column, each as tall as its
 ///   content, their text starting in the same column; the chat (assisted blocks) takes the
 ///   whole height to the right of that column.
@@ -31,9 +33,10 @@ public struct ScreenLayout: Sendable, Equatable {
         size.cols < minimum.cols || size.rows < minimum.rows
     }
 
-    /// Layout of the question screen for `question`; `zoom` names a pane that fills the body.
+    /// Layout of the question screen for `question`; `zoom` names a pane that fills the body,
+    /// `focus` the pane with the focus (the answer pane grows while it has it).
     public static func question(size: Size, question: Question, assisted: Bool, zoom: Pane? = nil,
-                                scale: [Int] = Study.defaultConfidence) -> ScreenLayout {
+                                focus: Pane? = nil, scale: [Int] = Study.defaultConfidence) -> ScreenLayout {
         let body = Rect(col: 0, row: 1, width: size.cols, height: size.rows - 2)
         if let zoom, zoom != .chat || assisted {
             let none = Rect(col: 0, row: body.row, width: 0, height: 0)
@@ -52,8 +55,9 @@ public struct ScreenLayout: Sendable, Equatable {
                                                         maxInner: maxInner, scale: scale)) + 2
         }
         if question.passage != nil {
-            // The passage keeps at least half the height: reading it is the main task.
-            let answerH = answerHeight(width: size.cols, share: 50)
+            // Reading the passage is the main task: the answer pane takes more room only while
+            // it is being used.
+            let answerH = answerHeight(width: size.cols, share: focus == .answer ? 60 : 33)
             let topH = body.height - answerH
             let answer = Rect(col: 0, row: body.row + topH, width: size.cols, height: answerH)
             return ScreenLayout(size: size, body: body,
@@ -101,7 +105,7 @@ extension AppCore {
     static func screenLayout(_ s: AppState, size: Size? = nil) -> ScreenLayout? {
         guard let q = s.question else { return nil }
         return ScreenLayout.question(size: size ?? s.size, question: q, assisted: s.isAssisted, zoom: zoomedPane(s),
-                                     scale: s.scale)
+                                     focus: s.phase == .question ? s.focus : nil, scale: s.scale)
     }
 
     /// The wrapped left-pane lines and the number of text rows, for the current size. While
@@ -109,7 +113,8 @@ extension AppCore {
     static func passageGeometry(_ s: AppState) -> (lines: [WrappedLine], rows: Int, text: String)? {
         guard let q = s.question else { return nil }
         let zoom = zoomedPane(s) == .passage ? Pane.passage : nil
-        let layout = ScreenLayout.question(size: s.size, question: q, assisted: s.isAssisted, zoom: zoom, scale: s.scale)
+        let layout = ScreenLayout.question(size: s.size, question: q, assisted: s.isAssisted, zoom: zoom,
+                                           focus: s.phase == .question ? s.focus : nil, scale: s.scale)
         let text = paneText(q)
         let lines = s.wrapCache.lines(text, width: PassageView.textWidth(inner: layout.passage.inner))
         return (lines, PassageView.textRows(s.passage, inner: layout.passage.inner), text)
