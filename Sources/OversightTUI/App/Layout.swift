@@ -66,9 +66,9 @@ public struct ScreenLayout: Sendable, Equatable {
                                                       height: topH) : nil,
                                 answer: answer)
         }
-        // MMLU: a column as wide as the question needs (up to the reading width), panes as tall as
-        // their content; the question pane scrolls when the two do not fit.
-        let width = assisted ? columnW : min(size.cols, max(minimum.cols, maxReadingPaneWidth))
+        // MMLU: one column no wider than a reading line, panes as tall as their content; the
+        // question pane scrolls when the two do not fit.
+        let width = assisted ? columnW : min(size.cols, maxReadingPaneWidth)
         let answerH = answerHeight(width: width, share: 60)
         let textW = PassageView.textWidth(inner: Rect(col: 0, row: 0, width: width, height: 3).inner)
         let wanted = TextLayout.wrap(AppCore.paneText(question), width: textW).count + 2
