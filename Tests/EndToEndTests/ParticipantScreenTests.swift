@@ -383,4 +383,26 @@ final class ParticipantScreenTests: XCTestCase {
         XCTAssertTrue(screen.contains("Last line of the instructions."), screen)
     }
 
+    // F7 zooms the focused pane to the whole 80x24 screen and back, through the real terminal.
+    func testF7ZoomsTheFocusedPaneAndBack() throws {
+        let s = "zoom"
+        let study = try fixture.writeStudy(name: "zoom.toml", id: "e2e-zoom", blocks: oneAssistedBlock)
+        try tmux.start(session: s, cols: 80, rows: 24, command: fixture.command(
+            ["run", "--study", study, "--participant", "p1", "--sessions", fixture.sessions.path], tag: s))
+        try tmux.waitFor(s, text: "Press Enter to begin")
+        try tmux.keys(s, "Enter")
+        try tmux.waitFor(s, text: "Your answer")
+        try tmux.keys(s, "F2")
+        try tmux.keys(s, "F7")
+        let zoomed = try tmux.waitFor(s, text: "Focus: Passage, zoomed")
+        let rows = zoomed.components(separatedBy: "\n")
+        XCTAssertTrue(rows[1].hasPrefix("┏━ ▸ Passage") && rows[1].hasSuffix("┓") && rows[1].count == 80, zoomed)
+        XCTAssertFalse(zoomed.contains("Your answer"), zoomed)
+        XCTAssertFalse(zoomed.contains("Assistant chat"), zoomed)
+        XCTAssertTrue(zoomed.contains("F7 unzoom"), zoomed)
+        try tmux.keys(s, "F7")
+        let back = try tmux.waitFor(s, text: "Your answer")
+        XCTAssertTrue(back.contains("Assistant chat"), back)
+        XCTAssertFalse(back.contains("zoomed"), back)
+    }
 }

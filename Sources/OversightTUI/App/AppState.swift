@@ -151,6 +151,8 @@ public struct AppState: Sendable {
     public var instructionsTop: Int = 0
     /// First scrolled row of the answer pane when its question and options do not fit whole.
     public var answerTop: Int = 0
+    /// Whether the focused pane fills the screen (F7); a new question starts unzoomed.
+    public var zoomed = false
     /// Set once a quit effect has been issued.
     public var quitting: QuitReason?
     /// Wrapped passage lines for the current width (memo).

@@ -39,6 +39,7 @@ public enum AppCore {
             s.index = shown.index
             s.answer = AnswerState()
             s.answerTop = 0
+            s.zoomed = false
             s.chat = ChatViewState()
             s.passage = PassageViewState()
             s.input.clear()

@@ -231,6 +231,11 @@ extension AppCore {
         case .function(3): return focus(&s, .answer)
         case .function(4): return s.isAssisted ? focus(&s, .chat) : []
         case .function(5): return retry(&s)
+        case .function(AppCore.zoomKey):
+            // Presentation only: the passage keeps its place (an offset in the text), so
+            // nothing durable changes and nothing is logged.
+            s.zoomed.toggle()
+            return []
         default: break
         }
         switch s.focus {
@@ -326,10 +331,11 @@ extension AppCore {
                 : [.appendLog(.confidenceChosen(questionID: q.id, level: next, value: s.scale[next]))]
         case .pageUp, .pageDown:
             // Only a question and options too long for the pane scroll (see `AnswerPane`).
-            let layout = ScreenLayout.question(size: s.size, question: q, assisted: s.isAssisted)
+            guard let layout = screenLayout(s) else { return [] }
             let inner = AnswerPane.content(layout.answer)
             let full = AnswerPane.fullRows(question: q, showQuestion: q.task == .quality, innerWidth: inner.width)
-            let window = max(1, inner.height - 1)
+            let confidence = AnswerPane.confidenceRows(scale: s.scale, chosen: nil, width: max(8, inner.width))
+            let window = max(1, inner.height - confidence.count)
             let step = max(1, window - 1) * (key == .pageUp ? -1 : 1)
             s.answerTop = max(0, min(s.answerTop + step, max(0, full.count - window)))
             return []
@@ -414,8 +420,7 @@ extension AppCore {
     }
 
     static func chatRect(_ s: AppState) -> Rect? {
-        guard let q = s.question else { return nil }
-        return ScreenLayout.question(size: s.size, question: q, assisted: s.isAssisted).chat
+        screenLayout(s)?.chat
     }
 
     static func chatRows(_ s: AppState) -> Int {

@@ -85,33 +85,66 @@ public struct ChatInputState: Sendable, Equatable {
         return true
     }
 
-    /// The text broken into rows of at most `width` cells (by cluster, so the cursor maps
-    /// exactly), and the cursor's (row, column). A cursor at the end of a full row moves to
-    /// the start of the next row.
+    /// The text broken into rows of at most `width` cells, and the cursor's (row, column).
+    ///
+    /// Rows break between words, as the transcript does: the spaces after a word stay on its
+    /// row (they may hang past the edge, where they are not drawn) and the next word starts the
+    /// next row; only a word longer than a whole row is split, between clusters. Every cluster
+    /// is on exactly one row, so the cursor maps exactly. A cursor past the last cell of a row
+    /// shows at its last cell, or at the start of the next row when the cursor is at the end.
     public func rows(width: Int) -> (rows: [String], cursorRow: Int, cursorCol: Int) {
         let width = max(1, width)
+        // The clusters and their widths, in one pass (ASCII without grapheme breaking).
+        let cells: [(Character, Int)]
+        if text.utf8.allSatisfy({ $0 < 0x80 && $0 != 0x0D }) {
+            cells = text.utf8.map { (Character(UnicodeScalar($0)), ($0 < 0x20 || $0 == 0x7F) ? 0 : 1) }
+        } else {
+            cells = text.map { ($0, DisplayWidth.of($0)) }
+        }
         var rows: [String] = [""]
         var w = 0
         var cRow = 0, cCol = 0
         var i = 0
-        for ch in text {
-            let cw = DisplayWidth.of(ch)
-            if w + cw > width {
-                rows.append("")
-                w = 0
-            }
-            if i == cursor { cRow = rows.count - 1; cCol = w }
-            rows[rows.count - 1].append(ch)
-            w += cw
-            i += 1
+        func place(_ k: Int) {
+            if k == cursor { cRow = rows.count - 1; cCol = w }
+            rows[rows.count - 1].append(cells[k].0)
+            w += cells[k].1
         }
-        if cursor >= i {
-            if w >= width {
+        while i < cells.count {
+            // One token: a word (non-space clusters) and the spaces after it.
+            var j = i
+            var wordW = 0
+            while j < cells.count, cells[j].0 != " " {
+                wordW += cells[j].1
+                j += 1
+            }
+            if w > 0, wordW > 0, w + wordW > width {
                 rows.append("")
                 w = 0
             }
-            cRow = rows.count - 1
-            cCol = w
+            while i < j {
+                if w > 0, w + cells[i].1 > width {
+                    // A word longer than a row: split it.
+                    rows.append("")
+                    w = 0
+                }
+                place(i)
+                i += 1
+            }
+            while i < cells.count, cells[i].0 == " " {
+                place(i)
+                i += 1
+            }
+        }
+        if cursor >= cells.count { cRow = rows.count - 1; cCol = w }
+        if cCol >= width {
+            if cursor >= cells.count {
+                cRow += 1
+                cCol = 0
+                if cRow >= rows.count { rows.append("") }
+            } else {
+                cCol = width - 1   // on a space hanging past the edge
+            }
         }
         return (rows, cRow, cCol)
     }

@@ -7,10 +7,11 @@ public enum HelpOverlay {
             ("Tab / Shift-Tab", "next / previous pane"),
             ("F2 F3" + (assisted ? " F4" : ""), "passage (or question), answer" + (assisted ? ", chat" : "")),
             ("F1", "show or hide this help"),
+            ("F\(AppCore.zoomKey)", "zoom this pane to the whole screen, and back"),
             ("Ctrl-C", "quit (asks first; progress is saved)"),
             ("", "Passage / question"),
-            ("Up Down PgUp PgDn", "scroll"),
-            ("Home End", "start / end"),
+            // Home/End share the scroll line so the list still fits an 80x24 terminal.
+            ("Up Down PgUp PgDn", "scroll; Home / End: start / end"),
             ("/", "search; Enter runs it, Esc closes"),
             ("n N", "next / previous match"),
             ("", "Answer"),
