@@ -93,7 +93,7 @@ final class CrashLossTests: XCTestCase {
         h.run(.type("Who lied?"), .key(.enter), .advance(ms: 400), .chunk(requestID: 1, .text("The radio operator")),
               .advance(ms: 1_200), .chunk(requestID: 1, .text(" had lied")), .advance(ms: 1_200),
               .chunk(requestID: 1, .text(" bef")))
-        XCTAssertTrue(h.screen.contains("The radio operator had lied") && h.screen.contains("bef"), h.screen)
+        XCTAssertTrue(h.screen.contains("The radio operator had") && h.screen.contains("lied bef"), h.screen)
         // The process dies here (no quit, no assistant_reply).
         let log2 = MemoryLog(records: h.log.records)
         let h2 = try Harness(study: Fixtures.study(instructions: nil), log: log2)
@@ -105,7 +105,7 @@ final class CrashLossTests: XCTestCase {
         XCTAssertNil(h2.state.pending)
         XCTAssertEqual(h2.state.chat.entries.last, .assistant(text: "The radio operator had lied", status: .interrupted,
                                                               error: r.error))
-        XCTAssertTrue(h2.screen.contains("The radio operator had lied"), h2.screen)
+        XCTAssertTrue(h2.screen.contains("The radio operator had"), h2.screen)
         XCTAssertTrue(h2.screen.contains("[reply interrupted"), h2.screen)
         // The model's context holds the exchange as the participant saw it; F5 can ask again.
         XCTAssertEqual(h2.state.conversation?.messages.suffix(2).map(\.content), ["Who lied?", "The radio operator had lied"])
