@@ -47,6 +47,9 @@ final class SessionLogTests: XCTestCase {
         .sessionResume(downtimeMs: 5000),
         .quit(reason: "user"),
         .sessionEnd(completionCode: "ABCD1234"),
+        .questionInserted(questionID: "q1", chars: 120),
+        .timePaused(reason: "too_small"),
+        .timeResumed,
     ]
 
     func write(_ events: [SessionEvent], to url: URL) throws -> [LogRecord] {

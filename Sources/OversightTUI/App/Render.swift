@@ -98,7 +98,7 @@ extension AppCore {
             let frame = Int(s.nowMs / typingFrameMs)
             ChatView.render(s.chat, input: s.input, streaming: s.pending?.streaming, frame: frame,
                             focused: focus == .chat, notice: s.chatNotice, retryHint: canRetry(s),
-                            into: &canvas, rect: chatRect)
+                            questionHidden: !s.context.study.assistant.sendQuestion, into: &canvas, rect: chatRect)
         }
         AnswerPane.render(question: q, answer: s.answer, scale: s.scale, showQuestion: q.task == .quality,
                           notice: s.notice, locked: s.logFailure != nil, focused: focus == .answer,

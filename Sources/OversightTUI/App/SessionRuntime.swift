@@ -175,6 +175,10 @@ public final class SessionRuntime {
     private let activeBase: Int64
     private let mode: AssistantMode
     private var tasks: [Int: Task<Void, Never>] = [:]
+    /// Clock reading when active time stopped (`state.timePaused`), nil while it runs.
+    private var pausedAt: Int64?
+    /// Clock time spent paused before `pausedAt`, never counted as active time.
+    private var pausedTotal: Int64 = 0
 
     /// Start a session, fresh (`history` empty) or resumed from the records of its log.
     public init(study: ResolvedStudy, participant: String, assistant: any Assistant, log: any SessionLogSink,
@@ -212,14 +216,30 @@ public final class SessionRuntime {
         } else {
             perform(AppCore.startEffects(state, sessionID: sessionID))
         }
+        followPause()
         if let error = lastLogError {
             shutdown()
             throw SessionRuntimeError.logUnwritable(error)
         }
     }
 
-    /// Active session time now (the log's `mono_ms`).
-    public var nowMs: Int64 { activeBase + max(0, clock.nowMs() - clockBase) }
+    /// Active session time now (the log's `mono_ms`): it stands still while the state says
+    /// time is paused (the terminal too small to show the screen).
+    public var nowMs: Int64 {
+        let reading = pausedAt ?? clock.nowMs()
+        return activeBase + max(0, reading - clockBase - pausedTotal)
+    }
+
+    /// Stops or restarts the active clock when a logged `time_paused` / `time_resumed` changed
+    /// the state.
+    private func followPause() {
+        if state.timePaused, pausedAt == nil {
+            pausedAt = clock.nowMs()
+        } else if !state.timePaused, let since = pausedAt {
+            pausedTotal += max(0, clock.nowMs() - since)
+            pausedAt = nil
+        }
+    }
 
     /// Process one event (after delivering the current time).
     public func send(_ event: AppEvent) {
@@ -275,6 +295,7 @@ public final class SessionRuntime {
         if case .assistantChunk(let id, .done) = event { tasks[id] = nil }
         if case .assistantFailed(let id, _) = event { tasks[id] = nil }
         perform(AppCore.update(&state, event))
+        followPause()
     }
 
     private func perform(_ effects: [Effect]) {
