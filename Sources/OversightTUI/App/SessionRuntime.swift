@@ -175,9 +175,10 @@ public final class SessionRuntime {
     private let activeBase: Int64
     private let mode: AssistantMode
     private var tasks: [Int: Task<Void, Never>] = [:]
-    /// Clock reading when active time stopped (`state.timePaused`), nil while it runs.
-    private var pausedAt: Int64?
-    /// Clock time spent paused before `pausedAt`, never counted as active time.
+    /// Active time at which time stands while `state.timePaused` (that of the `time_paused`
+    /// record), nil while it runs.
+    private var frozenAt: Int64?
+    /// Clock time spent paused, never counted as active time.
     private var pausedTotal: Int64 = 0
 
     /// Start a session, fresh (`history` empty) or resumed from the records of its log.
@@ -226,18 +227,18 @@ public final class SessionRuntime {
     /// Active session time now (the log's `mono_ms`): it stands still while the state says
     /// time is paused (the terminal too small to show the screen).
     public var nowMs: Int64 {
-        let reading = pausedAt ?? clock.nowMs()
-        return activeBase + max(0, reading - clockBase - pausedTotal)
+        if let frozenAt { return frozenAt }
+        return activeBase + max(0, clock.nowMs() - clockBase - pausedTotal)
     }
 
     /// Stops or restarts the active clock when a logged `time_paused` / `time_resumed` changed
-    /// the state.
+    /// the state. Time stands at the pause record's time and runs on from it.
     private func followPause() {
-        if state.timePaused, pausedAt == nil {
-            pausedAt = clock.nowMs()
-        } else if !state.timePaused, let since = pausedAt {
-            pausedTotal += max(0, clock.nowMs() - since)
-            pausedAt = nil
+        if state.timePaused, frozenAt == nil {
+            frozenAt = max(state.nowMs, activeBase)
+        } else if !state.timePaused, let frozen = frozenAt {
+            pausedTotal = max(0, clock.nowMs() - clockBase - (frozen - activeBase))
+            frozenAt = nil
         }
     }
 
