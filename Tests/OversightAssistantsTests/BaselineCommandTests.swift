@@ -53,7 +53,7 @@ final class BaselineCommandTests: XCTestCase {
         let o = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         let deadline = Date().addingTimeInterval(5)
-        while t.isExecuting && Date() < deadline { usleep(10_000) }
+        while !t.isFinished && Date() < deadline { usleep(10_000) }   // not isExecuting: false before it starts
         return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
                    stderr: String(decoding: errData.with { $0 }, as: UTF8.self))
     }
