@@ -23,9 +23,15 @@ import Darwin
 /// seconds without a byte, `.dropped` when the body ends early; a connection closed before any
 /// response ends the stream with no head (the caller reports it).
 enum PlainHTTP {
-    /// Whether `request` can go this way (plain `http` with a host).
-    static func handles(_ request: URLRequest) -> Bool {
-        request.url?.scheme?.lowercased() == "http" && request.url?.host?.isEmpty == false
+    /// Whether `request` can go this way: plain `http` with a host, reached directly (a host
+    /// on this machine, or no `http_proxy` set; through a proxy `URLSession` goes, as before).
+    static func handles(_ request: URLRequest,
+                        environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+        guard request.url?.scheme?.lowercased() == "http", let host = request.url?.host?.lowercased(),
+              !host.isEmpty else { return false }
+        let proxy = environment["http_proxy"] ?? environment["HTTP_PROXY"] ?? ""
+        if proxy.isEmpty { return true }
+        return host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 
     /// Send `request` and stream its response into a new stream.

@@ -75,7 +75,12 @@ final class PlainHTTPTests: XCTestCase {
         XCTAssertEqual(text, "POST /v1/chat/completions?x=a%20b HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n"
                        + "Authorization: Bearer k\r\nContent-Type: application/json\r\nAccept: */*\r\n"
                        + "Content-Length: 2\r\nConnection: close\r\n\r\n{}")
-        XCTAssertTrue(PlainHTTP.handles(r))
+        XCTAssertTrue(PlainHTTP.handles(r, environment: [:]))
+        // Behind a proxy only this machine's servers are reached directly.
+        XCTAssertTrue(PlainHTTP.handles(r, environment: ["http_proxy": "http://proxy:3128"]))
+        let remote = URLRequest(url: try XCTUnwrap(URL(string: "http://gpu-box:8000/v1/chat/completions")))
+        XCTAssertTrue(PlainHTTP.handles(remote, environment: [:]))
+        XCTAssertFalse(PlainHTTP.handles(remote, environment: ["HTTP_PROXY": "http://proxy:3128"]))
         XCTAssertFalse(PlainHTTP.handles(URLRequest(url: try XCTUnwrap(URL(string: "https://api.openai.com/v1")))))
     }
 }
