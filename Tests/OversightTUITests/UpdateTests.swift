@@ -413,6 +413,19 @@ final class UpdateTests: XCTestCase {
         XCTAssertEqual(c.state.phase, .feedback)
     }
 
+    func testNoPauseRecordedOnTheEndScreen() {
+        var c = Core(study: Fixtures.study(feedback: false, qualityCount: 1, mmluCount: 1))
+        c.key(.enter)
+        for _ in 0..<2 {
+            c.key(.function(3))
+            c.type("a1")
+            c.key(.enter)
+        }
+        XCTAssertEqual(c.state.phase, .finished)
+        XCTAssertEqual(c.send(.resize(Size(cols: 60, rows: 20))), [.appendLog(.resized(cols: 60, rows: 20))])
+        XCTAssertFalse(c.state.timePaused)
+    }
+
     func testStartingTooSmallPausesFromTheFirstRecord() {
         let c = Core(size: Size(cols: 60, rows: 20))
         XCTAssertEqual(c.lastLoggedTypes, ["session_start", "resized", "time_paused", "instructions_shown"])

@@ -96,6 +96,8 @@ extension AppCore {
     /// when it is large enough again and time is stopped; nothing otherwise. While the screen
     /// asks to be enlarged the participant sees no question, so no active time passes.
     public static func pauseEffects(_ s: AppState) -> [Effect] {
+        // A finished session has no time left to count (and its log ends with session_end).
+        if s.phase == .finished && !s.timePaused { return [] }
         let small = ScreenLayout.tooSmall(s.size)
         if small && !s.timePaused { return [.appendLog(.timePaused(reason: "too_small"))] }
         if !small && s.timePaused { return [.appendLog(.timeResumed)] }
