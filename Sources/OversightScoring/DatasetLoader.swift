@@ -172,6 +172,9 @@ final class Merger: @unchecked Sendable {
         if scan.start == nil {
             warnings.append(ScoreWarning(path: scan.path, line: nil, kind: .noStart,
                                          message: "no readable session_start record; file skipped"))
+        } else if scan.answers.isEmpty {
+            // Said once, as "started, no answers", when the dataset is put together.
+            warnings.removeAll { $0.kind == .unfinished }
         }
         files[index] = FileEntry(path: scan.path, start: scan.start, ended: scan.ended, bytes: scan.bytes,
                                  answers: scan.answers.count, warnings: warnings,
@@ -259,6 +262,15 @@ final class Merger: @unchecked Sendable {
                         + "(participant \(kept?.start?.participant ?? "?")): one session in two files is scored once, "
                         + "as \(kept?.path ?? "?")"))
             }
+        }
+
+        // 2c. A session that was started but holds no answer (opened, then left) is not a
+        //     participant: it is listed as such and counts nowhere.
+        for (i, f) in files.enumerated() where keep[i] {
+            guard let f, let s = f.start, f.answers == 0 else { continue }
+            keep[i] = false
+            warnings.append(ScoreWarning(path: f.path, line: s.line, kind: .noAnswers,
+                message: "participant \(s.participant): started, no answers; not counted as a participant"))
         }
 
         // 3. Exclusions.

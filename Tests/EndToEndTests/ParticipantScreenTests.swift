@@ -256,6 +256,43 @@ final class ParticipantScreenTests: XCTestCase {
         try tmux.waitFor(s, text: "Welcome to the end-to-end study")
     }
 
+    // (d2) While the terminal is too small to show the question, the countdown stands still.
+    func testCountdownPausesWhileTheTerminalIsTooSmall() throws {
+        let s = "pause"
+        let timed = """
+            [[blocks]]
+            condition = "assisted"
+            bank = "quality"
+            questions = 1
+            time_limit_seconds = 60
+            """
+        let study = try fixture.writeStudy(name: "pause.toml", id: "e2e-pause", blocks: timed)
+        let url = fixture.logURL(study: "e2e-pause", participant: "p5")
+        try tmux.start(session: s, cols: 100, rows: 30, command: fixture.command(
+            ["run", "--study", study, "--participant", "p5", "--sessions", fixture.sessions.path], tag: s))
+        try tmux.waitFor(s, text: "Welcome to the end-to-end study")
+        try tmux.keys(s, "Enter")
+        try tmux.waitFor(s, text: "Time left 0:5")
+        try tmux.resize(s, cols: 60, rows: 20)
+        try tmux.waitFor(s, text: "Please enlarge")
+        let paused = try waitForLog(url, "time_paused") { $0.types.contains("time_paused") }
+        let pausedRecord = try XCTUnwrap(paused.records.last { $0.event.type == "time_paused" })
+        // Let three seconds of wall time pass under the enlarge message.
+        let until = Date(timeIntervalSince1970: Double(pausedRecord.wallMs) / 1000 + 3)
+        while Date() < until { usleep(50_000) }
+        try tmux.resize(s, cols: 100, rows: 30)
+        let log = try waitForLog(url, "time_resumed") { $0.types.contains("time_resumed") }
+        let resumed = try XCTUnwrap(log.records.last { $0.event.type == "time_resumed" })
+        XCTAssertEqual(resumed.monoMs, pausedRecord.monoMs, "no active time passed while the question could not be seen")
+        XCTAssertGreaterThanOrEqual(resumed.wallMs - pausedRecord.wallMs, 3000)
+        let shown = try XCTUnwrap(log.records.last { $0.event.type == "question_shown" })
+        let left = 60_000 - (resumed.monoMs - shown.monoMs)
+        let screen = try tmux.waitFor(s, text: "Time left")
+        let seconds = Int((left + 999) / 1000)   // the countdown shows whole seconds, rounded up
+        XCTAssertTrue(screen.contains("Time left 0:\(seconds)") || screen.contains("Time left 0:\(seconds - 1)"),
+                      "about \(seconds) s left, as before the pause:\n\(screen)")
+    }
+
     // (e) Quitting restores the terminal: same tty modes as before, normal screen back.
     func testQuitRestoresTheTerminal() throws {
         let s = "quit"

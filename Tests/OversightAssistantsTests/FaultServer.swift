@@ -21,6 +21,9 @@ final class FaultServer: @unchecked Sendable {
         case sseChunks([String])
         /// The behaviour `make` returns for the request received (e.g. one echoing a header).
         case echo(@Sendable (Recorded) -> Behavior)
+        /// `200 text/event-stream` in chunked transfer coding on a kept-alive connection, as
+        /// llama.cpp's server (uvicorn) sends it: one chunk per event, `intervalMs` apart.
+        case drip([String], intervalMs: Int)
     }
 
     struct Recorded: Sendable {
@@ -202,6 +205,23 @@ final class FaultServer: @unchecked Sendable {
             }
         case .hangUp:
             return
+        case .drip(let events, let intervalMs):
+            send(fd, "HTTP/1.1 200 OK\r\nserver: uvicorn\r\nconnection: keep-alive\r\n"
+                 + "content-type: text/event-stream; charset=utf-8\r\nTransfer-Encoding: chunked\r\n\r\n")
+            for event in events {
+                if isStopped { return }
+                usleep(UInt32(intervalMs * 1000))
+                send(fd, String(event.utf8.count, radix: 16) + "\r\n" + event + "\r\n")
+            }
+            send(fd, "0\r\n\r\n")
+            // Keep the connection open, as a keep-alive server does, until the client closes it.
+            while !isStopped {
+                var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                if poll(&pfd, 1, 50) > 0 {
+                    var b = [UInt8](repeating: 0, count: 256)
+                    if read(fd, &b, b.count) <= 0 { return }
+                }
+            }
         }
     }
 }

@@ -51,6 +51,9 @@ final class SessionLogTests: XCTestCase {
                                        error: "The session was interrupted before the reply ended.",
                                        provider: "openai", model: "m", ttftMs: nil, durationMs: 4000)),
         .sessionEnd(completionCode: "ABCD1234"),
+        .questionInserted(questionID: "q1", chars: 120),
+        .timePaused(reason: "too_small"),
+        .timeResumed,
     ]
 
     func write(_ events: [SessionEvent], to url: URL) throws -> [LogRecord] {

@@ -309,4 +309,25 @@ final class RobustnessTests: XCTestCase {
             }
         }
     }
+
+    func testSessionStartedWithNoAnswersIsNotAParticipant() throws {
+        let dir = try study()
+        // "zoe" opened the study and left at the first question; "yan" did the same and quit.
+        let zoe = [(SessionEvent.sessionStart(FixtureStudy.start("zoe")), Int64(0)), (.instructionsShown, 1500)]
+        try FixtureStudy.writeLog(dir.appendingPathComponent("zoe.jsonl"), zoe)
+        let yan = [(SessionEvent.sessionStart(FixtureStudy.start("yan")), Int64(0)), (.instructionsShown, 1500),
+                   (.quit(reason: "user"), 4000)]
+        try FixtureStudy.writeLog(dir.appendingPathComponent("yan.jsonl"), yan)
+        let (sound, soundReport) = try load(try study())
+        let (d, r) = try load(dir)
+        XCTAssertEqual(d.participants, sound.participants, "no answers: not a participant")
+        XCTAssertEqual(r.participants, soundReport.participants)
+        XCTAssertEqual(d.sessions.count, sound.sessions.count)
+        let listed = d.warnings.filter { $0.kind == .noAnswers }
+        XCTAssertEqual(listed.map(\.path).compactMap { $0.map { URL(fileURLWithPath: $0).lastPathComponent } }.sorted(),
+                       ["yan.jsonl", "zoe.jsonl"])
+        XCTAssertTrue(listed.allSatisfy { $0.message.contains("started, no answers") }, "\(listed)")
+        XCTAssertFalse(d.warnings.contains { $0.kind == .unfinished && ($0.path ?? "").hasSuffix("zoe.jsonl") },
+                       "said once, as no answers")
+    }
 }

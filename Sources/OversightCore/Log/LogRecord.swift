@@ -70,6 +70,7 @@ enum SessionEventCoding {
     private struct Search: Codable { var question_id: String; var query: String; var matches: Int }
     private struct Chat: Codable { var question_id: String; var request_id: Int; var text: String }
     private struct Quit: Codable { var reason: String }
+    private struct Inserted: Codable { var question_id: String; var chars: Int }
     private struct End: Codable { var completion_code: String }
     private struct Changed: Codable { var detail: String }
     private struct Empty: Codable {}
@@ -90,7 +91,9 @@ enum SessionEventCoding {
         switch event {
         case .sessionStart(let s): data = try encoder.encode(s)
         case .sessionResume(let d): data = try encoder.encode(Resume(downtime_ms: d))
-        case .instructionsShown, .heartbeat: data = try encoder.encode(Empty())
+        case .instructionsShown, .heartbeat, .timeResumed: data = try encoder.encode(Empty())
+        case .questionInserted(let id, let n): data = try encoder.encode(Inserted(question_id: id, chars: n))
+        case .timePaused(let r): data = try encoder.encode(Quit(reason: r))
         case .questionShown(let q): data = try encoder.encode(q)
         case .optionChosen(let id, let o): data = try encoder.encode(OptionalOption(question_id: id, option: o))
         case .confidenceChosen(let id, let l, let v):
@@ -122,6 +125,11 @@ enum SessionEventCoding {
         case "session_resume": return .sessionResume(downtimeMs: try c.decode(Resume.self, forKey: key).downtime_ms)
         case "instructions_shown": return .instructionsShown
         case "heartbeat": return .heartbeat
+        case "question_inserted":
+            let o = try c.decode(Inserted.self, forKey: key)
+            return .questionInserted(questionID: o.question_id, chars: o.chars)
+        case "time_paused": return .timePaused(reason: try c.decode(Quit.self, forKey: key).reason)
+        case "time_resumed": return .timeResumed
         case "question_shown": return .questionShown(try c.decode(QuestionShown.self, forKey: key))
         case "option_chosen":
             let o = try c.decode(Option.self, forKey: key)

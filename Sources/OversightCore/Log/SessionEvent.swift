@@ -222,6 +222,14 @@ public enum SessionEvent: Sendable, Equatable {
     case assistantReset(questionID: String)
     /// Written every second of a question so the active time survives a crash.
     case heartbeat
+    /// The question and its options were put into the chat input by a key, as editable text
+    /// (`chars`: characters inserted). What is sent arrives later as a `chat_sent`.
+    case questionInserted(questionID: String, chars: Int)
+    /// Active time stopped (`reason`: `too_small`, the terminal cannot show the screen); records
+    /// keep the same `mono_ms` until `timeResumed`.
+    case timePaused(reason: String)
+    /// Active time runs again after `timePaused`.
+    case timeResumed
     case submitted(Submission)
     case feedbackShown(questionID: String)
     /// The participant quit (`user`), or the terminal went away (`hangup`), or a signal (`signal`).
@@ -249,6 +257,9 @@ public enum SessionEvent: Sendable, Equatable {
         case .assistantProgress: "assistant_progress"
         case .assistantReset: "assistant_reset"
         case .heartbeat: "heartbeat"
+        case .questionInserted: "question_inserted"
+        case .timePaused: "time_paused"
+        case .timeResumed: "time_resumed"
         case .submitted: "submitted"
         case .feedbackShown: "feedback_shown"
         case .quit: "quit"
@@ -260,7 +271,7 @@ public enum SessionEvent: Sendable, Equatable {
     /// Events that must be on disk (fsync'd) before the app acts on them.
     public var isDurable: Bool {
         switch self {
-        case .focusChanged, .resized, .passageViewport, .heartbeat, .assistantProgress: false
+        case .focusChanged, .resized, .passageViewport, .heartbeat, .assistantProgress, .questionInserted: false
         default: true
         }
     }

@@ -416,6 +416,7 @@ struct SessionScanner {
         "question_shown", "option_chosen", "confidence_chosen", "focus_changed", "feedback_shown", "heartbeat",
         "session_resume", "instructions_shown", "resized", "passage_viewport", "passage_search", "quit",
         "log_changed", "assistant_progress",
+        "question_inserted", "time_paused", "time_resumed",
     ]
 
     private static func qid(_ p: inout JSONCursor) throws -> QID {

@@ -127,6 +127,9 @@ public struct AppState: Sendable {
     public internal(set) var resets: Int = 0
     /// Session id from `session_start`.
     public internal(set) var sessionID: String = ""
+    /// Active time is stopped (`time_paused` logged, no `time_resumed` yet): the terminal is too
+    /// small to show the screen, so no timer runs.
+    public internal(set) var timePaused = false
 
     // Durable and presentation: chat transcript (entries durable, scroll not), passage position
     // (`topOffset` durable through debounced viewport records), focus.
@@ -182,7 +185,7 @@ public struct AppState: Sendable {
                      conversation: conversation, passageOffset: passage.topOffset, passageQuery: passage.query,
                      questionStartMs: questionStartMs, deadlineMs: deadlineMs, lastSubmission: lastSubmission,
                      completionCode: completionCode, nextRequestID: nextRequestID, focus: focus, resets: resets,
-                     retry: retry)
+                     retry: retry, timePaused: timePaused)
     }
 }
 
@@ -204,4 +207,5 @@ public struct DurableState: Sendable, Equatable {
     public var focus: Pane
     public var resets: Int
     public var retry: RetryableRequest?
+    public var timePaused: Bool
 }

@@ -119,8 +119,12 @@ public enum AppCore {
             s.chat.scrollBack = 0
             s.resets += 1
             s.retry = nil
-        case .heartbeat:
+        case .heartbeat, .questionInserted:
             break
+        case .timePaused:
+            s.timePaused = true
+        case .timeResumed:
+            s.timePaused = false
         case .submitted(let sub):
             s.lastSubmission = sub
             s.phase = .submitted

@@ -102,7 +102,7 @@ extension AppCore {
             let frame = Int(s.nowMs / typingFrameMs)
             ChatView.render(s.chat, input: s.input, streaming: s.pending?.streaming, frame: frame,
                             focused: focus == .chat, notice: s.chatNotice, retryHint: canRetry(s),
-                            into: &canvas, rect: chatRect)
+                            questionHidden: !s.context.study.assistant.sendQuestion, into: &canvas, rect: chatRect)
         }
         guard layout.answer.width > 0 else { return }
         AnswerPane.render(question: q, answer: s.answer, scale: s.scale, showQuestion: q.task == .quality,

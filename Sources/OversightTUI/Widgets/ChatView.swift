@@ -212,10 +212,11 @@ public struct ChatViewState: Sendable, Equatable {
 /// Draws the chat pane: transcript above, a rule, the input field below.
 public enum ChatView {
     /// Draw into `rect` (border included).
-    /// `retryHint` shows the F5 hint under a reply that failed or was cancelled.
+    /// `retryHint` shows the F5 hint under a reply that failed or was cancelled; `questionHidden`
+    /// (the study does not send the question to the model) says so in the empty input.
     public static func render(_ state: ChatViewState, input: ChatInputState, streaming: StreamingReply?,
                               frame: Int, focused: Bool, notice: String? = nil, retryHint: Bool = false,
-                              into canvas: inout Canvas, rect: Rect) {
+                              questionHidden: Bool = false, into canvas: inout Canvas, rect: Rect) {
         let inner = rect.inner
         let area = content(rect)
         let inputH = ChatInputView.height(input, width: area.width, maxRows: 3)
@@ -250,7 +251,8 @@ public enum ChatView {
         }
         let sepRow = inner.row + rows + noticeLines.count
         for x in inner.col..<inner.maxCol { canvas.grid[x, sepRow] = Cell("┄", style: Style(.border)) }
-        ChatInputView.render(input, placeholder: placeholder(waiting: streaming != nil, width: area.width),
+        ChatInputView.render(input, placeholder: placeholder(waiting: streaming != nil, width: area.width,
+                                                             questionHidden: questionHidden),
                              focused: focused, into: &canvas,
                              rect: Rect(col: area.col, row: sepRow + 1, width: area.width, height: inputH))
     }
@@ -280,9 +282,13 @@ public enum ChatView {
     }
 
     /// The input's placeholder: a hint that fits the field (which starts after the "> " prompt).
-    static func placeholder(waiting: Bool, width: Int) -> String {
+    static func placeholder(waiting: Bool, width: Int, questionHidden: Bool = false) -> String {
         let options = waiting ? ["(waiting for the reply; Esc cancels)", "(waiting for the reply)"]
-                              : ["Type a message, Enter sends"]
+            : questionHidden ? ["The assistant cannot see the question: type or insert it (F6)",
+                                "It cannot see the question: type or insert it (F6)",
+                                "It can't see the question: F6 inserts it", "It can't see the question: F6",
+                                "F6 inserts the question"]
+            : ["Type a message, Enter sends"]
         return options.first { DisplayWidth.of($0) <= width - 2 } ?? options[options.count - 1]
     }
 

@@ -23,7 +23,8 @@ public enum HelpOverlay {
         if assisted {
             e += [
                 ("", "Chat"),
-                ("Enter", "send the message"),
+                // F6 shares a line so the list still fits an 80x24 terminal.
+                ("Enter / F6", "send / insert the question and options"),
                 // F5 shares a line so the list still fits an 80x24 terminal.
                 ("Esc / F5", "cancel the reply / retry the last message"),
                 ("Ctrl-R", "reset the assistant (it forgets the chat)"),
