@@ -39,6 +39,8 @@ struct SessionStartInfo: Sendable {
     /// Number of questions planned over all blocks.
     var planned: Int
     var line: Int
+    /// `"simulated": true`: written by `oversight simulate`, not by a person.
+    var simulated = false
 }
 
 /// One submitted answer as read from a log (strings still local to the file).
@@ -576,8 +578,10 @@ struct SessionScanner {
         var study: String?, hash: String?, participant: String?, session: String?
         var scale: [Int] = []
         var planned = 0
+        var simulated = false
         try p.object { p, ks, kl in
             if p.key(ks, kl, is: "study_id") { study = try p.string() }
+            else if p.key(ks, kl, is: "simulated") { simulated = try p.bool() }
             else if p.key(ks, kl, is: "study_hash") { hash = try p.string() }
             else if p.key(ks, kl, is: "participant") { participant = try p.string() }
             else if p.key(ks, kl, is: "session_id") { session = try p.string() }
@@ -605,6 +609,6 @@ struct SessionScanner {
         guard let participant else { throw ScanError("missing field \"data.participant\"") }
         guard let session else { throw ScanError("missing field \"data.session_id\"") }
         return SessionStartInfo(studyID: study, studyHash: hash, participant: participant, sessionID: session,
-                                scale: scale, planned: planned, line: lineNo)
+                                scale: scale, planned: planned, line: lineNo, simulated: simulated)
     }
 }
