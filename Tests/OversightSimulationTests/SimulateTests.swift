@@ -66,14 +66,14 @@ final class SimulateTests: XCTestCase {
         let (a, b) = (try tempDir(), try tempDir())
         _ = try await simulate(s, into: a, seed: 3, n: 2)
         _ = try await simulate(s, into: b, seed: 3, n: 2)
-        func stripped(_ text: String) throws -> [NSDictionary] {
+        func stripped(_ text: String) throws -> [String] {
             try text.split(separator: "\n").map { line in
-                let o = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? NSDictionary)
-                let m = NSMutableDictionary(dictionary: o)
-                m.removeObject(forKey: "wall_ms")
-                m.removeObject(forKey: "prev")
-                if m["type"] as? String == "session_end" { m["data"] = [:] as NSDictionary }
-                return m
+                var o = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                o["wall_ms"] = nil
+                o["prev"] = nil
+                if o["type"] as? String == "session_end" { o["data"] = [String: Any]() }
+                let data = try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys])
+                return String(decoding: data, as: UTF8.self)
             }
         }
         let (la, lb) = (try logs(a, s), try logs(b, s))
