@@ -34,6 +34,8 @@ public struct SimulatedSessionSummary: Sendable, Equatable {
     public var messages: Int
     public var failedReplies: Int
     public var timedOut: Int
+    /// Replies of a participant model that named neither a message nor an option.
+    public var unparsedDecisions = 0
     /// The log write error, if the runtime met one.
     public var logError: String?
 }
@@ -48,12 +50,16 @@ public struct SimulatedParticipant {
     public let policy: SimulationPolicy
     public let seed: UInt64
     public let participant: String
+    /// A language model that decides instead of the policy (`--participant-model`); the
+    /// policy still gives the times and the message limit.
+    public var model: ParticipantModel?
     public var size = Size(cols: 120, rows: 40)
 
-    public init(policy: SimulationPolicy, seed: UInt64, participant: String) {
+    public init(policy: SimulationPolicy, seed: UInt64, participant: String, model: ParticipantModel? = nil) {
         self.policy = policy
         self.seed = seed
         self.participant = participant
+        self.model = model
     }
 
     /// The session id a simulated session gets (derived from seed, study and participant, so
@@ -75,6 +81,8 @@ public struct SimulatedParticipant {
         defer { runtime.shutdown() }
         var driver = Driver(runtime: runtime, clock: clock, assistant: assistant, policy: policy,
                             rng: SeededRandom(seed: seed, label: "simulate/\(study.study.id)/\(participant)"))
+        driver.model = model
+        driver.size = size
         await driver.play()
         return driver.summary(participant)
     }
@@ -87,7 +95,9 @@ public struct SimulatedParticipant {
         let policy: SimulationPolicy
         var rng: SeededRandom
         var ability = 0.0
-        var answers = 0, correct = 0, messages = 0, failed = 0, timedOut = 0
+        var model: ParticipantModel?
+        var size = Size(cols: 120, rows: 40)
+        var answers = 0, correct = 0, messages = 0, failed = 0, timedOut = 0, unparsed = 0
 
         init(runtime: SessionRuntime, clock: ManualClock, assistant: any Assistant, policy: SimulationPolicy,
              rng: SeededRandom) {
@@ -102,7 +112,7 @@ public struct SimulatedParticipant {
         func summary(_ participant: String) -> SimulatedSessionSummary {
             SimulatedSessionSummary(participant: participant, outcome: runtime.outcome, answers: answers,
                                     correct: correct, messages: messages, failedReplies: failed,
-                                    timedOut: timedOut, logError: runtime.lastLogError)
+                                    timedOut: timedOut, unparsedDecisions: unparsed, logError: runtime.lastLogError)
         }
 
         mutating func normal() -> Double {
@@ -148,6 +158,7 @@ public struct SimulatedParticipant {
         }
 
         mutating func question() async {
+            if model != nil { return await modelQuestion() }
             let here = position
             guard let q = runtime.state.question else { advance(1000); return }
             let assisted = runtime.state.isAssisted
@@ -200,6 +211,59 @@ public struct SimulatedParticipant {
                 // Enter did not submit (a log failure refuses answers): stop rather than spin.
                 advance(1000)
             }
+        }
+
+        /// One question decided by the participant model: it sees the screen's text, asks or
+        /// answers; after two replies that say neither, it guesses (seeded) with the lowest
+        /// confidence, so the session always moves on.
+        mutating func modelQuestion() async {
+            guard let model else { return }
+            let here = position
+            guard let q = runtime.state.question else { advance(1000); return }
+            let budget = Int64(1000 * policy.medianSeconds * exp(policy.timeSpread * normal()))
+            var used: Int64 = 0
+            var asked = 0, misses = 0
+            var choice: (option: Int, level: Int)?
+            while choice == nil, samePosition(here) {
+                let screen = runtime.frame(size).plainLines().joined(separator: "\n")
+                let decision = await model.decide(screen: screen, scale: runtime.state.scale,
+                                                  canAsk: runtime.state.isAssisted, asked: asked,
+                                                  maxMessages: policy.maxMessages)
+                switch decision {
+                case .ask(let text):
+                    asked += 1
+                    key(.function(4))
+                    for c in text where c != "\n" && c != "\r" { key(.char(c)) }
+                    let typing = Int64(text.count) * 200
+                    advance(typing)
+                    used += typing
+                    guard samePosition(here) else { return }
+                    key(.enter)
+                    messages += 1
+                    let (_, ms) = await streamReply(here)
+                    let reading = Int64(1000 * policy.readSeconds)
+                    advance(reading)
+                    used += ms + reading
+                case .answer(let option, let level):
+                    choice = (option, level)
+                case .unparsed:
+                    unparsed += 1
+                    misses += 1
+                    if misses >= 2 { choice = (rng.below(4), 0) }
+                }
+            }
+            guard let choice, samePosition(here) else { return }
+            key(.function(3))
+            key(.char(Character(["a", "b", "c", "d"][choice.option])))
+            if choice.level < 9 { key(.char(Character(String(choice.level + 1)))) }
+            if budget > used { advance(budget - used) }
+            if samePosition(here) { key(.enter) }
+            if case .submitted(let sub)? = lastSubmission(q.id) {
+                answers += 1
+                if sub.correct { correct += 1 }
+                if sub.timedOut { timedOut += 1 }
+            }
+            if samePosition(here) { advance(1000) }
         }
 
         func lastSubmission(_ qid: String) -> SessionEvent? {

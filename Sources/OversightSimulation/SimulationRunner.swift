@@ -39,6 +39,7 @@ public enum SimulationRunner {
     /// Run the simulation. Refuses (before writing anything) when one of the logs exists.
     public static func run(study: ResolvedStudy, policy: SimulationPolicy, seed: UInt64, participants: Int,
                            jobs: Int, sessionsRoot: URL, assistant: any Assistant, secret: StudySecret? = nil,
+                           participantModel: ParticipantModel? = nil,
                            wallClock: @escaping @Sendable () -> Int64 = SessionLogWriter.wallNow,
                            progress: @escaping @Sendable (SimulationProgress) -> Void = { _ in })
         async throws -> [SimulatedSessionSummary] {
@@ -61,7 +62,8 @@ public enum SimulationRunner {
                     defer { lock.release() }
                     let writer = try SessionLogWriter.create(at: url, wallClock: wallClock)
                     defer { writer.close() }
-                    let player = SimulatedParticipant(policy: policy, seed: seed, participant: id)
+                    let player = SimulatedParticipant(policy: policy, seed: seed, participant: id,
+                                                      model: participantModel)
                     let summary = try await player.run(study: study, assistant: assistant, log: writer, secret: secret)
                     return (i, summary)
                 }

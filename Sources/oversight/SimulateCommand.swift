@@ -46,9 +46,37 @@ struct SimulateCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Use the seeded simulated assistant instead of the study's provider.")
     var simulated = false
 
+    @Option(name: .customLong("participant-model"),
+            help: ArgumentHelp("A language model plays the participants (OpenAI-compatible chat API) instead of the policy's choices.", valueName: "model"))
+    var participantModel: String?
+
+    @Option(name: .customLong("participant-base-url"),
+            help: ArgumentHelp("Server of --participant-model (default: OpenAI's API).", valueName: "url"))
+    var participantBaseURL: String?
+
+    @Option(name: .customLong("participant-api-key-env"),
+            help: ArgumentHelp("Environment variable holding the key of --participant-model's server.", valueName: "name"))
+    var participantKeyEnv: String?
+
     func validate() throws {
         if participants < 1 || participants > 100_000 { throw ValidationError("--participants must be between 1 and 100000") }
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if participantModel == nil && (participantBaseURL != nil || participantKeyEnv != nil) {
+            throw ValidationError("--participant-base-url and --participant-api-key-env need --participant-model")
+        }
+    }
+
+    /// The client of `--participant-model`, or nil when the policy decides.
+    func makeParticipantModel() throws -> ParticipantModel? {
+        guard let participantModel else { return nil }
+        var config = AssistantConfig()
+        config.provider = "openai"
+        config.model = participantModel
+        config.baseURL = participantBaseURL
+        config.apiKeyEnv = participantKeyEnv
+        config.maxTokens = 200
+        config.temperature = 0
+        return ParticipantModel(client: try OpenAIAssistant(config: config))
     }
 
     func run() async throws {
@@ -63,6 +91,14 @@ struct SimulateCommand: AsyncParsableCommand {
             let p = try policyPath.map { try SimulationPolicyLoader.load(path: $0) } ?? SimulationPolicy()
             if let problem = p.problem(withScale: s.confidence) { throw problem }
             return (try StudyResolver.resolve(s), p, try StudySecret.load(for: s))
+        }
+        let player: ParticipantModel?
+        do {
+            player = try makeParticipantModel()
+        } catch {
+            SessionLauncher.printError("oversight simulate: --participant-model: "
+                + ((error as? AssistantError)?.message ?? "\(error)"))
+            throw ExitCode(2)
         }
         let handle: AssistantHandle
         do {
@@ -79,7 +115,7 @@ struct SimulateCommand: AsyncParsableCommand {
         do {
             summaries = try await SimulationRunner.run(
                 study: resolved, policy: behaviour, seed: seed, participants: participants, jobs: jobs,
-                sessionsRoot: root, assistant: handle.assistant, secret: secret,
+                sessionsRoot: root, assistant: handle.assistant, secret: secret, participantModel: player,
                 progress: { p in
                     let line = interactive ? "\r\u{1B}[K" + p.line : p.line + "\n"
                     FileHandle.standardError.write(Data(line.utf8))
@@ -103,11 +139,16 @@ struct SimulateCommand: AsyncParsableCommand {
         let messages = summaries.reduce(0) { $0 + $1.messages }
         let failed = summaries.reduce(0) { $0 + $1.failedReplies }
         let timedOut = summaries.reduce(0) { $0 + $1.timedOut }
+        let unparsed = summaries.reduce(0) { $0 + $1.unparsedDecisions }
         let unfinished = summaries.filter { if case .finished = $0.outcome { return false } else { return true } }
         let folder = root.appendingPathComponent(resolved.study.id, isDirectory: true).path
         print("Simulated \(summaries.count) participant(s) of study \(resolved.study.id) "
               + "(assistant: \(resolved.study.assistant.provider), seed \(seed)): \(answers) answers, "
               + "\(correct) correct, \(timedOut) timed out, \(messages) chat messages, \(failed) failed replies.")
+        if player != nil {
+            print("Participant model \(participantModel ?? ""): \(unparsed) repl(ies) named neither a message nor an option"
+                  + (unparsed > 0 ? " (asked again; after two such replies on a question it guessed)" : ""))
+        }
         print("Logs: \(folder) (score them with: oversight score \(folder))")
         for u in unfinished {
             print("\(u.participant): the session did not finish" + (u.logError.map { ": \($0)" } ?? ""))

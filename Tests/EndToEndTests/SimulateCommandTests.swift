@@ -1,4 +1,5 @@
 import Foundation
+import OversightCore
 import XCTest
 
 /// `oversight simulate`, `score` and `power` as the built binary runs them.
@@ -53,7 +54,13 @@ final class SimulateCommandTests: XCTestCase {
         lines[0] = lines[0].replacingOccurrences(of: ",\"simulated\":true", with: "")
             .replacingOccurrences(of: "\"participant\":\"sim-001\"", with: "\"participant\":\"p01\"")
             .replacingOccurrences(of: "\"session_id\":\"sim-", with: "\"session_id\":\"real-")
-        XCTAssertFalse(lines[0].contains("simulated"), lines[0])
+        XCTAssertFalse(lines[0].contains("\"simulated\":"), lines[0])
+        // Re-chain it, as a real session's writer would have.
+        for i in 1..<lines.count {
+            guard let r = lines[i].range(of: "\"prev\":\"") else { continue }
+            let start = r.upperBound, end = lines[i].index(start, offsetBy: 64)
+            lines[i].replaceSubrange(start..<end, with: SHA256.hex(lines[i - 1]))
+        }
         try (lines.joined(separator: "\n") + "\n").write(toFile: folder + "/p01.jsonl", atomically: true, encoding: .utf8)
         let mixed = try fixture.runApp(["score", folder])
         XCTAssertEqual(mixed.status, 0, mixed.stderr)
