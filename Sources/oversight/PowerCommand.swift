@@ -168,8 +168,10 @@ enum PowerReport {
                 + pad(String(format: "%.3f", p.se), 8) + pad(String(p.simulations), 14) + "\n"
         }
         out += String(format: "\n%.1f s", seconds)
-        if design.unaidedItems + design.assistedItems < 40 {
-            out += "; with this few questions power levels off however many people take part (more questions per block help most)"
+        if min(design.unaidedItems, design.assistedItems) < 20 {
+            out += "\nWith fewer than 20 questions per condition power levels off however many people take part "
+                + "(more questions per block help most), and the test may not hold its level: check the "
+                + "false-positive rate with --effect 0"
         }
         return out
     }
