@@ -64,7 +64,7 @@ public enum DatasetLoader {
     /// `keepDamaged`; two logs of one session (same `session_id`) are scored once.
     public static func load(logs: [String], baselines: [String], exclude: [String] = [],
                             jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
-                            keepDamaged: Bool = false) -> Dataset {
+                            keepDamaged: Bool = false, kinds: ParticipantKinds = .real) -> Dataset {
         let paths = logs.sorted()
         let merger = Merger(fileCount: paths.count)
         let workers = max(1, min(jobs, paths.count))
@@ -78,7 +78,7 @@ public enum DatasetLoader {
                 merger.add(scan, index: i)
             }
         }
-        return merger.finish(baselines: baselines, exclude: exclude)
+        return merger.finish(baselines: baselines, exclude: exclude, kinds: kinds)
     }
 }
 
@@ -182,7 +182,7 @@ final class Merger: @unchecked Sendable {
     }
 
     // swiftlint:disable:next function_body_length
-    func finish(baselines: [String], exclude: [String]) -> Dataset {
+    func finish(baselines: [String], exclude: [String], kinds: ParticipantKinds = .real) -> Dataset {
         lock.lock()
         defer { lock.unlock() }
         var warnings: [ScoreWarning] = []
@@ -213,6 +213,14 @@ final class Merger: @unchecked Sendable {
             } else {
                 keep[i] = true
             }
+        }
+
+        // 1b. Real and simulated participants are scored apart unless both are asked for.
+        var leftOutSimulated = 0, leftOutReal = 0
+        for (i, f) in files.enumerated() where keep[i] {
+            guard let s = f?.start, !kinds.admits(simulated: s.simulated) else { continue }
+            keep[i] = false
+            if s.simulated { leftOutSimulated += 1 } else { leftOutReal += 1 }
         }
 
         // 2. One log per participant: prefer a finished one, then the one with most answers,
@@ -304,7 +312,7 @@ final class Merger: @unchecked Sendable {
             sessionIndex[i] = Int32(sessions.count)
             sessions.append(SessionInfo(path: f.path, participant: s.participant, sessionID: s.sessionID,
                                         studyHash: s.studyHash, completed: f.ended, planned: s.planned,
-                                        scale: s.scale, bytes: f.bytes, assistant: s.assistant))
+                                        scale: s.scale, bytes: f.bytes, assistant: s.assistant, simulated: s.simulated))
             if !s.scale.isEmpty && !scales.contains(s.scale) { scales.append(s.scale) }
         }
         var scale = Statistics.defaultScale
@@ -360,7 +368,8 @@ final class Merger: @unchecked Sendable {
                        participants: participants, items: order.map { items[$0].id },
                        itemTasks: order.map { items[$0].task }, subjects: subjects, answers: kept, ttftMs: ttft,
                        models: models, excluded: excluded, warnings: warnings, filesRead: entries.count,
-                       bytesRead: bytesRead, keptDamaged: keptDamaged)
+                       bytesRead: bytesRead, keptDamaged: keptDamaged, leftOutSimulated: leftOutSimulated,
+                       leftOutReal: leftOutReal)
     }
 }
 

@@ -41,6 +41,8 @@ struct SessionStartInfo: Sendable {
     var line: Int
     /// The assistant of the session's assisted blocks (`assistant_provider`, `assistant_model`).
     var assistant = AssistantName(provider: "", model: nil)
+    /// `"simulated": true`: written by `oversight simulate`, not by a person.
+    var simulated = false
 }
 
 /// One submitted answer as read from a log (strings still local to the file).
@@ -580,8 +582,10 @@ struct SessionScanner {
         var scale: [Int] = []
         var planned = 0
         var provider = "", model: String?
+        var simulated = false
         try p.object { p, ks, kl in
             if p.key(ks, kl, is: "study_id") { study = try p.string() }
+            else if p.key(ks, kl, is: "simulated") { simulated = try p.bool() }
             else if p.key(ks, kl, is: "assistant_provider") { provider = try p.string() }
             else if p.key(ks, kl, is: "assistant_model") { model = try p.optionalString() }
             else if p.key(ks, kl, is: "study_hash") { hash = try p.string() }
@@ -612,6 +616,6 @@ struct SessionScanner {
         guard let session else { throw ScanError("missing field \"data.session_id\"") }
         return SessionStartInfo(studyID: study, studyHash: hash, participant: participant, sessionID: session,
                                 scale: scale, planned: planned, line: lineNo,
-                                assistant: AssistantName(provider: provider, model: model))
+                                assistant: AssistantName(provider: provider, model: model), simulated: simulated)
     }
 }
