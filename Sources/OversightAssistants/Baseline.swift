@@ -141,22 +141,36 @@ public enum LetterProbabilities {
               let choices = obj["choices"] as? [[String: Any]], let first = choices.first else {
             throw AssistantError.malformed("the completion response has no choices")
         }
+        return collect(firstTokenAlternatives(first) ?? [])
+    }
+
+    /// The letters' log-probabilities in one chunk of a streamed chat completion, or nil when
+    /// the chunk carries no log-probabilities (the closing chunk, say).
+    public static func letters(chunk: Data) -> FirstTokenLetters? {
+        guard let obj = (try? JSONSerialization.jsonObject(with: chunk)) as? [String: Any],
+              let choices = obj["choices"] as? [[String: Any]], let first = choices.first,
+              let alternatives = firstTokenAlternatives(first), !alternatives.isEmpty else { return nil }
+        return collect(alternatives)
+    }
+
+    /// (token, log-probability) of the first generated token and its listed alternatives.
+    private static func firstTokenAlternatives(_ choice: [String: Any]) -> [(String, Double)]? {
+        guard let lp = choice["logprobs"] as? [String: Any] else { return nil }
         var candidates: [(String, Double)] = []
-        if let lp = first["logprobs"] as? [String: Any] {
-            if let content = lp["content"] as? [[String: Any]], let tok = content.first {
-                // Chat format: content[0].top_logprobs = [{token, logprob}].
-                if let top = tok["top_logprobs"] as? [[String: Any]] {
-                    for t in top {
-                        if let s = t["token"] as? String, let l = number(t["logprob"]) { candidates.append((s, l)) }
-                    }
+        if let content = lp["content"] as? [[String: Any]] {
+            guard let tok = content.first else { return nil }
+            // Chat format: content[0].top_logprobs = [{token, logprob}].
+            if let top = tok["top_logprobs"] as? [[String: Any]] {
+                for t in top {
+                    if let s = t["token"] as? String, let l = number(t["logprob"]) { candidates.append((s, l)) }
                 }
-                if let s = tok["token"] as? String, let l = number(tok["logprob"]) { candidates.append((s, l)) }
-            } else if let top = lp["top_logprobs"] as? [[String: Any]], let firstTop = top.first {
-                // Completions format: top_logprobs = [{token: logprob}].
-                for (s, v) in firstTop { if let l = number(v) { candidates.append((s, l)) } }
             }
+            if let s = tok["token"] as? String, let l = number(tok["logprob"]) { candidates.append((s, l)) }
+        } else if let top = lp["top_logprobs"] as? [[String: Any]], let firstTop = top.first {
+            // Completions format: top_logprobs = [{token: logprob}].
+            for (s, v) in firstTop { if let l = number(v) { candidates.append((s, l)) } }
         }
-        return collect(candidates)
+        return candidates
     }
 
     private static func number(_ v: Any?) -> Double? {
@@ -186,24 +200,32 @@ public enum LetterProbabilities {
 }
 
 extension OpenAIAssistant {
-    /// The body of a one-token, non-streamed completion that asks for the `top` most likely
-    /// first tokens with their log-probabilities (likelihood baseline).
+    /// The body of a one-token completion that asks for the `top` most likely first tokens
+    /// with their log-probabilities (likelihood baseline). Streamed: llama-cpp-python then
+    /// computes log-probabilities for the one position asked about, where a non-streamed
+    /// request normalises the logits of every prompt position (gigabytes for a QuALITY article).
     public func likelihoodRequestBody(_ prompt: String, top: Int) -> OpenAIChatRequest {
-        OpenAIChatRequest(model: configuredModel, messages: [.init(role: "user", content: prompt)], stream: false,
+        OpenAIChatRequest(model: configuredModel, messages: [.init(role: "user", content: prompt)], stream: true,
                           streamOptions: nil, temperature: 0, maxTokens: 1, logprobs: true, topLogprobs: top,
                           grammar: nil)
     }
 
-    /// The letters among the `top` most likely first tokens of the reply to `prompt`.
+    /// The letters among the `top` most likely first tokens of the reply to `prompt` (none
+    /// when the server sends no log-probabilities).
     public func firstTokenLetters(_ prompt: String, top: Int) async throws -> FirstTokenLetters {
         let body: Data
         do { body = try likelihoodRequestBody(prompt, top: top).encoded() } catch {
             throw AssistantError.configuration("could not encode the request")
         }
-        var request = urlRequest(body)
-        request.setValue("application/json", forHTTPHeaderField: "Accept")
-        let response = try await ChatHTTP.fetch(request, idleTimeout: timeoutSeconds, secrets: secrets)
-        return try LetterProbabilities.letters(response)
+        var decoder = OpenAIStreamDecoder()
+        var found: FirstTokenLetters?
+        try await ChatHTTP.streamEvents(urlRequest(body), idleTimeout: timeoutSeconds, secrets: secrets) { event in
+            // Checks the chunk (errors sent inside the stream) and sees the end.
+            let step = try decoder.decode(event)
+            if found == nil, !event.isDone { found = LetterProbabilities.letters(chunk: Data(event.data.utf8)) }
+            return step.done
+        }
+        return found ?? FirstTokenLetters(logprobs: [nil, nil, nil, nil])
     }
 }
 

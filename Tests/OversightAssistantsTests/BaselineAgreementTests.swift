@@ -8,22 +8,26 @@ import XCTest
 /// the four letter tokens' logits that llama.cpp computes directly for the same chat prompt
 /// (`scripts/letter_probabilities.py`, no server in between). Runs with the small model
 /// (`scripts/setup-model.sh --small`) and the shared data (`../shared`, or the folder in
-/// `OVERSIGHT_SHARED`); skips, saying which is missing, without them.
+/// `OVERSIGHT_SHARED`); skips, saying which is missing, without them. The same check on another
+/// model and sample: `OVERSIGHT_AGREEMENT_MODEL=qwen2.5-coder-1.5b-instruct-q4_k_m
+/// OVERSIGHT_AGREEMENT_LIMIT=40`.
 final class BaselineAgreementTests: XCTestCase {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
-    static let smallModel = "smollm2-135m-instruct-q4_1"
+    static let environment = ProcessInfo.processInfo.environment
+    static let model = environment["OVERSIGHT_AGREEMENT_MODEL"].flatMap { $0.isEmpty ? nil : $0 } ?? "smollm2-135m-instruct-q4_1"
+    static let limit = environment["OVERSIGHT_AGREEMENT_LIMIT"].flatMap { Int($0) }.map { max(1, $0) } ?? 24
 
     /// `../shared` beside the project, or `$OVERSIGHT_SHARED`.
     static func sharedFolder() -> URL {
-        if let env = ProcessInfo.processInfo.environment["OVERSIGHT_SHARED"], !env.isEmpty {
+        if let env = environment["OVERSIGHT_SHARED"], !env.isEmpty {
             return URL(fileURLWithPath: env)
         }
         return root.deletingLastPathComponent().appendingPathComponent("shared")
     }
 
     func testLikelihoodEqualsLlamaCppLogitsOnRealMMLU() throws {
-        if let problem = LocalModelServer.checkSetup(root: Self.root, model: Self.smallModel) {
+        if let problem = LocalModelServer.checkSetup(root: Self.root, model: Self.model) {
             throw XCTSkip("local model not set up: \(problem.message)")
         }
         let val = Self.sharedFolder().appendingPathComponent("data/mmlu/val")
@@ -35,16 +39,16 @@ final class BaselineAgreementTests: XCTestCase {
             throw XCTSkip("build the oversight product first (swift build --product oversight)")
         }
         let python = Self.root.appendingPathComponent(".venv/bin/python")
-        let modelFile = LocalModelServer.modelFile(Self.smallModel, root: Self.root)
+        let modelFile = LocalModelServer.modelFile(Self.model, root: Self.root)
 
         // 1. The command, as a user runs it.
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("agreement-\(UUID().uuidString).jsonl")
         defer { try? FileManager.default.removeItem(at: out) }
-        let run = try runProcess(binary, ["baseline", "--bank", val.path, "--limit", "24", "--seed", "3",
-                                          "--model", Self.smallModel, "--convention", "likelihood", "--out", out.path])
+        let run = try runProcess(binary, ["baseline", "--bank", val.path, "--limit", String(Self.limit), "--seed", "3",
+                                          "--model", Self.model, "--convention", "likelihood", "--out", out.path])
         XCTAssertEqual(run.status, 0, run.output)
         let results = try BaselineFile.load(out)
-        XCTAssertEqual(results.count, 24)
+        XCTAssertEqual(results.count, Self.limit)
 
         // 2. The same user turns, straight through llama.cpp.
         let bank = Dictionary(try TaskBank.load(path: val.path).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
@@ -84,7 +88,7 @@ final class BaselineAgreementTests: XCTestCase {
             }
             if r.predicted == best { agree += 1 }
         }
-        print("baseline vs llama.cpp logits: \(agree)/\(results.count) same letter, largest difference \(String(format: "%.2g", worst))")
+        print("\(Self.model): baseline vs llama.cpp logits: \(agree)/\(results.count) same letter, largest difference \(String(format: "%.2g", worst)), \(results.filter(\.correct).count) correct")
     }
 
     private struct Ran {

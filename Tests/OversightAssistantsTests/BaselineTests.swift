@@ -67,17 +67,20 @@ final class BaselineTests: XCTestCase {
         XCTAssertNil(FirstTokenLetters(logprobs: [-.infinity, nil, nil, nil]).probabilities)
     }
 
-    private static func chatLogprobs(_ top: [(String, Double)]) -> String {
-        let items = top.map { #"{"token":"\#($0.0)","logprob":\#($0.1)}"# }.joined(separator: ",")
-        return #"{"choices":[{"logprobs":{"content":[{"token":"\#(top[0].0)","logprob":\#(top[0].1),"top_logprobs":[\#(items)]}]}}]}"#
+    /// A streamed one-token reply with its log-probabilities, as llama-cpp-python sends it.
+    static func logprobStream(_ top: [(String, Double)]) -> String {
+        let items = top.map { #"{"token":"\#($0.0)","logprob":\#($0.1),"bytes":null}"# }.joined(separator: ",")
+        let first = #"{"id":"c","object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{"content":"\#(top[0].0)"},"logprobs":{"content":[{"token":"\#(top[0].0)","logprob":\#(top[0].1),"bytes":null,"top_logprobs":[\#(items)]}],"refusal":null},"finish_reason":null}]}"#
+        let last = #"{"id":"c","object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"length"}]}"#
+        return "data: \(first)\r\n\r\ndata: \(last)\r\n\r\ndata: [DONE]\r\n\r\n"
     }
 
     /// A letter missing from the first list: the runner asks again for a longer one (a
     /// llama.cpp server lists as many as asked) and reports the complete distribution.
     func testRunnerAsksForMoreAlternativesUntilEveryLetterIsListed() async throws {
-        let short = BaselineTests.chatLogprobs([("The", -0.1), ("C", -3.0), ("B", -4.0)])
-        let long = BaselineTests.chatLogprobs([("The", -0.1), ("C", -3.0), ("B", -4.0), ("Answer", -5.0), ("A", -9.0), ("D", -12.0)])
-        let server = try FaultServer([.respond(status: 200, body: short), .respond(status: 200, body: long)])
+        let short = BaselineTests.logprobStream([("The", -0.1), ("C", -3.0), ("B", -4.0)])
+        let long = BaselineTests.logprobStream([("The", -0.1), ("C", -3.0), ("B", -4.0), ("Answer", -5.0), ("A", -9.0), ("D", -12.0)])
+        let server = try FaultServer([.sse(short), .sse(long)])
         defer { server.stop() }
         let a = try OpenAIAssistant(config: Fixtures.config(server.baseURL), environment: Fixtures.env, retry: .none)
         let r = BaselineRunner(provider: "local", model: "m", assistant: a, scorer: a,
@@ -93,7 +96,7 @@ final class BaselineTests: XCTestCase {
         XCTAssertEqual(res.predicted, 2)
 
         // A server that lists at most 20 (OpenAI's API): one request; unlisted letters are 0.
-        let capped = try FaultServer([.respond(status: 200, body: short)])
+        let capped = try FaultServer([.sse(short)])
         defer { capped.stop() }
         let b = try OpenAIAssistant(config: Fixtures.config(capped.baseURL), environment: Fixtures.env, retry: .none)
         let rc = BaselineRunner(provider: "openai", model: "m", assistant: b, scorer: b, retry: .none)
@@ -110,7 +113,7 @@ final class BaselineTests: XCTestCase {
     }
 
     private static func logprobBody(_ letter: String) -> String {
-        #"{"choices":[{"logprobs":{"content":[{"token":"\#(letter)","logprob":-0.2,"top_logprobs":[{"token":"\#(letter)","logprob":-0.2},{"token":"A","logprob":-2.0}]}]}}]}"#
+        logprobStream([(letter, -0.2), ("A", -2.0)])
     }
 
     private static func sseReply(_ text: String) -> String {
@@ -118,7 +121,7 @@ final class BaselineTests: XCTestCase {
     }
 
     func testRunnerBothConventionsAgainstServerAndGoldNeverSent() async throws {
-        let server = try FaultServer([.respond(status: 200, body: BaselineTests.logprobBody("C")),
+        let server = try FaultServer([.sse(BaselineTests.logprobBody("C")),
                                       .sse(BaselineTests.sseReply("(B) Jupiter"))])
         defer { server.stop() }
         let r = try runner(server)
@@ -182,7 +185,7 @@ final class BaselineTests: XCTestCase {
     }
 
     func testRunnerRetries500ThenSucceeds() async throws {
-        let server = try FaultServer([.respond(status: 503, body: "{}"), .respond(status: 200, body: BaselineTests.logprobBody("C"))])
+        let server = try FaultServer([.respond(status: 503, body: "{}"), .sse(BaselineTests.logprobBody("C"))])
         defer { server.stop() }
         let r = try runner(server, retry: RetryPolicy(maxAttempts: 3, baseDelay: 0.01, maxDelay: 1))
         let res = try await r.run(Fixtures.question(gold: 2), shots: [], convention: .likelihood)
