@@ -9,6 +9,12 @@ the model reads it, and the logits of the next token are taken straight from lla
 output line is {"id": ..., "probabilities": [pA, pB, pC, pD], "logits": [...]}: the softmax of
 the four letter tokens' logits. No server, sampler, grammar or top-k list is involved; this is
 the reference that `oversight baseline --convention likelihood` is checked against.
+
+By default each prompt is read from an empty context in one pass. llama.cpp's numbers for the
+last position depend slightly on how the prompt was split into batches (a few hundredths of
+probability for some quantised models), and a server keeps the part a prompt shares with the
+one before it. `--reuse-prefix` reads the prompts in order the same way: it keeps the common
+prefix of consecutive prompts and reads only the rest.
 """
 import argparse
 import json
@@ -60,6 +66,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", required=True, help="GGUF model file")
     ap.add_argument("--n-ctx", type=int, default=4096)
+    ap.add_argument("--reuse-prefix", action="store_true",
+                    help="keep the prefix shared with the previous prompt, as a server does")
     args = ap.parse_args()
 
     llm = Llama(model_path=args.model, n_ctx=args.n_ctx, logits_all=False, verbose=False)
@@ -77,8 +85,15 @@ def main():
         tokens = llm.tokenize(chat_prompt(llm, prompt).encode("utf-8"), add_bos=False, special=True)
         if len(tokens) >= args.n_ctx:
             sys.exit("error: stdin line %d: %d tokens do not fit --n-ctx %d" % (n, len(tokens), args.n_ctx))
-        llm.reset()
-        llm.eval(tokens)
+        keep = 0
+        if args.reuse_prefix:
+            previous = list(llm.eval_tokens)
+            while keep < min(len(previous), len(tokens)) and previous[keep] == tokens[keep]:
+                keep += 1
+            # The last token is always read again, so its logits are fresh.
+            keep = min(keep, len(tokens) - 1)
+        llm.n_tokens = keep
+        llm.eval(tokens[keep:])
         row = llama_cpp.llama_get_logits_ith(llm.ctx, -1)
         logits = [float(row[i]) for i in ids]
         top = max(logits)

@@ -10,13 +10,16 @@ import XCTest
 /// (`scripts/setup-model.sh --small`) and the shared data (`../shared`, or the folder in
 /// `OVERSIGHT_SHARED`); skips, saying which is missing, without them. The same check on another
 /// model and sample: `OVERSIGHT_AGREEMENT_MODEL=qwen2.5-coder-1.5b-instruct-q4_k_m
-/// OVERSIGHT_AGREEMENT_LIMIT=40`.
+/// OVERSIGHT_AGREEMENT_LIMIT=40`; with `OVERSIGHT_AGREEMENT_REUSE_PREFIX=1` the reference reads
+/// the prompts in order keeping their common prefix, as the server does (for models whose
+/// numbers depend on how a prompt was split into batches; see the script).
 final class BaselineAgreementTests: XCTestCase {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
     static let environment = ProcessInfo.processInfo.environment
     static let model = environment["OVERSIGHT_AGREEMENT_MODEL"].flatMap { $0.isEmpty ? nil : $0 } ?? "smollm2-135m-instruct-q4_1"
     static let limit = environment["OVERSIGHT_AGREEMENT_LIMIT"].flatMap { Int($0) }.map { max(1, $0) } ?? 24
+    static let reusePrefix = environment["OVERSIGHT_AGREEMENT_REUSE_PREFIX"] == "1"
 
     /// `../shared` beside the project, or `$OVERSIGHT_SHARED`.
     static func sharedFolder() -> URL {
@@ -60,7 +63,8 @@ final class BaselineAgreementTests: XCTestCase {
             input.append(UInt8(ascii: "\n"))
         }
         let ref = try runProcess(python, [Self.root.appendingPathComponent("scripts/letter_probabilities.py").path,
-                                          "--model", modelFile.path], input: input)
+                                          "--model", modelFile.path] + (Self.reusePrefix ? ["--reuse-prefix"] : []),
+                                 input: input)
         XCTAssertEqual(ref.status, 0, ref.output)
         var reference: [String: [Double]] = [:]
         for line in ref.stdout.split(separator: "\n") {
