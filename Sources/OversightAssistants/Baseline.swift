@@ -240,14 +240,14 @@ public struct BaselineRunner: Sendable {
     /// Used for `likelihood` (an OpenAI-compatible endpoint with log-probabilities).
     public let scorer: OpenAIAssistant?
     /// How many first-token alternatives to ask for, in turn, until all four letters are
-    /// among them (`firstTokenSteps`). OpenAI's API lists at most 20.
+    /// among them. OpenAI's API lists at most 20, so remote providers get `[20]`.
     public let firstTokenSteps: [Int]
     public let retry: RetryPolicy
 
     /// For a llama.cpp server, which lists as many alternatives as asked: when a letter is not
     /// among the 20 most likely first tokens (a chat model that would rather start "The answer
-    /// is"), ask again for more; the last step lists the whole vocabulary. The server reuses
-    /// the prompt it has just read, so a repeat costs about one token.
+    /// is"), ask again for more; the last step lists the whole vocabulary. The server still
+    /// holds the prompt it has just read, so a repeat reads nothing again.
     public static let llamaCppSteps = [20, 1_000, 1_000_000]
 
     public init(provider: String, model: String, assistant: any Assistant, scorer: OpenAIAssistant?,
