@@ -101,8 +101,7 @@ final class BaselineCommandTests: XCTestCase {
         let study = FileManager.default.temporaryDirectory.appendingPathComponent("study-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: study, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: study) }
-        let server = try FaultServer([.respond(status: 200, body: logprobBody("B")), .respond(status: 200, body: logprobBody("A")),
-                                     .respond(status: 200, body: logprobBody("B")), .respond(status: 200, body: logprobBody("A"))])
+        let server = try FaultServer([.sse(logprobBody("B")), .sse(logprobBody("A")), .sse(logprobBody("B")), .sse(logprobBody("A"))])
         defer { server.stop() }
         let common = ["--bank", bank.path, "--provider", "openai", "--base-url", server.baseURL, "--model", "m-\(UUID().uuidString.prefix(8))",
                       "--api-key-env", "TEST_API_KEY", "--convention", "likelihood", "--concurrency", "1"]
