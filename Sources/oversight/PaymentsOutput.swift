@@ -23,7 +23,7 @@ struct PaymentsOutput {
                 studyHash = study.hash
             } catch let e as InputErrors {
                 for err in e.errors { FileHandle.standardError.write(Data("oversight score: \(err)\n".utf8)) }
-                throw ExitCode(1)
+                throw ExitCode(2)
             }
         } else {
             note("no --study given: bonus 0 for everyone (--study FILE takes [study] bonus_per_correct)")

@@ -210,3 +210,34 @@ final class MonitorTests: XCTestCase {
         XCTAssertTrue(s.tracks.isEmpty)
     }
 }
+
+/// The live view's session on the driver seam: reads on its refresh timer, quits on `q`.
+final class MonitorSessionTests: XCTestCase {
+    func testPumpsOnItsTimerAndQuits() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("monitor-s-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let writer = try SessionLogWriter.create(at: dir.appendingPathComponent("ana.jsonl"))
+        for r in MonitorTests.records("ana", []) { _ = try writer.append(r.event, monoMs: r.monoMs) }
+        writer.close()
+        final class Clock: @unchecked Sendable { var now: Int64 = 1_800_000_000_000 }
+        let clock = Clock()
+        let session = MonitorScreenSession(state: MonitorState(folder: dir.path, nowMs: 0, idleSeconds: 15),
+                                           tail: LogFolderTail(folder: dir), refreshMs: 500, clock: { clock.now })
+        XCTAssertEqual(session.millisecondsUntilWake(), 0, "the first read is due at once")
+        session.handle(.resize(Size(cols: 100, rows: 10)))
+        session.pump()
+        XCTAssertEqual(session.state.nowMs, clock.now)
+        XCTAssertEqual(session.state.rows.map(\.participant), ["ana"])
+        clock.now += 200
+        XCTAssertEqual(session.millisecondsUntilWake(), 300)
+        session.pump()
+        XCTAssertEqual(session.state.nowMs, clock.now - 200, "not due yet")
+        clock.now += 300
+        session.pump()
+        XCTAssertEqual(session.state.nowMs, clock.now)
+        XCTAssertTrue(session.frame(Size(cols: 100, rows: 10)).plainLines()[3].hasPrefix("ana "))
+        XCTAssertFalse(session.isFinished)
+        session.handle(.key(.char("q")))
+        XCTAssertTrue(session.isFinished)
+    }
+}

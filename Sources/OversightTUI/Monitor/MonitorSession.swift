@@ -7,7 +7,7 @@ public final class MonitorScreenSession: ScreenSession {
     private let tail: LogFolderTail
     private let clock: () -> Int64
     private let refreshMs: Int
-    private var lastPollMs: Int64 = .min
+    private var lastPollMs: Int64?
     public private(set) var isFinished = false
 
     /// `refreshMs`: how often the logs are read again.
@@ -34,14 +34,15 @@ public final class MonitorScreenSession: ScreenSession {
 
     public func pump() {
         let now = clock()
-        guard now - lastPollMs >= Int64(refreshMs) else { return }
+        if let last = lastPollMs, now - last < Int64(refreshMs) { return }
         lastPollMs = now
         for e in tail.poll() { send(e) }
         send(.tick(nowMs: now))
     }
 
     public func millisecondsUntilWake() -> Int? {
-        max(0, Int(lastPollMs + Int64(refreshMs) - clock()))
+        guard let last = lastPollMs else { return 0 }
+        return Int(max(0, min(Int64(refreshMs), last + Int64(refreshMs) - clock())))
     }
 
     public func frame(_ size: Size) -> CellGrid { MonitorRender.render(state, size: size) }
