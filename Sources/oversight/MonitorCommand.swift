@@ -43,7 +43,7 @@ struct MonitorCommand: ParsableCommand {
     var idleSeconds: Int = 15
 
     func validate() throws {
-        if idleSeconds < 1 { throw ValidationError("--idle-seconds must be at least 1") }
+        if !(1...86_400).contains(idleSeconds) { throw ValidationError("--idle-seconds must be between 1 and 86400") }
         if format != .text && !once { throw ValidationError("--format is only used with --once") }
     }
 

@@ -129,6 +129,7 @@ final class MonitorTests: XCTestCase {
         XCTAssertEqual(small[5], "s: sort (participant)  q: quit  up/down: scroll (2-3 of 4)")
         XCTAssertEqual(MonitorRender.duration(3725), "1h02m")
         XCTAssertEqual(MonitorRender.duration(65), "1m05s")
+        XCTAssertEqual(MonitorRender.duration(3 * 86_400 + 4 * 3600 + 59), "3d04h")
     }
 
     func testJSON() {

@@ -22,11 +22,12 @@ public enum MonitorRender {
         }
     }
 
-    /// `42s`, `3m05s`, `2h07m`.
+    /// `42s`, `3m05s`, `2h07m`, `3d04h`.
     public static func duration(_ seconds: Int) -> String {
         if seconds < 60 { return "\(seconds)s" }
         if seconds < 3600 { return "\(seconds / 60)m" + String(format: "%02ds", seconds % 60) }
-        return "\(seconds / 3600)h" + String(format: "%02dm", (seconds % 3600) / 60)
+        if seconds < 86_400 { return "\(seconds / 3600)h" + String(format: "%02dm", (seconds % 3600) / 60) }
+        return "\(seconds / 86_400)d" + String(format: "%02dh", (seconds % 86_400) / 3600)
     }
 
     /// The cells of one row, in column order.
@@ -102,7 +103,9 @@ public enum MonitorRender {
     /// `seconds_since_last_event` (null when the log has no record yet).
     public static func json(_ rows: [MonitorRow]) -> String {
         func str(_ s: String) -> String {
-            let data = (try? JSONEncoder().encode(s)) ?? Data("\"\"".utf8)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.withoutEscapingSlashes]
+            let data = (try? encoder.encode(s)) ?? Data("\"\"".utf8)
             return String(decoding: data, as: UTF8.self)
         }
         func num(_ i: Int?) -> String { i.map(String.init) ?? "null" }
