@@ -31,7 +31,8 @@ struct ScoreCommand: AsyncParsableCommand {
             (participant,completion_code,answers,correct,bonus; the code from the log's \
             session_end record, the bonus = correct x bonus_per_correct of the study file given \
             by --study, 0 without it); unfinished and damaged sessions are listed on stderr and \
-            not paid; simulated sessions are never paid.
+            not paid; simulated sessions are never paid; --exclude does not \
+            affect payments.
             """
     )
 
