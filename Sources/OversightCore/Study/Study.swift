@@ -73,6 +73,9 @@ public struct Study: Sendable, Equatable {
     /// Name of the environment variable holding the study secret that keys completion codes
     /// (`[study] secret_env`); never the secret itself. Nil: codes are unkeyed.
     public var secretEnv: String?
+    /// Bonus paid per correct answer (`[study] bonus_per_correct`, a plain number in the
+    /// study's currency); 0 when absent. Used by `oversight score --payments`.
+    public var bonusPerCorrect: Double = 0
 
     public static let defaultConfidence = [25, 42, 60, 80, 100]
 

@@ -5,7 +5,8 @@ import TOMLKit
 /// `PATH:LINE: message` naming the key, and nothing is guessed: unknown keys are errors too, so
 /// a typo cannot silently change a study.
 public enum StudyLoader {
-    static let studyKeys: Set<String> = ["id", "seed", "feedback", "confidence", "instructions", "secret_env"]
+    static let studyKeys: Set<String> = ["id", "seed", "feedback", "confidence", "instructions", "secret_env",
+                                         "bonus_per_correct"]
     static let blockKeys: Set<String> = ["condition", "bank", "questions", "time_limit_seconds", "hard_only",
                                          "subjects", "split"]
     static let assistantKeys: Set<String> = ["provider", "model", "base_url", "api_key_env", "temperature",
@@ -184,6 +185,8 @@ public enum StudyLoader {
                 }
             }
 
+            let bonus = double(st, "bonus_per_correct", "study", range: 0...1_000_000) ?? 0
+
             var blocks: [StudyBlock] = []
             if let v = root["blocks"] {
                 if let arr = v.array {
@@ -210,6 +213,7 @@ public enum StudyLoader {
             var study = Study(id: id, seed: UInt64(seed), feedback: feedback, confidence: confidence,
                               instructions: instructions, blocks: blocks, assistant: assistant, path: path, hash: hash)
             study.secretEnv = secretEnv
+            study.bonusPerCorrect = bonus
             return study
         }
 
