@@ -145,3 +145,32 @@ final class ArrivalScreenEndToEndTests: XCTestCase {
         XCTAssertTrue(stderr.contains("does not match study.participant_pattern"), stderr)
     }
 }
+
+extension ArrivalScreenEndToEndTests {
+    func testAnIdWhoseSessionRunsElsewhereAsksAgain() throws {
+        let tmux = try Tmux()
+        defer { tmux.shutdown() }
+        let study = try fixture.writeStudy(name: "s.toml", id: "e2e-busy", blocks: block)
+        try tmux.start(session: "first", cols: 100, rows: 30,
+                       command: fixture.command(["run", "--study", study, "--participant", "p1",
+                                                 "--sessions", fixture.sessions.path], tag: "first"))
+        try tmux.waitFor("first", text: "Welcome to the end-to-end study")
+        let url = fixture.logURL(study: "e2e-busy", participant: "p1")
+        let before = try Data(contentsOf: url)
+
+        try tmux.start(session: "second", cols: 100, rows: 30,
+                       command: fixture.command(["run", "--study", study, "--sessions", fixture.sessions.path],
+                                                tag: "second"))
+        try tmux.waitFor("second", text: "Participant ID:")
+        try tmux.type("second", "p1")
+        try tmux.keys("second", "Enter")
+        try tmux.waitFor("second", text: "The session of p1 is already running on another terminal.")
+        let after = try Data(contentsOf: url)
+        XCTAssertEqual(after.prefix(before.count), before, "the second terminal does not touch the log")
+        // Another id still works from the same screen.
+        try tmux.keys("second", "BSpace")
+        try tmux.type("second", "2")
+        try tmux.keys("second", "Enter")
+        try tmux.waitFor("second", text: "Welcome to the end-to-end study")
+    }
+}
