@@ -61,7 +61,7 @@ struct RunCommand: AsyncParsableCommand {
                 try Arrival.ask(studyPath: study, sessionsRoot: root)
             }) else { throw ExitCode(1) }
             participant = accepted.participant
-            if accepted.resumeConfirmed { choice = .always }
+            if accepted.resumeConfirmed && !noResume { choice = .always }
         }
         let resumeChoice = choice
         let code = try await SessionLauncher.onOwnThread {
