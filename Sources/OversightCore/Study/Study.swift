@@ -76,6 +76,12 @@ public struct Study: Sendable, Equatable {
     /// Bonus paid per correct answer (`[study] bonus_per_correct`, a plain number in the
     /// study's currency); 0 when absent. Used by `oversight score --payments`.
     public var bonusPerCorrect: Double = 0
+    /// What the id screen calls the participant id (`[study] participant_label`, e.g.
+    /// "Prolific ID"); nil: "Participant ID".
+    public var participantLabel: String?
+    /// A regular expression a participant id must match (`[study] participant_pattern`), on top
+    /// of the id rules; nil: none.
+    public var participantPattern: String?
 
     public static let defaultConfidence = [25, 42, 60, 80, 100]
 
