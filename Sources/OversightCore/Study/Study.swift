@@ -76,6 +76,12 @@ public struct Study: Sendable, Equatable {
     /// Bonus paid per correct answer (`[study] bonus_per_correct`, a plain number in the
     /// study's currency); 0 when absent. Used by `oversight score --payments`.
     public var bonusPerCorrect: Double = 0
+    /// `[study] counterbalance`: participants get arms that rotate the question sets among
+    /// interchangeable blocks and the block order (see `Counterbalance`).
+    public var counterbalance: Bool = false
+    /// The participant's arm once the study is arranged for one (`ResolvedStudy.arranged`);
+    /// nil for the study as written.
+    public var arm: StudyArm?
 
     public static let defaultConfidence = [25, 42, 60, 80, 100]
 

@@ -6,7 +6,7 @@ import TOMLKit
 /// a typo cannot silently change a study.
 public enum StudyLoader {
     static let studyKeys: Set<String> = ["id", "seed", "feedback", "confidence", "instructions", "secret_env",
-                                         "bonus_per_correct"]
+                                         "bonus_per_correct", "counterbalance"]
     static let blockKeys: Set<String> = ["condition", "bank", "questions", "time_limit_seconds", "hard_only",
                                          "subjects", "split"]
     static let assistantKeys: Set<String> = ["provider", "model", "base_url", "api_key_env", "temperature",
@@ -186,6 +186,7 @@ public enum StudyLoader {
             }
 
             let bonus = double(st, "bonus_per_correct", "study", range: 0...1_000_000) ?? 0
+            let counterbalance = bool(st, "counterbalance", "study") ?? false
 
             var blocks: [StudyBlock] = []
             if let v = root["blocks"] {
@@ -214,6 +215,7 @@ public enum StudyLoader {
                               instructions: instructions, blocks: blocks, assistant: assistant, path: path, hash: hash)
             study.secretEnv = secretEnv
             study.bonusPerCorrect = bonus
+            study.counterbalance = counterbalance
             return study
         }
 
