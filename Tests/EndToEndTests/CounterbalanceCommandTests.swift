@@ -97,7 +97,8 @@ final class CounterbalanceCommandTests: XCTestCase {
         XCTAssertEqual(verify.status, 0, verify.stdout + verify.stderr)
         let score = try fixture.runApp(["score", folder.path])
         XCTAssertEqual(score.status, 0, score.stderr)
-        XCTAssertTrue(score.stdout.contains("Counterbalancing: 4 session(s) with an arm (arm 1: 1, arm 2: 1, arm 3: 1, "
+        let flat = score.stdout.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ")
+        XCTAssertTrue(flat.contains("Counterbalancing: 4 session(s) with an arm (arm 1: 1, arm 2: 1, arm 3: 1, "
                                             + "arm 4: 1); 2 item(s), 2 answered under both conditions, 2 balanced"),
                       score.stdout)
         XCTAssertFalse(score.stdout.contains("counterbalancing is off"), score.stdout)
