@@ -140,4 +140,47 @@ final class CounterbalanceCommandTests: XCTestCase {
         let score = try fixture.runApp(["score", fixture.sessions.appendingPathComponent("e2e-plain").path])
         XCTAssertFalse(score.stdout.contains("Counterbalancing"), score.stdout)
     }
+
+    /// `run` in a terminal: two people get arms 1 and 2, and the first one, coming back, keeps
+    /// arm 1 (arm 3, the next one, shows other questions and its log could not be resumed).
+    func testRunAssignsArmsAndAResumedParticipantKeepsTheirs() throws {
+        let tmux = try Tmux()
+        defer { tmux.shutdown() }
+        let study = try counterbalancedStudy(id: "e2e-cbrun")
+        func start(_ participant: String, _ tag: String, extra: [String] = []) throws {
+            let args = ["run", "--study", study, "--participant", participant, "--sessions", fixture.sessions.path] + extra
+            try tmux.start(session: tag, cols: 100, rows: 30, command: fixture.command(args, tag: tag))
+        }
+        func quit(_ tag: String) throws {
+            try tmux.keys(tag, "C-c")
+            try tmux.waitFor(tag, text: "Quit?")
+            try tmux.type(tag, "y")
+            try tmux.waitFor(tag, text: "[exit 1]")
+        }
+        try start("p1", "first")
+        try tmux.waitFor("first", text: "Welcome to the end-to-end study")
+        try tmux.keys("first", "Enter")
+        try tmux.waitFor("first", text: "MMLU-Q")
+        try quit("first")
+        try start("p2", "second")
+        try tmux.waitFor("second", text: "Welcome to the end-to-end study")
+        try tmux.keys("second", "Enter")
+        try tmux.waitFor("second", text: "MMLU-Q")
+        try quit("second")
+        try start("p1", "again", extra: ["--resume"])
+        try tmux.waitFor("again", text: "MMLU-Q")
+        try quit("again")
+
+        let assignments = Assignments.url(root: fixture.sessions, studyID: "e2e-cbrun")
+        XCTAssertEqual(try Assignments.read(url: assignments).map { "\($0.participant):\($0.arm)" }, ["p1:1", "p2:2"])
+        let first = fixture.logURL(study: "e2e-cbrun", participant: "p1")
+        XCTAssertEqual(SessionLogReader.read(url: first).types.filter { $0 == "session_resume" }.count, 1)
+        let check = try fixture.runApp(["study", "check", study, "--participants", "2"])
+        let plans = planned(check.stdout)
+        XCTAssertEqual(try started(first).blocks, plans.first, check.stdout)
+        let second = try started(fixture.logURL(study: "e2e-cbrun", participant: "p2"))
+        XCTAssertEqual(second.blocks, plans.last, check.stdout)
+        XCTAssertEqual(second.arm, 2)
+        XCTAssertEqual(second.order, [2, 1])
+    }
 }
