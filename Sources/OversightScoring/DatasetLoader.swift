@@ -39,7 +39,7 @@ public enum DatasetLoader {
             _ = FileManager.default.fileExists(atPath: full, isDirectory: &sub)
             if sub.boolValue {
                 subfolders.append(name)
-            } else if name.hasSuffix(".jsonl") {
+            } else if name.hasSuffix(".jsonl"), name != Assignments.fileName {
                 if name.hasPrefix("baseline-") { baselines.append(full) } else { logs.append(full) }
             }
         }
@@ -312,7 +312,8 @@ final class Merger: @unchecked Sendable {
             sessionIndex[i] = Int32(sessions.count)
             sessions.append(SessionInfo(path: f.path, participant: s.participant, sessionID: s.sessionID,
                                         studyHash: s.studyHash, completed: f.ended, planned: s.planned,
-                                        scale: s.scale, bytes: f.bytes, assistant: s.assistant, simulated: s.simulated))
+                                        scale: s.scale, bytes: f.bytes, assistant: s.assistant, simulated: s.simulated,
+                                        arm: s.arm))
             if !s.scale.isEmpty && !scales.contains(s.scale) { scales.append(s.scale) }
         }
         var scale = Statistics.defaultScale

@@ -106,6 +106,9 @@ enum SessionLauncher {
             }
             var study = try StudyLoader.load(path: studyPath)
             if let providerOverride { study.assistant.provider = providerOverride }
+            if study.counterbalance, participant + ".jsonl" == Assignments.fileName {
+                throw CLIError("participant id \"\(participant)\" is reserved in a counterbalanced study (\(Assignments.fileName))")
+            }
             let secret = try StudySecret.load(for: study)
             return (study, SessionPaths.logURL(root: sessionsRoot, studyID: study.id, participant: participant), secret)
         }
@@ -125,7 +128,7 @@ enum SessionLauncher {
             throw ExitCode(2)
         }
         defer { lock.release() }
-        let resolved = try InputFailure.report { try StudyResolver.resolve(study) }
+        var resolved = try InputFailure.report { try StudyResolver.resolve(study) }
 
         let exists = FileManager.default.fileExists(atPath: logURL.path)
         let existing = exists ? SessionLogReader.read(url: logURL) : nil
@@ -162,6 +165,24 @@ enum SessionLauncher {
                 }
             case .always:
                 break
+            }
+        }
+
+        // Counterbalanced: the participant's arm (kept from an earlier start, or the next one).
+        if study.counterbalance {
+            let arms = Counterbalance.armCount(study)
+            let url = Assignments.url(root: sessionsRoot, studyID: study.id)
+            do {
+                let arm = try InputFailure.report {
+                    try Assignments.arm(for: participant, arms: arms, studyHash: study.hash, url: url)
+                }
+                resolved = resolved.arranged(arm: arm - 1)
+            } catch let error as LogWriteError {
+                printError(error.description)
+                throw ExitCode(2)
+            } catch let held as FileLockHeld {
+                printError("oversight: \(held)")
+                return 1
             }
         }
 

@@ -82,6 +82,12 @@ public struct Study: Sendable, Equatable {
     /// A regular expression a participant id must match (`[study] participant_pattern`), on top
     /// of the id rules; nil: none.
     public var participantPattern: String?
+    /// `[study] counterbalance`: participants get arms that rotate the question sets among
+    /// interchangeable blocks and the block order (see `Counterbalance`).
+    public var counterbalance: Bool = false
+    /// The participant's arm once the study is arranged for one (`ResolvedStudy.arranged`);
+    /// nil for the study as written.
+    public var arm: StudyArm?
 
     public static let defaultConfidence = [25, 42, 60, 80, 100]
 

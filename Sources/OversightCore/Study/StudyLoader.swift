@@ -6,7 +6,8 @@ import TOMLKit
 /// a typo cannot silently change a study.
 public enum StudyLoader {
     static let studyKeys: Set<String> = ["id", "seed", "feedback", "confidence", "instructions", "secret_env",
-                                         "bonus_per_correct", "participant_label", "participant_pattern"]
+                                         "bonus_per_correct", "participant_label", "participant_pattern",
+                                         "counterbalance"]
     static let blockKeys: Set<String> = ["condition", "bank", "questions", "time_limit_seconds", "hard_only",
                                          "subjects", "split"]
     static let assistantKeys: Set<String> = ["provider", "model", "base_url", "api_key_env", "temperature",
@@ -186,6 +187,7 @@ public enum StudyLoader {
             }
 
             let bonus = double(st, "bonus_per_correct", "study", range: 0...1_000_000) ?? 0
+            let counterbalance = bool(st, "counterbalance", "study") ?? false
 
             var participantLabel: String?
             if let label = string(st, "participant_label", "study") {
@@ -238,6 +240,7 @@ public enum StudyLoader {
             study.bonusPerCorrect = bonus
             study.participantLabel = participantLabel
             study.participantPattern = participantPattern
+            study.counterbalance = counterbalance
             return study
         }
 

@@ -43,6 +43,8 @@ struct SessionStartInfo: Sendable {
     var assistant = AssistantName(provider: "", model: nil)
     /// `"simulated": true`: written by `oversight simulate`, not by a person.
     var simulated = false
+    /// Counterbalanced studies: the participant's arm (1-based).
+    var arm: Int?
 }
 
 /// One submitted answer as read from a log (strings still local to the file).
@@ -583,9 +585,11 @@ struct SessionScanner {
         var planned = 0
         var provider = "", model: String?
         var simulated = false
+        var arm: Int?
         try p.object { p, ks, kl in
             if p.key(ks, kl, is: "study_id") { study = try p.string() }
             else if p.key(ks, kl, is: "simulated") { simulated = try p.bool() }
+            else if p.key(ks, kl, is: "arm") { arm = Int(try p.int()) }
             else if p.key(ks, kl, is: "assistant_provider") { provider = try p.string() }
             else if p.key(ks, kl, is: "assistant_model") { model = try p.optionalString() }
             else if p.key(ks, kl, is: "study_hash") { hash = try p.string() }
@@ -616,6 +620,7 @@ struct SessionScanner {
         guard let session else { throw ScanError("missing field \"data.session_id\"") }
         return SessionStartInfo(studyID: study, studyHash: hash, participant: participant, sessionID: session,
                                 scale: scale, planned: planned, line: lineNo,
-                                assistant: AssistantName(provider: provider, model: model), simulated: simulated)
+                                assistant: AssistantName(provider: provider, model: model), simulated: simulated,
+                                arm: arm)
     }
 }
