@@ -104,6 +104,23 @@ public final class LocalModelServer: @unchecked Sendable {
         return nil
     }
 
+    /// Whether `port` on 127.0.0.1 can be bound now.
+    static func portIsFree(_ port: Int) throws -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw AssistantError.configuration("cannot create a socket (errno \(errno))") }
+        defer { close(fd) }
+        var yes: Int32 = 1
+        _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = UInt16(port).bigEndian
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        return bound == 0
+    }
+
     /// A TCP port on 127.0.0.1 that was free a moment ago.
     static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -132,12 +149,15 @@ public final class LocalModelServer: @unchecked Sendable {
     ///   - startupTimeout: give up (and stop the process) after this many seconds.
     ///   - progress: called about once a second while waiting.
     public static func start(root: URL, model: String?, logitsAll: Bool = false, contextTokens: Int = 16384,
-                             startupTimeout: Double = 180,
+                             startupTimeout: Double = 180, port fixedPort: Int? = nil,
                              progress: @Sendable (String) -> Void = { _ in }) async throws -> LocalModelServer {
         if let problem = checkSetup(root: root, model: model) { throw problem }
         let file = modelFile(model, root: root)
         let name = file.deletingPathExtension().lastPathComponent
-        let port = try freePort()
+        if let p = fixedPort, !(try portIsFree(p)) {
+            throw AssistantError.configuration("port \(p) on 127.0.0.1 is in use (is a model server already running there?)")
+        }
+        let port = try fixedPort ?? freePort()
         let log = FileManager.default.temporaryDirectory
             .appendingPathComponent("oversight-llama-\(getpid())-\(port).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
@@ -213,6 +233,11 @@ public final class LocalModelServer: @unchecked Sendable {
     /// Whether the server process is still running.
     public var isRunning: Bool { process.isRunning }
 
+    /// Why the server ended by itself: its exit status and the last line of its output.
+    public var exitDescription: String {
+        "status \(process.terminationStatus): \(logTail())"
+    }
+
     /// Process id of the wrapper that owns the server.
     public var processIdentifier: Int32 { process.processIdentifier }
 
@@ -267,16 +292,6 @@ public struct LocalAssistant: Assistant {
     /// Have the server read the conversation so far (the passage) into its cache with a
     /// one-token reply, reporting progress; the participant's first reply then starts fast.
     public func warm(_ request: AssistantRequest, progress: @escaping @Sendable (String) -> Void) async {
-        guard request.messages.contains(where: { $0.role == .user }) else { return }
-        let stream = inner.streamMessages(request.messages, maxTokens: 1,
-                                          waitingLabel: LocalAssistant.waitingLabel(request.messages), progressAfter: 0.5)
-        do {
-            for try await chunk in stream {
-                if case .progress(let p) = chunk { progress(p) }
-            }
-        } catch {
-            // Warming is an optimisation: the real request reports any failure itself.
-            progress("could not pre-read the passage: \((error as? AssistantError)?.message ?? "error")")
-        }
+        await inner.preRead(request.messages, waitingLabel: LocalAssistant.waitingLabel(request.messages), progress: progress)
     }
 }

@@ -143,6 +143,35 @@ public struct OpenAIAssistant: Assistant {
         streamMessages(request.messages, maxTokens: nil, waitingLabel: waitingLabel)
     }
 
+    /// Whether the endpoint is on this machine, such as a shared `oversight model serve`.
+    /// Such a server keeps what it has read in its prompt cache, so reading a passage ahead
+    /// pays off; a remote API is not sent requests the participant did not make.
+    public var isLoopback: Bool {
+        ["127.0.0.1", "localhost", "::1", "[::1]"].contains(endpoint.host?.lowercased() ?? "")
+    }
+
+    /// On a server on this machine: read the passage ahead (see `preRead`).
+    public func prepare(_ request: AssistantRequest) async {
+        guard isLoopback else { return }
+        await preRead(request.messages) { _ in }
+    }
+
+    /// Have the server read the conversation so far (the passage) into its cache with a
+    /// one-token reply, reporting progress; the participant's first reply then starts fast.
+    func preRead(_ messages: [ChatMessage], waitingLabel label: String = "reading the passage",
+                 progress: @escaping @Sendable (String) -> Void) async {
+        guard messages.contains(where: { $0.role == .user }) else { return }
+        let stream = streamMessages(messages, maxTokens: 1, waitingLabel: label, progressAfter: 0.5)
+        do {
+            for try await chunk in stream {
+                if case .progress(let p) = chunk { progress(p) }
+            }
+        } catch {
+            // Reading ahead is an optimisation: the real request reports any failure itself.
+            progress("could not pre-read the passage: \((error as? AssistantError)?.message ?? "error")")
+        }
+    }
+
     /// Stream a reply to `messages`, optionally capping its length.
     func streamMessages(_ messages: [ChatMessage], maxTokens: Int?, waitingLabel: String,
                         progressAfter: Double = 1) -> AsyncThrowingStream<AssistantChunk, Error> {

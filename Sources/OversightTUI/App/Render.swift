@@ -100,7 +100,12 @@ extension AppCore {
         }
         if let chatRect = layout.chat, chatRect.width > 0 {
             let frame = Int(s.nowMs / typingFrameMs)
-            ChatView.render(s.chat, input: s.input, streaming: s.pending?.streaming, frame: frame,
+            let streaming = s.pending.map { p -> StreamingReply in
+                var r = p.streaming
+                r.waitedSeconds = Int(max(0, s.nowMs - p.startedMs) / 1000)
+                return r
+            }
+            ChatView.render(s.chat, input: s.input, streaming: streaming, frame: frame,
                             focused: focus == .chat, notice: s.chatNotice, retryHint: canRetry(s),
                             questionHidden: !s.context.study.assistant.sendQuestion, into: &canvas, rect: chatRect)
         }

@@ -65,6 +65,7 @@ extension AppCore {
                                  .appendLog(.resized(cols: s.size.cols, rows: s.size.rows))] + pauseEffects(s)
         if let text = c.study.instructions, !text.isEmpty {
             effects.append(.appendLog(.instructionsShown))
+            effects += prepareAhead(s, after: nil, current: nil)
         } else {
             effects += showNext(s, after: nil)
         }
@@ -89,6 +90,7 @@ extension AppCore {
             // Only session_start was written: start over at the instructions or first question.
             if let text = s.context.study.instructions, !text.isEmpty {
                 effects.append(.appendLog(.instructionsShown))
+                effects += prepareAhead(s, after: nil, current: nil)
             } else {
                 effects += showNext(s, after: nil)
             }
@@ -535,6 +537,7 @@ extension AppCore {
     static func advanceAfterSubmission(_ s: AppState) -> [Effect] {
         if s.context.study.feedback, let q = s.question {
             return [.appendLog(.feedbackShown(questionID: q.id))]
+                + prepareAhead(s, after: (s.block, s.index), current: s.condition == .assisted ? q : nil)
         }
         return nextQuestionOrEnd(s)
     }
@@ -562,8 +565,26 @@ extension AppCore {
             let a = s.context.study.assistant
             let conv = Conversation(question: q, systemPrompt: a.systemPrompt, sendQuestion: a.sendQuestion)
             effects.append(.prepareAssistant(questionID: q.id, messages: conv.messages))
+        } else {
+            // Nothing to chat about here: the server's cache is free for the next article.
+            effects += prepareAhead(s, after: (block, index), current: nil)
         }
         return effects
+    }
+
+    /// Pre-reading of the question after `position` (or the first) as soon as it is drawn: an
+    /// assisted QuALITY question whose article the server has not already read for `current`
+    /// (the assisted question just answered).
+    /// Used while the participant is on the instructions, the feedback screen or an unaided
+    /// question, where no chat needs the article that is in the server's cache now.
+    static func prepareAhead(_ s: AppState, after position: (Int, Int)?, current: Question?) -> [Effect] {
+        let next = position.map { s.context.position(after: $0.0, $0.1) } ?? s.context.firstPosition
+        guard let (b, i) = next, s.context.condition(block: b) == .assisted,
+              let q = s.context.question(block: b, index: i), let passage = q.passage,
+              current?.passage?.id != passage.id else { return [] }
+        let a = s.context.study.assistant
+        let conv = Conversation(question: q, systemPrompt: a.systemPrompt, sendQuestion: a.sendQuestion)
+        return [.prepareAssistant(questionID: q.id, messages: conv.messages)]
     }
 
     static func quit(_ s: inout AppState, _ reason: QuitReason) -> [Effect] {

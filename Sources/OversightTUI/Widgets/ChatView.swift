@@ -19,13 +19,30 @@ public struct StreamingReply: Sendable, Equatable {
     public var text: String
     /// Progress note sent before any text ("reading the passage… 40%").
     public var progress: String?
+    /// Whole seconds since the request was sent, set at render time from the state's clock
+    /// (nil: unknown); shown while no text has come, e.g. while a shared server answers others.
+    public var waitedSeconds: Int?
 
     /// A reply in progress.
-    public init(requestID: Int, text: String = "", progress: String? = nil) {
+    public init(requestID: Int, text: String = "", progress: String? = nil, waitedSeconds: Int? = nil) {
         self.requestID = requestID
         self.text = text
         self.progress = progress
+        self.waitedSeconds = waitedSeconds
     }
+
+    /// The heading of a reply that has no text yet: the typing indicator for the first
+    /// seconds, then how long the participant has waited ("Waiting for the assistant: 12 s"),
+    /// so that a busy server does not look like a frozen screen.
+    public static func waitingHeading(waitedSeconds: Int?, frame: Int) -> String {
+        let dots = String(repeating: ".", count: frame % 3 + 1)
+        guard let w = waitedSeconds, w >= waitingShownAfterSeconds else { return "Assistant is typing" + dots }
+        if w < 60 { return "Waiting for the assistant: \(w) s" }
+        return "Waiting for the assistant: \(w / 60) min \(w % 60) s"
+    }
+
+    /// From this many seconds without text, the heading shows the wait.
+    public static let waitingShownAfterSeconds = 2
 }
 
 /// One line of the chat transcript: its text, its style, and, when parts of it are styled
@@ -120,7 +137,8 @@ public final class ChatLineCache: @unchecked Sendable {
                 wraps += 1
             }
             tail.reserveCapacity(streamBody.count + 1)
-            tail.append(s.text.isEmpty ? ("Assistant is typing" + dots, Style(.assistant, bold: true), [])
+            tail.append(s.text.isEmpty ? (StreamingReply.waitingHeading(waitedSeconds: s.waitedSeconds, frame: frame),
+                                          Style(.assistant, bold: true), [])
                                        : ("Assistant (typing" + dots + ")", Style(.assistant, bold: true), []))
             tail += streamBody
         } else if retryHint {
