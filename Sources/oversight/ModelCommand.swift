@@ -25,7 +25,8 @@ struct ModelServeCommand: AsyncParsableCommand {
         discussion: """
             Starts the llama.cpp server of the project's .venv (made by scripts/setup-model.sh) \
             on 127.0.0.1, waits until it answers, and prints the [assistant] lines that point a \
-            study at it (provider = "openai", base_url, model). Sessions started with such a \
+            study at it (provider = "openai", base_url, model, and timeout_seconds = 600, since \
+            a request may wait behind others while the server sends nothing). Sessions started with such a \
             study share this one model instead of each starting their own. The server answers \
             one request at a time: while it answers one participant, the others' chat shows \
             how long they have waited. Ctrl-C or SIGTERM stops the server and exits 0; if the \
@@ -47,13 +48,16 @@ struct ModelServeCommand: AsyncParsableCommand {
         if !(512...131_072).contains(contextTokens) { throw ValidationError("--context-tokens must be between 512 and 131072") }
     }
 
-    /// The study lines for a server at `baseURL` serving `model`.
+    /// The study lines for a server at `baseURL` serving `model`. The server answers one
+    /// request at a time and sends nothing while a request waits or an article is read, so the
+    /// study waits longer than the default 60 s before calling a silent request failed.
     static func studyLines(baseURL: String, model: String) -> String {
         """
         [assistant]
         provider = "openai"
         base_url = "\(baseURL)"
         model = "\(model)"
+        timeout_seconds = 600
         """
     }
 

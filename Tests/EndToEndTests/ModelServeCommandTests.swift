@@ -92,7 +92,7 @@ final class ModelServeCommandTests: XCTestCase {
             usleep(100_000)
         }
         let base = "http://127.0.0.1:\(port)/v1"
-        XCTAssertTrue(out().contains("[assistant]\nprovider = \"openai\"\nbase_url = \"\(base)\"\nmodel = \"\(Self.smallModel)\""), out())
+        XCTAssertTrue(out().contains("[assistant]\nprovider = \"openai\"\nbase_url = \"\(base)\"\nmodel = \"\(Self.smallModel)\"\ntimeout_seconds = 600"), out())
 
         let reply = request(base + "/chat/completions", body: [
             "model": Self.smallModel, "max_tokens": 8, "temperature": 0,
