@@ -20,6 +20,12 @@ final class PreReadAndWaitTests: XCTestCase {
         XCTAssertEqual(messages.first?.content, Fixtures.passageText)
     }
 
+    func testResumingOnTheInstructionsReadsTheFirstArticleAgain() {
+        let c = Core()
+        XCTAssertEqual(c.state.phase, .instructions)
+        XCTAssertEqual(prepared(AppCore.resumeEffects(c.state, downtimeMs: 5_000)), ["q1"])
+    }
+
     func testNextArticleIsPreReadDuringTheUnaidedQuestionBeforeIt() {
         // Unaided MMLU (2 questions), then assisted QuALITY; no instructions.
         let base = Fixtures.study(instructions: nil)

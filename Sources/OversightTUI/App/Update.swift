@@ -94,7 +94,11 @@ extension AppCore {
             } else {
                 effects += showNext(s, after: nil)
             }
-        case .instructions, .feedback, .finished:
+        case .instructions:
+            effects += prepareAhead(s, after: nil, current: nil)
+        case .feedback:
+            effects += prepareAhead(s, after: (s.block, s.index), current: s.condition == .assisted ? s.question : nil)
+        case .finished:
             break
         case .question:
             effects += show(s, block: s.block, index: s.index)
