@@ -1,15 +1,57 @@
 import Foundation
 import OversightCore
 
+/// A statistic the scorer estimates for one task, with a bootstrap interval.
+enum Statistic: Hashable, Sendable {
+    /// Accuracy of the individual answers of a condition.
+    case accuracy(Condition)
+    /// Accuracy of the confidence-weighted vote of a condition.
+    case voteAccuracy(Condition)
+    /// Accuracy of model run `m` (the task's runs in order).
+    case model(Int)
+
+    /// The order of conditions in a problem's per-condition arrays.
+    static let conditions: [Condition] = [.unaided, .assisted]
+
+    /// Slot of a condition in a problem's per-condition arrays (0 unaided, 1 assisted).
+    static func slot(_ c: Condition) -> Int { c == .unaided ? 0 : 1 }
+
+    /// Column of the statistic in the bootstrap's results: unaided accuracy, assisted accuracy,
+    /// unaided vote, assisted vote, then one per model run.
+    var column: Int {
+        switch self {
+        case .accuracy(let c): Self.slot(c)
+        case .voteAccuracy(let c): 2 + Self.slot(c)
+        case .model(let m): 4 + m
+        }
+    }
+
+    /// Vote statistics get the re-centred interval (their resamples are biased downward).
+    var isVote: Bool {
+        if case .voteAccuracy = self { return true }
+        return false
+    }
+}
+
+/// Point estimates and bootstrap replicates of every statistic of one task.
+struct BootstrapResult: Sendable, Equatable {
+    /// Per column (`Statistic.column`): the estimate with every weight 1.
+    var point: [Double]
+    /// Per column: the replicates in resample order (empty without resamples).
+    var replicates: [[Double]]
+
+    func point(_ s: Statistic) -> Double { point[s.column] }
+    func replicates(_ s: Statistic) -> [Double] { replicates.isEmpty ? [] : replicates[s.column] }
+}
+
 /// The answers of one task laid out flat for fast resampling.
 ///
-/// Statistics, in order: unaided accuracy, assisted accuracy, unaided vote accuracy, assisted
-/// vote accuracy, then one accuracy per model run. A statistic is NaN when it has no data in a
-/// resample (and then that resample is left out of its interval).
+/// Each `Statistic` has a column; a statistic is NaN when it has no data in a resample (and
+/// then that resample is left out of its interval).
 struct BootstrapProblem: Sendable {
     var participants: Int
     var items: Int
-    /// Per condition (0 unaided, 1 assisted): every answer's participant, item, correctness.
+    /// Per condition (`Statistic.slot`: 0 unaided, 1 assisted): every answer's participant, item, correctness.
     var answerP: [[Int32]] = [[], []]
     var answerI: [[Int32]] = [[], []]
     var answerC: [[UInt8]] = [[], []]
@@ -95,21 +137,21 @@ struct BootstrapProblem: Sendable {
         var wp: [Int32]
         var wi: [Int32]
         var present: [Int32]
-        var scores: [Double]
+        var tally: VoteTally
         init(_ p: BootstrapProblem) {
             wp = [Int32](repeating: 1, count: p.participants)
             wi = [Int32](repeating: 1, count: p.items)
             present = [Int32](repeating: 0, count: p.items)
-            scores = [Double](repeating: 0, count: p.items * 4)
+            tally = VoteTally(items: p.items)
         }
     }
 
     /// All statistics with participant weights `s.wp` and item weights `s.wi` (counts).
     func evaluate(_ s: inout Scratch, _ prep: Prepared, into out: inout [Double]) {
-        for c in 0..<2 {
+        for (c, cond) in Statistic.conditions.enumerated() {
             let (individual, vote) = condition(c, &s, prep)
-            out[c] = individual
-            out[2 + c] = vote
+            out[Statistic.accuracy(cond).column] = individual
+            out[Statistic.voteAccuracy(cond).column] = vote
         }
         for m in modelI.indices {
             var num: Int64 = 0, den: Int64 = 0
@@ -119,7 +161,7 @@ struct BootstrapProblem: Sendable {
                 den &+= w
                 num &+= w &* Int64(correct[k])
             }
-            out[4 + m] = den > 0 ? Double(num) / Double(den) : .nan
+            out[Statistic.model(m).column] = den > 0 ? Double(num) / Double(den) : .nan
         }
     }
 
@@ -132,11 +174,10 @@ struct BootstrapProblem: Sendable {
         s.wp.withUnsafeBufferPointer { wp in
             s.wi.withUnsafeBufferPointer { wi in
                 s.present.withUnsafeMutableBufferPointer { present in
-                    s.scores.withUnsafeMutableBufferPointer { scores in
+                    s.tally.withUnchecked { tally in
                         for i in items {
                             present[Int(i)] = 0
-                            let o = Int(i) &* 4
-                            scores[o] = 0; scores[o &+ 1] = 0; scores[o &+ 2] = 0; scores[o &+ 3] = 0
+                            tally.clear(item: Int(i))
                         }
                         if prep.aligned[c] {
                             // One pass: answer k and ballot k are the same submission.
@@ -155,7 +196,7 @@ struct BootstrapProblem: Sendable {
                                                     total &+= x
                                                     right &+= x &* Int64(ac[k])
                                                     present[item] &+= w
-                                                    scores[item &* 4 &+ Int(bc[k])] += dw * bw[k]
+                                                    tally.add(item: item, option: Int(bc[k]), weight: dw * bw[k])
                                                 }
                                                 den &+= Int64(w) &* total
                                                 num &+= Int64(w) &* right
@@ -192,7 +233,7 @@ struct BootstrapProblem: Sendable {
                                         if w == 0 { continue }
                                         let dw = Double(w)
                                         for k in b.start[p]..<b.start[p &+ 1] {
-                                            scores[Int(bi[k]) &* 4 &+ Int(bc[k])] += dw * bw[k]
+                                            tally.add(item: Int(bi[k]), option: Int(bc[k]), weight: dw * bw[k])
                                         }
                                     }
                                 }
@@ -205,21 +246,15 @@ struct BootstrapProblem: Sendable {
         let individual = den > 0 ? Double(num) / Double(den) : Double.nan
         guard !items.isEmpty else { return (individual, .nan) }
         var vnum = 0.0, vden = 0.0
-        for i in items {
-            let ii = Int(i)
-            let wi = s.wi[ii]
-            guard wi > 0, s.present[ii] > 0 else { continue }
-            let o = ii * 4
-            let best = max(max(s.scores[o], s.scores[o + 1]), max(s.scores[o + 2], s.scores[o + 3]))
-            let tol = Statistics.tieTolerance * max(1, abs(best))
-            var tied = 0
-            var goldWins = false
-            for opt in 0..<4 where best - s.scores[o + opt] <= tol {
-                tied += 1
-                if opt == Int(gold[ii]) { goldWins = true }
+        let itemWeights = s.wi, present = s.present
+        s.tally.withUnchecked { tally in
+            for i in items {
+                let ii = Int(i)
+                let wi = itemWeights[ii]
+                guard wi > 0, present[ii] > 0 else { continue }
+                vden += Double(wi)
+                vnum += tally.credit(item: ii, gold: Int(gold[ii]), weight: Double(wi))
             }
-            vden += Double(wi)
-            if goldWins { vnum += Double(wi) / Double(tied) }
         }
         return (individual, vden > 0 ? vnum / vden : .nan)
     }
@@ -227,12 +262,12 @@ struct BootstrapProblem: Sendable {
     /// Point estimates (every weight 1) and `resamples` two-way bootstrap replicates: each
     /// resample draws participants and items with replacement, from a generator seeded by
     /// (`seed`, `label`, resample number), so results do not depend on the thread count.
-    func run(resamples: Int, seed: UInt64, label: String, jobs: Int) -> (point: [Double], replicates: [[Double]]) {
+    func run(resamples: Int, seed: UInt64, label: String, jobs: Int) -> BootstrapResult {
         let prep = prepare()
         var s = Scratch(self)
         var point = [Double](repeating: .nan, count: statCount)
         evaluate(&s, prep, into: &point)
-        guard resamples > 0 else { return (point, []) }
+        guard resamples > 0 else { return BootstrapResult(point: point, replicates: []) }
         let results = ResultTable(rows: resamples, columns: statCount)
         let workers = max(1, min(jobs, resamples))
         let np = UInt64(participants), ni = UInt64(items)
@@ -265,7 +300,7 @@ struct BootstrapProblem: Sendable {
                 b += workers
             }
         }
-        return (point, results.columnsArray())
+        return BootstrapResult(point: point, replicates: results.columnsArray())
     }
 }
 

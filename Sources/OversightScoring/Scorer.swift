@@ -69,7 +69,7 @@ public enum Scorer {
         var problem = BootstrapProblem(participants: max(localP.count, 1), items: itemCount, gold: gold)
         var voteSeen = [[Bool]](repeating: [Bool](repeating: false, count: itemCount), count: 2)
         for a in taskAnswers {
-            let c = a.condition == .unaided ? 0 : 1
+            let c = Statistic.slot(a.condition)
             let p = localP[a.participant] ?? 0
             let i = Int32(Int(a.item) - lo)
             problem.answerP[c].append(p)
@@ -97,46 +97,51 @@ public enum Scorer {
             problem.modelI.append(m.answers.map { Int32(Int($0.item) - lo) })
             problem.modelC.append(m.answers.map { $0.correct ? 1 : 0 })
         }
-        let (point, reps) = problem.run(resamples: o.resamples, seed: o.seed, label: task.rawValue, jobs: o.jobs)
-        // Vote statistics (2, 3) use the re-centred spread, the others the BC percentile interval;
+        let result = problem.run(resamples: o.resamples, seed: o.seed, label: task.rawValue, jobs: o.jobs)
+        // Vote statistics use the re-centred spread, the others the BC percentile interval;
         // accuracies are clamped to 0...1.
-        func interval(_ k: Int) -> (Double, Double)? {
-            guard !reps.isEmpty, point[k].isFinite else { return nil }
-            if k == 2 || k == 3 {
-                return Statistics.recenteredInterval(reps[k], estimate: point[k]).map { (max(0, $0.0), min(1, $0.1)) }
+        func interval(_ s: Statistic) -> (Double, Double)? {
+            let point = result.point(s)
+            guard !result.replicates.isEmpty, point.isFinite else { return nil }
+            if s.isVote {
+                return Statistics.recenteredInterval(result.replicates(s), estimate: point).map { (max(0, $0.0), min(1, $0.1)) }
             }
-            return Statistics.biasCorrectedInterval(reps[k], estimate: point[k])
+            return Statistics.biasCorrectedInterval(result.replicates(s), estimate: point)
         }
 
         var rows: [ConditionRow] = []
-        for (c, cond) in [Condition.unaided, .assisted].enumerated() where !problem.answerP[c].isEmpty {
+        for cond in Statistic.conditions where !problem.answerP[Statistic.slot(cond)].isEmpty {
             rows.append(individualRow(cond, taskAnswers.filter { $0.condition == cond }, d.scale,
                                       itemCount: d.items.count, participants: d.participants.count,
-                                      accuracy: point[c], ci: interval(c)))
+                                      accuracy: result.point(.accuracy(cond)), ci: interval(.accuracy(cond))))
         }
-        for (c, cond) in [Condition.unaided, .assisted].enumerated() where !problem.answerP[c].isEmpty {
+        for cond in Statistic.conditions where !problem.answerP[Statistic.slot(cond)].isEmpty {
             rows.append(voteRow(cond, taskAnswers.filter { $0.condition == cond }, d.scale, items: d.items.count,
-                                participants: d.participants.count, accuracy: point[2 + c], ci: interval(2 + c)))
+                                participants: d.participants.count, accuracy: result.point(.voteAccuracy(cond)),
+                                ci: interval(.voteAccuracy(cond))))
         }
         for (m, run) in models.enumerated() {
-            rows.append(modelRow(run, d.scale, humanItems: humanItems, accuracy: point[4 + m], ci: interval(4 + m)))
+            rows.append(modelRow(run, d.scale, humanItems: humanItems, accuracy: result.point(.model(m)),
+                                 ci: interval(.model(m))))
         }
 
         var diffs: [DifferenceRow] = []
-        func difference(_ name: String, _ a: Int, _ b: Int, vote: Bool = false) {
-            guard point[a].isFinite, point[b].isFinite else { return }
-            let est = point[a] - point[b]
+        /// a - b, with the vote's interval when both are votes.
+        func difference(_ name: String, _ a: Statistic, _ b: Statistic) {
+            let pa = result.point(a), pb = result.point(b)
+            guard pa.isFinite, pb.isFinite else { return }
+            let est = pa - pb
             var ci: (Double, Double)?
-            if !reps.isEmpty {
-                let r = zip(reps[a], reps[b]).map { $0 - $1 }
-                ci = (vote ? Statistics.recenteredInterval(r, estimate: est)
+            if !result.replicates.isEmpty {
+                let r = zip(result.replicates(a), result.replicates(b)).map { $0 - $1 }
+                ci = (a.isVote && b.isVote ? Statistics.recenteredInterval(r, estimate: est)
                     : Statistics.biasCorrectedInterval(r, estimate: est)).map { (max(-1, $0.0), min(1, $0.1)) }
             }
             diffs.append(DifferenceRow(name: name, estimate: est, ci95: ci))
         }
-        difference("assisted - unaided", 1, 0)
-        difference("assisted_vote - unaided_vote", 3, 2, vote: true)
-        for (m, run) in models.enumerated() { difference("assisted - \(run.label)", 1, 4 + m) }
+        difference("assisted - unaided", .accuracy(.assisted), .accuracy(.unaided))
+        difference("assisted_vote - unaided_vote", .voteAccuracy(.assisted), .voteAccuracy(.unaided))
+        for (m, run) in models.enumerated() { difference("assisted - \(run.label)", .accuracy(.assisted), .model(m)) }
 
         // An interval that misses its own estimate means the bootstrap is badly skewed: say so.
         for r in rows {
@@ -172,7 +177,7 @@ public enum Scorer {
 
     private static func voteRow(_ cond: Condition, _ answers: [Answer], _ scale: [Int], items: Int,
                                 participants: Int, accuracy: Double, ci: (Double, Double)?) -> ConditionRow {
-        var scores = [Double](repeating: 0, count: items * 4)
+        var tally = VoteTally(items: items)
         var seen = [Bool](repeating: false, count: items)
         var gold = [Int8](repeating: 0, count: items)
         var order: [Int] = []
@@ -184,12 +189,12 @@ public enum Scorer {
                 gold[i] = a.gold
                 order.append(i)
             }
-            if let w = ballotWeight(a) { scores[i * 4 + Int(a.choice)] += w }
+            if let w = ballotWeight(a) { tally.add(item: i, option: Int(a.choice), weight: w) }
             ps.insert(Int(a.participant))
         }
         var cal = Statistics.CalibrationAccumulator(scale: scale)
         for i in order.sorted() {
-            let outcome = Statistics.voteOutcome(scores: Array(scores[(i * 4)..<(i * 4 + 4)]), gold: Int(gold[i]))
+            let outcome = tally.outcome(item: i, gold: Int(gold[i]))
             cal.add(confidence: outcome.confidence, credit: outcome.credit)
         }
         return ConditionRow(condition: "\(cond.rawValue)_vote",
