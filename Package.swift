@@ -45,11 +45,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // A private tmux server driving the real binary: the end-to-end tests and the benchmarks.
+        .target(name: "TmuxSupport"),
         // Benchmarks, run on demand: `swift run -c release oversight-bench --help`.
         .executableTarget(
             name: "oversight-bench",
             dependencies: [
-                "OversightCore", "OversightTUI", "OversightAssistants", "OversightScoring",
+                "OversightCore", "OversightTUI", "OversightAssistants", "OversightScoring", "TmuxSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks"
@@ -58,7 +60,7 @@ let package = Package(
         .testTarget(name: "OversightTUITests", dependencies: ["OversightTUI", "OversightCore"]),
         .testTarget(name: "OversightAssistantsTests", dependencies: ["OversightAssistants", "OversightCore", "OversightTUI"]),
         .testTarget(name: "OversightScoringTests", dependencies: ["OversightScoring", "OversightCore"], exclude: ["Fixtures"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["OversightCore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["OversightCore", "TmuxSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
