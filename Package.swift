@@ -15,7 +15,13 @@ let package = Package(
         // Pure domain: task banks, study files, session log, assistant seam. No terminal code.
         .target(
             name: "OversightCore",
-            dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]
+            dependencies: ["CLibcrypto", .product(name: "TOMLKit", package: "TOMLKit")]
+        ),
+        // libcrypto (OpenSSL 3) from Debian's libssl-dev: SHA-256.
+        .systemLibrary(
+            name: "CLibcrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
         ),
         // ncursesw from Debian's libncurses-dev.
         .systemLibrary(

@@ -156,7 +156,7 @@ struct LineChain {
     mutating func append(_ open: String) {
         let line = open + prev + "\"}"
         text += line + "\n"
-        prev = FastSHA256.hex(Array(line.utf8))
+        prev = SHA256.hex(line)
         count += 1
     }
 }

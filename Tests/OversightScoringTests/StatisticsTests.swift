@@ -277,18 +277,4 @@ final class StatisticsTests: XCTestCase {
             XCTAssertLessThan(ci.0, ci.1, "stat \(k): a real spread")
         }
     }
-
-    // MARK: Hashing
-
-    func testFastSHA256MatchesCoreAndVectors() {
-        XCTAssertEqual(FastSHA256.hex([], builtIn: true), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        XCTAssertEqual(FastSHA256.hex([]), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        XCTAssertEqual(FastSHA256.hex(Array("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        var rng = SeededRandom(seed: 3)
-        for n in [1, 55, 56, 63, 64, 65, 119, 120, 127, 128, 1000, 4097] {
-            let bytes = (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
-            XCTAssertEqual(FastSHA256.hex(bytes), SHA256.hex(bytes), "length \(n) (\(FastSHA256.implementation))")
-            XCTAssertEqual(FastSHA256.hex(bytes, builtIn: true), SHA256.hex(bytes), "length \(n) (built-in)")
-        }
-    }
 }
