@@ -17,12 +17,9 @@ let package = Package(
             name: "OversightCore",
             dependencies: ["CLibcrypto", .product(name: "TOMLKit", package: "TOMLKit")]
         ),
-        // libcrypto (OpenSSL 3) from Debian's libssl-dev: SHA-256.
-        .systemLibrary(
-            name: "CLibcrypto",
-            pkgConfig: "libcrypto",
-            providers: [.apt(["libssl-dev"])]
-        ),
+        // libcrypto (OpenSSL 3) from Debian's libssl-dev (scripts/setup.sh installs it): SHA-256.
+        // Its headers and library are on the default paths; the module map links it.
+        .systemLibrary(name: "CLibcrypto"),
         // ncursesw from Debian's libncurses-dev.
         .systemLibrary(
             name: "CNcursesw",
