@@ -20,12 +20,10 @@ let package = Package(
         // libcrypto (OpenSSL 3) from Debian's libssl-dev (scripts/setup.sh installs it): SHA-256.
         // Its headers and library are on the default paths; the module map links it.
         .systemLibrary(name: "CLibcrypto"),
-        // ncursesw from Debian's libncurses-dev.
-        .systemLibrary(
-            name: "CNcursesw",
-            pkgConfig: "ncursesw",
-            providers: [.apt(["libncurses-dev"])]
-        ),
+        // ncursesw from Debian's libncurses-dev (scripts/setup.sh installs it). No pkgConfig:
+        // SwiftPM drops its -D flags with a warning on every build, and shim.h defines what
+        // the wide-character API needs; the module map links ncursesw.
+        .systemLibrary(name: "CNcursesw"),
         // The participant screen: pure state/update/render plus the ncurses and headless drivers.
         .target(
             name: "OversightTUI",
@@ -60,7 +58,7 @@ let package = Package(
             path: "Benchmarks"
         ),
         .testTarget(name: "OversightCoreTests", dependencies: ["OversightCore"], exclude: ["Fixtures"]),
-        .testTarget(name: "OversightTUITests", dependencies: ["OversightTUI", "OversightCore"]),
+        .testTarget(name: "OversightTUITests", dependencies: ["OversightTUI", "OversightCore"], exclude: ["Snapshots"]),
         .testTarget(name: "OversightAssistantsTests", dependencies: ["OversightAssistants", "OversightCore", "OversightTUI"]),
         .testTarget(name: "OversightScoringTests", dependencies: ["OversightScoring", "OversightCore"], exclude: ["Fixtures"]),
         .testTarget(name: "EndToEndTests", dependencies: ["OversightCore", "TmuxSupport"]),

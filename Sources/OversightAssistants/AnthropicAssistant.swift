@@ -43,7 +43,11 @@ public struct AnthropicAssistant: Assistant {
     private let retry: RetryPolicy
     private let reportedModel = Locked<String?>(nil)
 
-    public var model: String? { reportedModel.with { $0 } ?? configuredModel }
+    /// The model the server reported (its key redacted, should it echo one), else the
+    /// configured one.
+    public var model: String? {
+        reportedModel.with { $0 }.map { SecretRedactor(secrets: [apiKey]).redact($0) } ?? configuredModel
+    }
 
     public static let defaultBaseURL = "https://api.anthropic.com"
     public static let apiVersion = "2023-06-01"
@@ -105,7 +109,7 @@ public struct AnthropicAssistant: Assistant {
     public func stream(_ request: AssistantRequest) -> AsyncThrowingStream<AssistantChunk, Error> {
         let me = self
         let messages = request.messages
-        return ReplyDriver(retry: retry, waitingLabel: "thinking").run { emit in
+        return ReplyDriver(retry: retry, waitingLabel: "thinking", redactor: SecretRedactor(secrets: [apiKey])).run { emit in
             try await me.send(messages, emit: emit)
         }
     }

@@ -39,6 +39,12 @@ public struct BaselineTally: Sendable, Equatable {
 
 /// Reading and appending baseline results files (JSON lines of `BaselineResult`).
 public enum BaselineFile {
+    /// Whether a file name is a baseline results file's (`baseline-*.jsonl`), as `score`,
+    /// `verify` and `baseline` itself name them.
+    public static func isBaselineName(_ name: String) -> Bool {
+        name.hasPrefix("baseline-") && name.hasSuffix(".jsonl")
+    }
+
     public static func key(convention: String, shots: Int, questionID: String) -> String {
         "\(convention)|\(shots)|\(questionID)"
     }

@@ -4,15 +4,12 @@ import OversightCore
 import FoundationNetworking
 #endif
 
-/// Removes secrets from text before it is shown or logged.
+/// Removes secrets from error messages before they are shown or logged.
 public enum Redactor {
-    /// `text` with every occurrence of each secret (and of key-like tokens such as `sk-…`)
-    /// replaced by `[redacted]`.
+    /// `text` with every spelling of each secret (see `SecretRedactor`) and every key-like
+    /// token such as `sk-…` replaced by `[redacted]`.
     public static func scrub(_ text: String, secrets: [String]) -> String {
-        var out = text
-        for secret in secrets where secret.count >= 4 {
-            out = out.replacingOccurrences(of: secret, with: "[redacted]")
-        }
+        let out = SecretRedactor(secrets: secrets).redact(text)
         // Servers echo parts of rejected keys ("Incorrect API key provided: sk-ab***yz").
         var result = ""
         for (i, word) in out.split(separator: " ", omittingEmptySubsequences: false).enumerated() {
@@ -94,7 +91,7 @@ enum ChatHTTP {
 
     /// The human-readable message of an error body (`{"error":{"message":…}}`,
     /// `{"error":"…"}`, `{"message":…}`, `{"detail":…}` or plain text), shortened.
-    static func errorMessage(from body: Data) -> String {
+    static func errorMessage(from body: Data, secrets: [String] = []) -> String {
         var message: String?
         if let obj = try? JSONSerialization.jsonObject(with: body) as? [String: Any] {
             if let e = obj["error"] as? [String: Any] {
@@ -110,7 +107,8 @@ enum ChatHTTP {
                 message = String(decoding: data, as: UTF8.self)
             }
         }
-        let text = message ?? String(decoding: body, as: UTF8.self)
+        // Redacted before it is shortened, so a key cut by the shortening is still found.
+        let text = Redactor.scrub(message ?? String(decoding: body, as: UTF8.self), secrets: secrets)
         let oneLine = text.split(whereSeparator: \.isNewline).joined(separator: " ")
             .trimmingCharacters(in: .whitespaces)
         return oneLine.count > 300 ? String(oneLine.prefix(300)) + "…" : oneLine
@@ -127,7 +125,7 @@ enum ChatHTTP {
         } catch {
             // The status is what matters; a body cut short still says enough.
         }
-        let message = Redactor.scrub(errorMessage(from: body), secrets: secrets)
+        let message = errorMessage(from: body, secrets: secrets)
         return .http(status: head.status, message: message, retryAfterSeconds: retryAfter(head.headers["retry-after"]))
     }
 
@@ -171,7 +169,7 @@ enum ChatHTTP {
         if Task.isCancelled { throw AssistantError.cancelled }
         if let jsonBody {
             // A server that answered a streaming request with one JSON document: an error.
-            let message = Redactor.scrub(errorMessage(from: jsonBody), secrets: secrets)
+            let message = errorMessage(from: jsonBody, secrets: secrets)
             throw AssistantError.malformed("expected an event stream, got JSON: \(message)")
         }
         if head == nil { throw AssistantError.dropped("the server closed the connection without answering") }
@@ -206,12 +204,19 @@ struct ReplyDriver: Sendable {
     var waitingLabel: String
     /// Seconds of silence before the first progress line.
     var progressAfter: Double = 1
+    /// Removes the provider's key from the reply text and error messages (a key split
+    /// across chunks included).
+    var redactor = SecretRedactor(secrets: [])
 
     /// Stream the chunks produced by `attempt`, which receives a `yield` for text.
     func run(_ attempt: @escaping @Sendable (_ emit: @escaping @Sendable (String) -> Void) async throws -> AssistantUsage)
         -> AsyncThrowingStream<AssistantChunk, Error> {
         let (stream, continuation) = AsyncThrowingStream<AssistantChunk, Error>.makeStream()
+        // Whether any text arrived, and the redaction of the text so far (held together so
+        // chunks are released in order).
         let gotText = Locked(false)
+        let text = Locked(redactor.stream())
+        let redactor = self.redactor
         let retry = self.retry
         let label = waitingLabel
         let progressAfter = self.progressAfter
@@ -234,11 +239,19 @@ struct ReplyDriver: Sendable {
             }
         }
         let work = Task.detached {
-            let emit: @Sendable (String) -> Void = { text in
-                guard !text.isEmpty else { return }
+            let emit: @Sendable (String) -> Void = { piece in
+                guard !piece.isEmpty else { return }
                 gotText.with { got in
                     got = true
-                    continuation.yield(.text(text))
+                    let safe = text.with { $0.feed(piece) }
+                    if !safe.isEmpty { continuation.yield(.text(safe)) }
+                }
+            }
+            // Release text held back as a possible key start (at the end of the reply).
+            let flush: @Sendable () -> Void = {
+                gotText.with { _ in
+                    let rest = text.with { $0.finish() }
+                    if !rest.isEmpty { continuation.yield(.text(rest)) }
                 }
             }
             var attemptNumber = 1
@@ -246,11 +259,13 @@ struct ReplyDriver: Sendable {
                 do {
                     let usage = try await attempt(emit)
                     ticker.cancel()
+                    flush()
                     continuation.yield(.done(usage))
                     continuation.finish()
                     return
                 } catch {
-                    let e = Task.isCancelled ? .cancelled : (error as? AssistantError ?? .dropped("unexpected failure"))
+                    let e = redactor.redact(Task.isCancelled ? .cancelled
+                                                : (error as? AssistantError ?? .dropped("unexpected failure")))
                     let hadText = gotText.with { $0 }
                     if !hadText, e != .cancelled, let delay = retry.delay(after: e, attempt: attemptNumber) {
                         let wait = max(0, delay)
@@ -260,6 +275,7 @@ struct ReplyDriver: Sendable {
                         try? await Task.sleep(nanoseconds: UInt64(wait * 1e9))
                         if Task.isCancelled {
                             ticker.cancel()
+                            flush()
                             continuation.finish(throwing: AssistantError.cancelled)
                             return
                         }
@@ -267,6 +283,7 @@ struct ReplyDriver: Sendable {
                         continue
                     }
                     ticker.cancel()
+                    flush()
                     continuation.finish(throwing: e)
                     return
                 }

@@ -35,16 +35,19 @@ public enum HTTPStreamPart: Sendable {
     case body(Data)
 }
 
-/// Streams an HTTP response body chunk by chunk with Foundation's `URLSession` (which has no
-/// `bytes(for:)` on Linux): a data delegate forwards every chunk into an `AsyncThrowingStream`.
+/// Streams an HTTP response body chunk by chunk: `http` URLs through `PlainHTTP`, others with
+/// Foundation's `URLSession` (which has no `bytes(for:)` on Linux), whose data delegate forwards
+/// every chunk into an `AsyncThrowingStream`.
 ///
 /// Failures arrive as `AssistantError`: `.unreachable` before a response (refused, DNS),
 /// `.timeout` when no byte arrived for `idleTimeout` seconds, `.dropped` when the connection
 /// ends abnormally after the response started. Cancelling the consuming task cancels the
 /// request.
 public enum HTTPStreamer {
-    /// Send `request` and stream its response.
+    /// Send `request` and stream its response: plain `http` on a socket of our own (see
+    /// `PlainHTTP`), `https` through `URLSession`.
     public static func stream(_ request: URLRequest, idleTimeout: Double) -> AsyncThrowingStream<HTTPStreamPart, Error> {
+        if PlainHTTP.handles(request) { return PlainHTTP.stream(request, idleTimeout: idleTimeout) }
         let (stream, continuation) = AsyncThrowingStream<HTTPStreamPart, Error>.makeStream()
         let target = HTTPStreamer.describe(request.url)
         let delegate = StreamDelegate(continuation: continuation, target: target, idleTimeout: idleTimeout)

@@ -29,8 +29,13 @@ public enum ProjectRoot {
     }
 
     /// The project root found from the running executable's location (it lives in
-    /// `.build/...` of the project), else from the current directory.
+    /// `.build/...` of the project, also when started through a link on PATH), else from the
+    /// current directory.
     public static func locate() -> URL? {
+        if let real = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"),
+           let r = find(from: URL(fileURLWithPath: real).deletingLastPathComponent()) {
+            return r
+        }
         let exe = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
         if exe.path.hasPrefix("/"), let r = find(from: exe.deletingLastPathComponent()) { return r }
         return find(from: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
@@ -211,7 +216,10 @@ public final class LocalModelServer: @unchecked Sendable {
     /// Process id of the wrapper that owns the server.
     public var processIdentifier: Int32 { process.processIdentifier }
 
-    /// Stop the server (idempotent): close its stdin, then SIGTERM, then SIGKILL after 5 s.
+    /// Stop the server (idempotent) without waiting for it: close the wrapper's stdin and send
+    /// it SIGTERM, then return. The wrapper (`scripts/serve_model.py`) ends the server within
+    /// about a second (SIGTERM, then SIGKILL), and the server also dies with the wrapper, so the
+    /// app can exit at once (llama.cpp's server alone takes about 5 s to leave after SIGTERM).
     public func stop() {
         let already = stopped.with { s -> Bool in
             defer { s = true }
@@ -219,12 +227,7 @@ public final class LocalModelServer: @unchecked Sendable {
         }
         if already { return }
         try? stdinPipe.fileHandleForWriting.close()
-        guard process.isRunning else { return }
-        process.terminate()
-        let deadline = DispatchTime.now().uptimeNanoseconds + 5_000_000_000
-        while process.isRunning && DispatchTime.now().uptimeNanoseconds < deadline { usleep(20_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        while process.isRunning && DispatchTime.now().uptimeNanoseconds < deadline + 2_000_000_000 { usleep(20_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
         try? FileManager.default.removeItem(at: logURL)
     }
 }

@@ -61,7 +61,11 @@ public struct OpenAIAssistant: Assistant {
         var reportedModel: String?
     }
 
-    public var model: String? { state.with { $0.reportedModel } ?? configuredModel }
+    /// The model the server reported (its key redacted, should it echo one), else the
+    /// configured one.
+    public var model: String? {
+        state.with { $0.reportedModel }.map { SecretRedactor(secrets: secrets).redact($0) } ?? configuredModel
+    }
 
     /// Endpoint used when the study gives no `base_url`.
     public static let defaultBaseURL = "https://api.openai.com/v1"
@@ -143,7 +147,8 @@ public struct OpenAIAssistant: Assistant {
     func streamMessages(_ messages: [ChatMessage], maxTokens: Int?, waitingLabel: String,
                         progressAfter: Double = 1) -> AsyncThrowingStream<AssistantChunk, Error> {
         let me = self
-        let driver = ReplyDriver(retry: retry, waitingLabel: waitingLabel, progressAfter: progressAfter)
+        let driver = ReplyDriver(retry: retry, waitingLabel: waitingLabel, progressAfter: progressAfter,
+                                 redactor: SecretRedactor(secrets: secrets))
         return driver.run { emit in
             try await me.attempt(messages, maxTokens: maxTokens, emit: emit)
         }

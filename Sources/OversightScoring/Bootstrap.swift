@@ -2,27 +2,28 @@ import Foundation
 import OversightCore
 
 /// A statistic the scorer estimates for one task, with a bootstrap interval.
+///
+/// Answers fall into groups: `Statistic.unaided` (0) is the unaided answers, 1... the assisted
+/// ones, one group per assistant (one group when the whole study used one assistant).
 enum Statistic: Hashable, Sendable {
-    /// Accuracy of the individual answers of a condition.
-    case accuracy(Condition)
-    /// Accuracy of the confidence-weighted vote of a condition.
-    case voteAccuracy(Condition)
+    /// Accuracy of the individual answers of a group.
+    case accuracy(group: Int)
+    /// Accuracy of the confidence-weighted vote of a group.
+    case voteAccuracy(group: Int)
     /// Accuracy of model run `m` (the task's runs in order).
     case model(Int)
 
-    /// The order of conditions in a problem's per-condition arrays.
-    static let conditions: [Condition] = [.unaided, .assisted]
+    /// The group of the unaided answers.
+    static let unaided = 0
 
-    /// Slot of a condition in a problem's per-condition arrays (0 unaided, 1 assisted).
-    static func slot(_ c: Condition) -> Int { c == .unaided ? 0 : 1 }
-
-    /// Column of the statistic in the bootstrap's results: unaided accuracy, assisted accuracy,
-    /// unaided vote, assisted vote, then one per model run.
-    var column: Int {
+    /// Column of the statistic in the bootstrap's results with `groups` answer groups: each
+    /// group's accuracy, each group's vote accuracy, then one per model run (with one
+    /// assistant: unaided, assisted, unaided vote, assisted vote, models).
+    func column(groups: Int) -> Int {
         switch self {
-        case .accuracy(let c): Self.slot(c)
-        case .voteAccuracy(let c): 2 + Self.slot(c)
-        case .model(let m): 4 + m
+        case .accuracy(let g): g
+        case .voteAccuracy(let g): groups + g
+        case .model(let m): 2 * groups + m
         }
     }
 
@@ -35,33 +36,37 @@ enum Statistic: Hashable, Sendable {
 
 /// Point estimates and bootstrap replicates of every statistic of one task.
 struct BootstrapResult: Sendable, Equatable {
+    /// Number of answer groups.
+    var groups: Int
     /// Per column (`Statistic.column`): the estimate with every weight 1.
     var point: [Double]
     /// Per column: the replicates in resample order (empty without resamples).
     var replicates: [[Double]]
 
-    func point(_ s: Statistic) -> Double { point[s.column] }
-    func replicates(_ s: Statistic) -> [Double] { replicates.isEmpty ? [] : replicates[s.column] }
+    func point(_ s: Statistic) -> Double { point[s.column(groups: groups)] }
+    func replicates(_ s: Statistic) -> [Double] { replicates.isEmpty ? [] : replicates[s.column(groups: groups)] }
 }
 
 /// The answers of one task laid out flat for fast resampling.
 ///
-/// Each `Statistic` has a column; a statistic is NaN when it has no data in a resample (and
-/// then that resample is left out of its interval).
+/// Answers fall into groups (see `Statistic`); each `Statistic` has a column. A statistic is
+/// NaN when it has no data in a resample (and then that resample is left out of its interval).
 struct BootstrapProblem: Sendable {
     var participants: Int
     var items: Int
-    /// Per condition (`Statistic.slot`: 0 unaided, 1 assisted): every answer's participant, item, correctness.
-    var answerP: [[Int32]] = [[], []]
-    var answerI: [[Int32]] = [[], []]
-    var answerC: [[UInt8]] = [[], []]
-    /// Per condition: informative ballots (choice and vote weight) for the vote.
-    var ballotP: [[Int32]] = [[], []]
-    var ballotI: [[Int32]] = [[], []]
-    var ballotChoice: [[Int32]] = [[], []]
-    var ballotWeight: [[Double]] = [[], []]
-    /// Per condition: the distinct items answered.
-    var voteItems: [[Int32]] = [[], []]
+    /// Number of answer groups (unaided plus one per assistant).
+    let groups: Int
+    /// Per group: every answer's participant, item, correctness.
+    var answerP: [[Int32]]
+    var answerI: [[Int32]]
+    var answerC: [[UInt8]]
+    /// Per group: informative ballots (choice and vote weight) for the vote.
+    var ballotP: [[Int32]]
+    var ballotI: [[Int32]]
+    var ballotChoice: [[Int32]]
+    var ballotWeight: [[Double]]
+    /// Per group: the distinct items answered.
+    var voteItems: [[Int32]]
     var gold: [Int8]
     /// Per model run: items and correctness.
     var modelI: [[Int32]] = []
@@ -72,12 +77,25 @@ struct BootstrapProblem: Sendable {
     /// stays fixed and adding a model run does not change the human rows. Empty: one stratum.
     var strata: [[Int32]] = []
 
-    var statCount: Int { 4 + modelI.count }
+    var statCount: Int { 2 * groups + modelI.count }
 
-    init(participants: Int, items: Int, gold: [Int8]) {
+    /// Column of a statistic in this problem's results.
+    func column(_ s: Statistic) -> Int { s.column(groups: groups) }
+
+    init(participants: Int, items: Int, gold: [Int8], groups: Int = 2) {
         self.participants = participants
         self.items = items
         self.gold = gold
+        self.groups = groups
+        let empty = [[Int32]](repeating: [], count: groups)
+        answerP = empty
+        answerI = empty
+        answerC = [[UInt8]](repeating: [], count: groups)
+        ballotP = empty
+        ballotI = empty
+        ballotChoice = empty
+        ballotWeight = [[Double]](repeating: [], count: groups)
+        voteItems = empty
     }
 
     /// Answers (or ballots) of one condition grouped by participant: participant p's entries
@@ -121,15 +139,15 @@ struct BootstrapProblem: Sendable {
 
     func prepare() -> Prepared {
         Prepared(
-            answers: (0..<2).map { c in
+            answers: (0..<groups).map { c in
                 Self.group(participants: participants, p: answerP[c], item: answerI[c], correct: answerC[c],
                            choice: nil, weight: nil)
             },
-            ballots: (0..<2).map { c in
+            ballots: (0..<groups).map { c in
                 Self.group(participants: participants, p: ballotP[c], item: ballotI[c], correct: nil,
                            choice: ballotChoice[c], weight: ballotWeight[c])
             },
-            aligned: (0..<2).map { c in ballotP[c] == answerP[c] && ballotI[c] == answerI[c] })
+            aligned: (0..<groups).map { c in ballotP[c] == answerP[c] && ballotI[c] == answerI[c] })
     }
 
     /// Scratch space for one thread.
@@ -148,10 +166,10 @@ struct BootstrapProblem: Sendable {
 
     /// All statistics with participant weights `s.wp` and item weights `s.wi` (counts).
     func evaluate(_ s: inout Scratch, _ prep: Prepared, into out: inout [Double]) {
-        for (c, cond) in Statistic.conditions.enumerated() {
+        for c in 0..<groups {
             let (individual, vote) = condition(c, &s, prep)
-            out[Statistic.accuracy(cond).column] = individual
-            out[Statistic.voteAccuracy(cond).column] = vote
+            out[column(.accuracy(group: c))] = individual
+            out[column(.voteAccuracy(group: c))] = vote
         }
         for m in modelI.indices {
             var num: Int64 = 0, den: Int64 = 0
@@ -161,11 +179,11 @@ struct BootstrapProblem: Sendable {
                 den &+= w
                 num &+= w &* Int64(correct[k])
             }
-            out[Statistic.model(m).column] = den > 0 ? Double(num) / Double(den) : .nan
+            out[column(.model(m))] = den > 0 ? Double(num) / Double(den) : .nan
         }
     }
 
-    /// Individual accuracy and vote accuracy of one condition. Participants drawn zero times
+    /// Individual accuracy and vote accuracy of one group. Participants drawn zero times
     /// are skipped whole.
     private func condition(_ c: Int, _ s: inout Scratch, _ prep: Prepared) -> (Double, Double) {
         let a = prep.answers[c], b = prep.ballots[c]
@@ -267,7 +285,7 @@ struct BootstrapProblem: Sendable {
         var s = Scratch(self)
         var point = [Double](repeating: .nan, count: statCount)
         evaluate(&s, prep, into: &point)
-        guard resamples > 0 else { return BootstrapResult(point: point, replicates: []) }
+        guard resamples > 0 else { return BootstrapResult(groups: groups, point: point, replicates: []) }
         let results = ResultTable(rows: resamples, columns: statCount)
         let workers = max(1, min(jobs, resamples))
         let np = UInt64(participants), ni = UInt64(items)
@@ -300,7 +318,7 @@ struct BootstrapProblem: Sendable {
                 b += workers
             }
         }
-        return BootstrapResult(point: point, replicates: results.columnsArray())
+        return BootstrapResult(groups: groups, point: point, replicates: results.columnsArray())
     }
 }
 

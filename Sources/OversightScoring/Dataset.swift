@@ -13,6 +13,31 @@ public struct SessionInfo: Sendable, Equatable {
     public var planned: Int
     public var scale: [Int]
     public var bytes: Int
+    /// The assistant of the session's assisted blocks.
+    public var assistant: AssistantName = AssistantName(provider: "", model: nil)
+}
+
+/// Which assistant a session worked with, or which model a baseline ran: a provider
+/// (`local`, `openai`, `anthropic`, `simulated`) and a model name when there is one.
+public struct AssistantName: Sendable, Hashable, Comparable {
+    public var provider: String
+    public var model: String?
+
+    public init(provider: String, model: String?) {
+        self.provider = provider
+        self.model = model
+    }
+
+    /// `local / qwen2.5-coder-1.5b`, `simulated`, or `unknown` for a log that names none.
+    public var label: String {
+        let p = provider.isEmpty ? "unknown" : provider
+        guard let model, !model.isEmpty else { return p }
+        return "\(p) / \(model)"
+    }
+
+    public static func < (a: AssistantName, b: AssistantName) -> Bool {
+        a.provider != b.provider ? a.provider < b.provider : (a.model ?? "") < (b.model ?? "")
+    }
 }
 
 /// One submitted answer, compact (indices into the dataset's tables).
@@ -64,9 +89,9 @@ public struct ModelRun: Sendable, Equatable {
     public var task: TaskKind
     public var answers: [ModelAnswer]
 
-    /// Short label, e.g. `model likelihood 0-shot (llama / qwen2.5-7b)`.
+    /// Short label, e.g. `model likelihood 0-shot (local / qwen2.5-7b)`.
     public var label: String {
-        "model \(convention) \(shots)-shot (\(model))"
+        "model \(convention) \(shots)-shot (\(AssistantName(provider: provider, model: model).label))"
     }
 }
 

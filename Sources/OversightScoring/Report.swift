@@ -38,7 +38,8 @@ public struct BinRow: Sendable, Equatable {
 public struct ConditionRow: Sendable {
     /// `unaided`, `assisted`, `unaided_vote`, `assisted_vote` or `model`.
     public var condition: String
-    /// Display label, e.g. `unaided human` or `model likelihood 0-shot (m)`.
+    /// Display label, e.g. `unaided human`, `human + model (simulated / sim-1)` or
+    /// `model likelihood 0-shot (local / m)`.
     public var label: String
     public var answers: Int
     public var participants: Int
@@ -51,6 +52,8 @@ public struct ConditionRow: Sendable {
     public var bins: [BinRow]
     /// For model rows: the baseline file and run.
     public var model: ModelRunInfo?
+    /// The assistant of an assisted row, or the model of a model row; nil for unaided rows.
+    public var assistant: AssistantName?
 }
 
 /// Which baseline run a model row comes from.
@@ -113,4 +116,6 @@ public struct BlockRow: Sendable, Equatable {
     public var resets: Double?
     public var charsSent: Double?
     public var medianTTFTMs: Double?
+    /// The assistant of an assisted block's row (a block run with several gets a row each).
+    public var assistant: AssistantName? = nil
 }

@@ -12,6 +12,8 @@ public struct ScoreWarning: Sendable, Equatable, Hashable, CustomStringConvertib
         case unreadable
         case noStart = "no_session_start"
         case unfinished
+        /// A session was started but holds no answer: not counted as a participant.
+        case noAnswers = "no_answers"
         case duplicateParticipant = "duplicate_participant"
         case duplicateAnswer = "duplicate_answer"
         case duplicateSession = "duplicate_session"
@@ -20,6 +22,7 @@ public struct ScoreWarning: Sendable, Equatable, Hashable, CustomStringConvertib
         case baseline
         case exclusion
         case statistics
+        case mixedAssistants = "mixed_assistants"
     }
 
     /// File concerned, nil for whole-study remarks.

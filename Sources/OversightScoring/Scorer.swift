@@ -21,22 +21,43 @@ public enum Scorer {
     /// Score a dataset.
     public static func score(_ d: Dataset, options: ScoreOptions = ScoreOptions()) -> ScoreReport {
         var warnings = d.warnings
+        let assistants = assistantsOfAssistedAnswers(d)
+        if assistants.count > 1 {
+            let counts = assistants.map { a -> String in
+                let n = Set(d.answers.filter { $0.condition == .assisted && d.sessions[Int($0.session)].assistant == a }
+                    .map(\.participant)).count
+                return "\(a.label): \(n) participant(s)"
+            }
+            warnings.append(ScoreWarning(path: nil, line: nil, kind: .mixedAssistants,
+                message: "the sessions used \(assistants.count) different assistants (\(counts.joined(separator: "; "))); each has its own human + model rows, they are not pooled"))
+        }
         var tasks: [TaskReport] = []
         for task in TaskKind.allCases {
-            if let t = scoreTask(task, d, options, &warnings) { tasks.append(t) }
+            if let t = scoreTask(task, d, options, assistants: assistants, &warnings) { tasks.append(t) }
         }
         let (rows, flagWarnings) = participantRows(d, options.outlierRule)
         warnings.append(contentsOf: flagWarnings)
         return ScoreReport(studyID: d.studyID, studyHash: d.studyHash, seed: options.seed,
                            resamples: options.resamples, scale: d.scale, sessions: d.sessions.count,
                            participants: d.participants.count, excluded: d.excluded, tasks: tasks,
-                           participantRows: rows, blocks: blockRows(d), warnings: warnings,
+                           participantRows: rows, blocks: blockRows(d, assistants: assistants), warnings: warnings,
                            flagRule: options.outlierRule.description, keptDamaged: d.keptDamaged)
     }
 
     // MARK: - Task rows
 
-    private static func scoreTask(_ task: TaskKind, _ d: Dataset, _ o: ScoreOptions,
+    /// The assistants that assisted answers were given with, sorted (empty without assisted answers).
+    static func assistantsOfAssistedAnswers(_ d: Dataset) -> [AssistantName] {
+        var seen = Set<AssistantName>()
+        var lastSession: Int32 = -1
+        for a in d.answers where a.condition == .assisted && a.session != lastSession {
+            lastSession = a.session
+            seen.insert(d.sessions[Int(a.session)].assistant)
+        }
+        return seen.sorted()
+    }
+
+    private static func scoreTask(_ task: TaskKind, _ d: Dataset, _ o: ScoreOptions, assistants: [AssistantName],
                                   _ warnings: inout [ScoreWarning]) -> TaskReport? {
         guard let lo = d.itemTasks.firstIndex(of: task) else { return nil }
         let hi = d.itemTasks.lastIndex(of: task).map { $0 + 1 } ?? lo
@@ -66,10 +87,17 @@ public enum Scorer {
         let models = d.models.filter { $0.task == task }
         if taskAnswers.isEmpty && models.isEmpty { return nil }
 
-        var problem = BootstrapProblem(participants: max(localP.count, 1), items: itemCount, gold: gold)
-        var voteSeen = [[Bool]](repeating: [Bool](repeating: false, count: itemCount), count: 2)
+        // Group 0: unaided; group 1 + k: assisted with assistant k.
+        let groupCount = 1 + max(assistants.count, 1)
+        let groupOfAssistant = Dictionary(uniqueKeysWithValues: assistants.enumerated().map { ($1, 1 + $0) })
+        func group(_ a: Answer) -> Int {
+            a.condition == .unaided ? 0 : groupOfAssistant[d.sessions[Int(a.session)].assistant] ?? 1
+        }
+        var problem = BootstrapProblem(participants: max(localP.count, 1), items: itemCount, gold: gold,
+                                       groups: groupCount)
+        var voteSeen = [[Bool]](repeating: [Bool](repeating: false, count: itemCount), count: groupCount)
         for a in taskAnswers {
-            let c = Statistic.slot(a.condition)
+            let c = group(a)
             let p = localP[a.participant] ?? 0
             let i = Int32(Int(a.item) - lo)
             problem.answerP[c].append(p)
@@ -109,16 +137,18 @@ public enum Scorer {
             return Statistics.biasCorrectedInterval(result.replicates(s), estimate: point)
         }
 
+        func assistant(_ c: Int) -> AssistantName? { c == 0 ? nil : (assistants.isEmpty ? nil : assistants[c - 1]) }
         var rows: [ConditionRow] = []
-        for cond in Statistic.conditions where !problem.answerP[Statistic.slot(cond)].isEmpty {
-            rows.append(individualRow(cond, taskAnswers.filter { $0.condition == cond }, d.scale,
-                                      itemCount: d.items.count, participants: d.participants.count,
-                                      accuracy: result.point(.accuracy(cond)), ci: interval(.accuracy(cond))))
+        for c in 0..<groupCount where !problem.answerP[c].isEmpty {
+            rows.append(individualRow(c == 0 ? .unaided : .assisted, taskAnswers.filter { group($0) == c }, d.scale,
+                                      assistant: assistant(c), itemCount: d.items.count,
+                                      participants: d.participants.count,
+                                      accuracy: result.point(.accuracy(group: c)), ci: interval(.accuracy(group: c))))
         }
-        for cond in Statistic.conditions where !problem.answerP[Statistic.slot(cond)].isEmpty {
-            rows.append(voteRow(cond, taskAnswers.filter { $0.condition == cond }, d.scale, items: d.items.count,
-                                participants: d.participants.count, accuracy: result.point(.voteAccuracy(cond)),
-                                ci: interval(.voteAccuracy(cond))))
+        for c in 0..<groupCount where !problem.answerP[c].isEmpty {
+            rows.append(voteRow(c == 0 ? .unaided : .assisted, taskAnswers.filter { group($0) == c }, d.scale,
+                                assistant: assistant(c), items: d.items.count, participants: d.participants.count,
+                                accuracy: result.point(.voteAccuracy(group: c)), ci: interval(.voteAccuracy(group: c))))
         }
         for (m, run) in models.enumerated() {
             rows.append(modelRow(run, d.scale, humanItems: humanItems, accuracy: result.point(.model(m)),
@@ -139,9 +169,16 @@ public enum Scorer {
             }
             diffs.append(DifferenceRow(name: name, estimate: est, ci95: ci))
         }
-        difference("assisted - unaided", .accuracy(.assisted), .accuracy(.unaided))
-        difference("assisted_vote - unaided_vote", .voteAccuracy(.assisted), .voteAccuracy(.unaided))
-        for (m, run) in models.enumerated() { difference("assisted - \(run.label)", .accuracy(.assisted), .model(m)) }
+        // With several assistants each gets its own differences, named after it.
+        for c in 1..<groupCount {
+            let tag = assistants.count > 1 ? " (\(assistant(c)?.label ?? ""))" : ""
+            difference("assisted\(tag) - unaided", .accuracy(group: c), .accuracy(group: Statistic.unaided))
+            difference("assisted_vote\(tag) - unaided_vote", .voteAccuracy(group: c),
+                       .voteAccuracy(group: Statistic.unaided))
+            for (m, run) in models.enumerated() {
+                difference("assisted\(tag) - \(run.label)", .accuracy(group: c), .model(m))
+            }
+        }
 
         // An interval that misses its own estimate means the bootstrap is badly skewed: say so.
         for r in rows {
@@ -160,8 +197,14 @@ public enum Scorer {
         return Statistics.voteWeight(confidence: Double(a.confidence) / 100)
     }
 
-    private static func individualRow(_ cond: Condition, _ answers: [Answer], _ scale: [Int], itemCount: Int,
-                                      participants: Int, accuracy: Double, ci: (Double, Double)?) -> ConditionRow {
+    /// `human + model (local / m)`: the paper's name for the condition and the assistant.
+    static func assistedLabel(_ assistant: AssistantName?) -> String {
+        assistant.map { "human + model (\($0.label))" } ?? "human + model"
+    }
+
+    private static func individualRow(_ cond: Condition, _ answers: [Answer], _ scale: [Int], assistant: AssistantName?,
+                                      itemCount: Int, participants: Int, accuracy: Double,
+                                      ci: (Double, Double)?) -> ConditionRow {
         var cal = Statistics.CalibrationAccumulator(scale: scale)
         var ps = Distinct(participants), items = Distinct(itemCount)
         for a in answers {
@@ -169,14 +212,14 @@ public enum Scorer {
             items.insert(Int(a.item))
             if a.hasConfidence { cal.add(confidence: Double(a.confidence) / 100, credit: a.correct ? 1 : 0) }
         }
-        return ConditionRow(condition: cond.rawValue, label: cond == .unaided ? "unaided human" : "human + model",
+        return ConditionRow(condition: cond.rawValue, label: cond == .unaided ? "unaided human" : assistedLabel(assistant),
                             answers: answers.count, participants: ps.count, items: items.count, accuracy: accuracy,
                             ci95: ci, calibrationError: cal.calibrationError, brier: cal.brier,
-                            meanConfidence: cal.meanConfidence, bins: bins(cal), model: nil)
+                            meanConfidence: cal.meanConfidence, bins: bins(cal), model: nil, assistant: assistant)
     }
 
-    private static func voteRow(_ cond: Condition, _ answers: [Answer], _ scale: [Int], items: Int,
-                                participants: Int, accuracy: Double, ci: (Double, Double)?) -> ConditionRow {
+    private static func voteRow(_ cond: Condition, _ answers: [Answer], _ scale: [Int], assistant: AssistantName?,
+                                items: Int, participants: Int, accuracy: Double, ci: (Double, Double)?) -> ConditionRow {
         var tally = VoteTally(items: items)
         var seen = [Bool](repeating: false, count: items)
         var gold = [Int8](repeating: 0, count: items)
@@ -198,10 +241,10 @@ public enum Scorer {
             cal.add(confidence: outcome.confidence, credit: outcome.credit)
         }
         return ConditionRow(condition: "\(cond.rawValue)_vote",
-                            label: cond == .unaided ? "unaided, weighted vote" : "human + model, weighted vote",
+                            label: cond == .unaided ? "unaided, weighted vote" : assistedLabel(assistant) + ", weighted vote",
                             answers: order.count, participants: ps.count, items: order.count, accuracy: accuracy,
                             ci95: ci, calibrationError: cal.calibrationError, brier: cal.brier,
-                            meanConfidence: cal.meanConfidence, bins: bins(cal), model: nil)
+                            meanConfidence: cal.meanConfidence, bins: bins(cal), model: nil, assistant: assistant)
     }
 
     private static func modelRow(_ run: ModelRun, _ scale: [Int], humanItems: Set<Int32>, accuracy: Double,
@@ -217,7 +260,8 @@ public enum Scorer {
         return ConditionRow(condition: "model", label: run.label, answers: run.answers.count, participants: 0,
                             items: run.answers.count, accuracy: accuracy, ci95: ci,
                             calibrationError: cal.calibrationError, brier: cal.brier,
-                            meanConfidence: cal.meanConfidence, bins: bins(cal), model: info)
+                            meanConfidence: cal.meanConfidence, bins: bins(cal), model: info,
+                            assistant: AssistantName(provider: run.provider, model: run.model))
     }
 
     private static func bins(_ cal: Statistics.CalibrationAccumulator) -> [BinRow] {
@@ -301,8 +345,11 @@ public enum Scorer {
 
     // MARK: - Blocks
 
-    private static func blockRows(_ d: Dataset) -> [BlockRow] {
-        struct Key: Hashable { var block: Int32; var task: TaskKind; var cond: Condition }
+    /// One row per block, task and condition; an assisted block run with several assistants
+    /// gets a row per assistant.
+    private static func blockRows(_ d: Dataset, assistants: [AssistantName]) -> [BlockRow] {
+        struct Key: Hashable { var block: Int32; var task: TaskKind; var cond: Condition; var assistant: Int }
+        let assistantIndex = Dictionary(uniqueKeysWithValues: assistants.enumerated().map { ($1, $0) })
         struct Acc {
             var n = 0, timeouts = 0, turns = 0, resets = 0, chars = 0
             var elapsed: [Double] = []
@@ -313,7 +360,8 @@ public enum Scorer {
         var currentKey: Key?
         var x = Acc()
         for a in d.answers {
-            let k = Key(block: a.block, task: a.task, cond: a.condition)
+            let k = Key(block: a.block, task: a.task, cond: a.condition,
+                        assistant: a.condition == .assisted ? assistantIndex[d.sessions[Int(a.session)].assistant] ?? -1 : -1)
             if k != currentKey {
                 if let c = currentKey { acc[c] = x }
                 currentKey = k
@@ -332,7 +380,8 @@ public enum Scorer {
         return acc.keys.sorted { a, b in
             if a.block != b.block { return a.block < b.block }
             if a.task != b.task { return a.task < b.task }
-            return a.cond.rawValue < b.cond.rawValue
+            if a.cond != b.cond { return a.cond.rawValue < b.cond.rawValue }
+            return a.assistant < b.assistant
         }.map { k in
             let x = acc[k] ?? Acc()
             let assisted = k.cond == .assisted
@@ -342,7 +391,8 @@ public enum Scorer {
                             medianSeconds: Statistics.median(x.elapsed).map { $0 / 1000 }, timeouts: x.timeouts,
                             turns: assisted ? Double(x.turns) / n : nil, resets: assisted ? Double(x.resets) / n : nil,
                             charsSent: assisted ? Double(x.chars) / n : nil,
-                            medianTTFTMs: assisted ? Statistics.median(x.ttft) : nil)
+                            medianTTFTMs: assisted ? Statistics.median(x.ttft) : nil,
+                            assistant: assisted && k.assistant >= 0 ? assistants[k.assistant] : nil)
         }
     }
 }

@@ -17,7 +17,9 @@ struct BaselineCommand: AsyncParsableCommand {
             starts with "Reply with only the letter…") and parses it from a short reply; an unparseable reply counts as wrong. With --study, the questions are every \
             question the study's blocks can draw from (after their subject, split and hard filters). \
             Results are appended to JSON-lines files as they arrive; a rerun skips questions \
-            already answered, so an interrupted run resumes.
+            already answered, so an interrupted run resumes. They go next to the study's session \
+            logs, in Sessions/<study id>/ under the current folder (or under --sessions), where \
+            `run` writes its logs and `score` looks.
             """
     )
 
@@ -72,7 +74,10 @@ struct BaselineCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds without a byte from the server before a request fails.")
     var timeout: Double?
 
-    @Option(name: .long, help: "Results file (default Sessions/<study id>/baseline-<model>-<convention>.jsonl).")
+    @Option(name: .long, help: "Folder of the session logs, as for run (default: Sessions under the current folder).")
+    var sessions: String?
+
+    @Option(name: .long, help: "Results file (default <sessions>/<study id>/baseline-<model>-<convention>.jsonl).")
     var out: String?
 
     func validate() throws {
@@ -148,13 +153,16 @@ struct BaselineCommand: AsyncParsableCommand {
                                     scorer: scorer, grammar: handle.server != nil ? BaselineRunner.letterGrammar : nil,
                                     retry: RetryPolicy(maxAttempts: attempts, baseDelay: 1, maxDelay: 30))
 
+        let sessionsRoot = sessions.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? SessionPaths.defaultRoot
         var outputs: [BaselineConvention: URL] = [:]
         for c in usable {
             if let out {
                 outputs[c] = URL(fileURLWithPath: out)
             } else {
                 let safeModel = String(modelName.map { $0.isLetter || $0.isNumber || "._-".contains($0) ? $0 : "_" })
-                outputs[c] = root.appendingPathComponent("Sessions/\(studyID)/baseline-\(safeModel)-\(c.rawValue).jsonl")
+                // Next to the study's session logs, where `run` writes them and `score` reads them.
+                outputs[c] = sessionsRoot.appendingPathComponent(studyID, isDirectory: true)
+                    .appendingPathComponent("baseline-\(safeModel)-\(c.rawValue).jsonl")
             }
         }
         var jobs: [BaselineJob] = []

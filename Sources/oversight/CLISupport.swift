@@ -4,7 +4,8 @@ import OversightCore
 
 /// Expands command-line paths into session log files.
 enum SessionFiles {
-    /// Files as given, and every `.jsonl` under given folders (recursively, sorted).
+    /// Files as given, and every `.jsonl` under given folders (recursively, sorted), session
+    /// logs and baseline files alike.
     static func expand(_ paths: [String]) throws -> [URL] {
         var out: [URL] = []
         for p in paths {
@@ -14,7 +15,7 @@ enum SessionFiles {
             }
             if isDir.boolValue {
                 let found = (FileManager.default.enumerator(atPath: p)?.allObjects as? [String] ?? [])
-                    .filter { $0.hasSuffix(".jsonl") && !($0 as NSString).lastPathComponent.hasPrefix("baseline-") }
+                    .filter { $0.hasSuffix(".jsonl") }
                     .sorted()
                     .map { URL(fileURLWithPath: p).appendingPathComponent($0) }
                 if found.isEmpty { throw CLIError("\(p): no session logs (.jsonl) in this folder") }
@@ -39,7 +40,7 @@ enum InputFailure {
         do {
             return try body()
         } catch let e as InputErrors {
-            for err in e.errors { FileHandle.standardError.write(Data((err.description + "\n").utf8)) }
+            for line in e.lines() { FileHandle.standardError.write(Data((line + "\n").utf8)) }
             throw ExitCode(2)
         } catch let e as InputError {
             FileHandle.standardError.write(Data((e.description + "\n").utf8))

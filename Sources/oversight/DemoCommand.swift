@@ -12,7 +12,9 @@ struct DemoCommand: AsyncParsableCommand {
         abstract: "Try the participant screen on the bundled demo study (Tasks/demo.toml).",
         discussion: """
             Runs from the project folder. The log goes to Sessions/<demo study id>/<participant>.jsonl \
-            like any session; each run uses a new participant id unless --participant is given.
+            like any session. Without --participant, a run first offers to continue the last \
+            unfinished demo session (with the same assistant); declined, or when there is none, \
+            it starts a new participant (demo-<date and time>).
             """
     )
 
@@ -40,12 +42,47 @@ struct DemoCommand: AsyncParsableCommand {
                 """)
             throw ExitCode(2)
         }
-        let (id, study, provider) = (participant ?? Self.defaultParticipant(), study, simulated ? "simulated" : nil)
+        let provider = simulated ? "simulated" : nil
+        let studyFile = try? StudyLoader.load(path: study)
+        var id = participant ?? Self.newParticipant(studyID: studyFile?.id)
+        var resume = SessionLauncher.ResumeChoice.ask
+        if participant == nil, let studyFile,
+           let found = UnfinishedSessions.latest(root: SessionPaths.defaultRoot, studyID: studyFile.id,
+                                                 participantPrefix: "demo-",
+                                                 provider: provider ?? studyFile.assistant.provider) {
+            let position = SessionLauncher.describePosition(found.records)
+            FileHandle.standardOutput.write(Data(
+                "An unfinished demo session exists (\(found.participant), \(position)). Continue it? [Y/n] ".utf8))
+            let answer = (readLine() ?? "n").trimmingCharacters(in: .whitespaces).lowercased()
+            if answer.isEmpty || answer == "y" || answer == "yes" {
+                id = found.participant
+                resume = .always
+            } else {
+                print("Starting a new demo session as \(id); the other one stays as it is (\(found.url.path)).")
+            }
+        }
+        let (chosen, study, choice) = (id, study, resume)
         let code = try await SessionLauncher.onOwnThread {
-            try SessionLauncher.run(studyPath: study, participant: id, sessionsRoot: SessionPaths.defaultRoot,
-                                    resume: .ask, providerOverride: provider)
+            try SessionLauncher.run(studyPath: study, participant: chosen, sessionsRoot: SessionPaths.defaultRoot,
+                                    resume: choice, providerOverride: provider)
         }
         if code != 0 { throw ExitCode(code) }
+    }
+
+    /// A new participant id, `demo-YYYYMMDD-HHMMSS`, with `-2`, `-3`... added when a log of
+    /// that name exists (two runs in one second). Without a readable study, the plain id (the
+    /// launcher then reports the study's problem).
+    static func newParticipant(studyID: String?) -> String {
+        let base = defaultParticipant()
+        guard let studyID else { return base }
+        var id = base
+        var n = 2
+        while FileManager.default.fileExists(atPath: SessionPaths.logURL(root: SessionPaths.defaultRoot, studyID: studyID,
+                                                                          participant: id).path) {
+            id = "\(base)-\(n)"
+            n += 1
+        }
+        return id
     }
 
     /// `demo-YYYYMMDD-HHMMSS` in local time.

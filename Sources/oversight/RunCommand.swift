@@ -79,7 +79,7 @@ enum SessionLauncher {
         let (study, logURL, secret) = try InputFailure.report { () throws -> (Study, URL, StudySecret?) in
             if resumeFlagsConflict { throw CLIError("--resume and --no-resume cannot be used together") }
             guard Identifier.isValid(participant) else {
-                throw CLIError("invalid participant id \"\(participant)\": use 1 to 64 letters, digits, '-' or '_'")
+                throw CLIError("invalid participant id \"\(Printable.escaped(participant))\": use 1 to 64 letters, digits, '-' or '_'")
             }
             var study = try StudyLoader.load(path: studyPath)
             if let providerOverride { study.assistant.provider = providerOverride }
@@ -110,6 +110,11 @@ enum SessionLauncher {
             printError("The session of \(participant) in study \(resolved.study.id) is already finished; "
                        + "its completion code is \(code) (log: \(logURL.path)).")
             return 1
+        }
+        // A log that cannot be continued is refused before anyone is asked to continue it.
+        if let existing, let refusal = existing.resumeRefusal {
+            printError("\(logURL.path): \(refusal)")
+            throw ExitCode(2)
         }
         let size: Size
         do {
@@ -217,10 +222,21 @@ enum SessionLauncher {
     /// The command that continues this session.
     static func resumeHint(studyPath: String, participant: String, sessionsRoot: URL) -> String {
         let sessions = sessionsRoot.standardizedFileURL == SessionPaths.defaultRoot.standardizedFileURL
-            ? "" : " --sessions \(sessionsRoot.path)"
+            ? "" : " --sessions=\(shellQuoted(sessionsRoot.path))"
         // Name the program as it was started (e.g. .build/release/oversight), so the line works as is.
         let program = CommandLine.arguments.first.flatMap { $0.contains("/") ? $0 : nil } ?? "oversight"
-        return "\(program) run --study \(studyPath) --participant \(participant)\(sessions) --resume"
+        // `--name=value`, so a value starting with '-' (a participant "-rf") is not read as a flag.
+        return "\(shellQuoted(program)) run --study=\(shellQuoted(studyPath)) --participant=\(shellQuoted(participant))"
+            + "\(sessions) --resume"
+    }
+
+    /// `s` as one shell word: as is when it holds only characters no shell treats specially,
+    /// otherwise in single quotes.
+    static func shellQuoted(_ s: String) -> String {
+        let plain = !s.isEmpty && s.unicodeScalars.allSatisfy {
+            $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_./,:@%+=".unicodeScalars.contains($0))
+        }
+        return plain ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
     /// Builds the study's assistant (starting the local model server when the study uses it),

@@ -15,6 +15,8 @@ struct ScoreCommand: AsyncParsableCommand {
             their confidence-weighted votes, and each model run; the differences \
             assisted - unaided and assisted - model; per-block timing and assistant use; and \
             one row per participant, with outliers flagged (never excluded unless asked). \
+            Sessions run with different assistants get separate human + model rows, named after \
+            the assistant, and a warning. The text fits 100 columns (--wide: one line per row). \
             Damaged input never stops the scorer: each problem is a warning naming the file \
             and line, and only sound records are scored. A log whose hash chain is broken is \
             scored only up to the record before the first broken link (the warning says how many \
@@ -39,6 +41,9 @@ struct ScoreCommand: AsyncParsableCommand {
 
     @Option(help: "Output on stdout: text (tables) or json.")
     var format: Format = .text
+
+    @Flag(help: "Text tables with each row on one line, however wide (default: fit 100 columns, long labels wrapped).")
+    var wide = false
 
     @Option(name: .customLong("csv"), help: ArgumentHelp("Also write one CSV row per answer to this file.", valueName: "file"))
     var csvPath: String?
@@ -98,7 +103,7 @@ struct ScoreCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         switch format {
-        case .text: print(TextRenderer.render(report), terminator: "")
+        case .text: print(TextRenderer.render(report, width: wide ? nil : TextRenderer.defaultWidth), terminator: "")
         case .json: print(JSONRenderer.render(report), terminator: "")
         }
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OversightAssistants
 import OversightCore
 
 /// `oversight verify FILE...`: check session logs' hash chains and sequence numbers, and
@@ -17,8 +18,10 @@ struct VerifyCommand: ParsableCommand {
             a log's final record, so a log rewritten after the session, every prev recomputed, no \
             longer matches. Reported are every log whose code does not match, every reported code \
             without a finished log and every finished log without a code. When the study keys its \
-            codes ([study] secret_env), give --study and set that variable. Exits 1 if any file is \
-            damaged or any code is missing or wrong.
+            codes ([study] secret_env), give --study and set that variable. Files named baseline-*.jsonl \
+            are model results, not session logs (they have no hash chain): each of their lines is \
+            checked as a baseline result instead. Exits 1 if any file is damaged or any code is \
+            missing or wrong.
             """
     )
 
@@ -55,6 +58,16 @@ struct VerifyCommand: ParsableCommand {
         var damaged = 0
         var finished: [FinishedLog] = []
         for url in files {
+            if BaselineFile.isBaselineName(url.lastPathComponent) {
+                do {
+                    let results = try BaselineFile.load(url)
+                    print("\(url.path): OK, baseline file, \(results.count) results (no hash chain)")
+                } catch let e as InputError {
+                    damaged += 1
+                    print(e.description)
+                }
+                continue
+            }
             let report = SessionLogVerifier.verify(url: url)
             if report.ok {
                 print("\(url.path): OK, \(report.records) records" + (report.finished ? ", finished" : ", unfinished"))

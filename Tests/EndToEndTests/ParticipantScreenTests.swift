@@ -256,6 +256,43 @@ final class ParticipantScreenTests: XCTestCase {
         try tmux.waitFor(s, text: "Welcome to the end-to-end study")
     }
 
+    // (d2) While the terminal is too small to show the question, the countdown stands still.
+    func testCountdownPausesWhileTheTerminalIsTooSmall() throws {
+        let s = "pause"
+        let timed = """
+            [[blocks]]
+            condition = "assisted"
+            bank = "quality"
+            questions = 1
+            time_limit_seconds = 60
+            """
+        let study = try fixture.writeStudy(name: "pause.toml", id: "e2e-pause", blocks: timed)
+        let url = fixture.logURL(study: "e2e-pause", participant: "p5")
+        try tmux.start(session: s, cols: 100, rows: 30, command: fixture.command(
+            ["run", "--study", study, "--participant", "p5", "--sessions", fixture.sessions.path], tag: s))
+        try tmux.waitFor(s, text: "Welcome to the end-to-end study")
+        try tmux.keys(s, "Enter")
+        try tmux.waitFor(s, text: "Time left 0:5")
+        try tmux.resize(s, cols: 60, rows: 20)
+        try tmux.waitFor(s, text: "Please enlarge")
+        let paused = try waitForLog(url, "time_paused") { $0.types.contains("time_paused") }
+        let pausedRecord = try XCTUnwrap(paused.records.last { $0.event.type == "time_paused" })
+        // Let three seconds of wall time pass under the enlarge message.
+        let until = Date(timeIntervalSince1970: Double(pausedRecord.wallMs) / 1000 + 3)
+        while Date() < until { usleep(50_000) }
+        try tmux.resize(s, cols: 100, rows: 30)
+        let log = try waitForLog(url, "time_resumed") { $0.types.contains("time_resumed") }
+        let resumed = try XCTUnwrap(log.records.last { $0.event.type == "time_resumed" })
+        XCTAssertEqual(resumed.monoMs, pausedRecord.monoMs, "no active time passed while the question could not be seen")
+        XCTAssertGreaterThanOrEqual(resumed.wallMs - pausedRecord.wallMs, 3000)
+        let shown = try XCTUnwrap(log.records.last { $0.event.type == "question_shown" })
+        let left = 60_000 - (resumed.monoMs - shown.monoMs)
+        let screen = try tmux.waitFor(s, text: "Time left")
+        let seconds = Int((left + 999) / 1000)   // the countdown shows whole seconds, rounded up
+        XCTAssertTrue(screen.contains("Time left 0:\(seconds)") || screen.contains("Time left 0:\(seconds - 1)"),
+                      "about \(seconds) s left, as before the pause:\n\(screen)")
+    }
+
     // (e) Quitting restores the terminal: same tty modes as before, normal screen back.
     func testQuitRestoresTheTerminal() throws {
         let s = "quit"
@@ -383,4 +420,26 @@ final class ParticipantScreenTests: XCTestCase {
         XCTAssertTrue(screen.contains("Last line of the instructions."), screen)
     }
 
+    // F7 zooms the focused pane to the whole 80x24 screen and back, through the real terminal.
+    func testF7ZoomsTheFocusedPaneAndBack() throws {
+        let s = "zoom"
+        let study = try fixture.writeStudy(name: "zoom.toml", id: "e2e-zoom", blocks: oneAssistedBlock)
+        try tmux.start(session: s, cols: 80, rows: 24, command: fixture.command(
+            ["run", "--study", study, "--participant", "p1", "--sessions", fixture.sessions.path], tag: s))
+        try tmux.waitFor(s, text: "Press Enter to begin")
+        try tmux.keys(s, "Enter")
+        try tmux.waitFor(s, text: "Your answer")
+        try tmux.keys(s, "F2")
+        try tmux.keys(s, "F7")
+        let zoomed = try tmux.waitFor(s, text: "Focus: Passage, zoomed")
+        let rows = zoomed.components(separatedBy: "\n")
+        XCTAssertTrue(rows[1].hasPrefix("┏━ ▸ Passage") && rows[1].hasSuffix("┓") && rows[1].count == 80, zoomed)
+        XCTAssertFalse(zoomed.contains("Your answer"), zoomed)
+        XCTAssertFalse(zoomed.contains("Assistant chat"), zoomed)
+        XCTAssertTrue(zoomed.contains("F7 unzoom"), zoomed)
+        try tmux.keys(s, "F7")
+        let back = try tmux.waitFor(s, text: "Your answer")
+        XCTAssertTrue(back.contains("Assistant chat"), back)
+        XCTAssertFalse(back.contains("zoomed"), back)
+    }
 }

@@ -44,7 +44,13 @@ final class SessionLockTests: XCTestCase {
         XCTAssertLessThan(seconds, 5, "refused within a few seconds")
         let modes = try fixture.sttyModes(tag: "second")
         XCTAssertEqual(modes.before, modes.after, "the refused run leaves the terminal as it was")
-        XCTAssertEqual(try Data(contentsOf: url), before, "the refused run does not touch the log")
+        // The first session keeps writing heartbeats meanwhile; the refused run adds nothing.
+        let after = try Data(contentsOf: url)
+        XCTAssertEqual(after.prefix(before.count), before, "the refused run does not touch the log")
+        let added = String(decoding: after.dropFirst(before.count), as: UTF8.self)
+            .split(separator: "\n").filter { !$0.contains(#""type":"heartbeat""#) }
+        XCTAssertEqual(added, [], "only the first session's heartbeats were added")
+        XCTAssertTrue(SessionLogVerifier.verify(url: url).ok, "the chain is intact")
 
         // The message names where the session runs: this host and the first app's pid.
         let flat = refused.replacingOccurrences(of: "\n", with: "")

@@ -35,9 +35,10 @@ final class BaselineCommandTests: XCTestCase {
         return dir
     }
 
-    private func run(_ args: [String]) throws -> Run {
+    private func run(_ args: [String], in folder: URL? = nil) throws -> Run {
         let p = Process()
         p.executableURL = try binary()
+        if let folder { p.currentDirectoryURL = folder }
         p.arguments = ["baseline"] + args
         var env = ProcessInfo.processInfo.environment
         env["TEST_API_KEY"] = Fixtures.secret
@@ -48,12 +49,16 @@ final class BaselineCommandTests: XCTestCase {
         try p.run()
         // Read both pipes fully before waiting (large output must not block the child).
         let errData = Locked(Data())
-        let t = Thread { errData.with { $0 = err.fileHandleForReading.readDataToEndOfFile() } }
+        let errDone = DispatchSemaphore(value: 0)
+        let t = Thread {
+            errData.with { $0 = err.fileHandleForReading.readDataToEndOfFile() }
+            errDone.signal()
+        }
         t.start()
         let o = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        let deadline = Date().addingTimeInterval(5)
-        while t.isExecuting && Date() < deadline { usleep(10_000) }
+        // Wait for the reader itself (on a loaded machine it may not even have started yet).
+        _ = errDone.wait(timeout: .now() + 60)
         return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
                    stderr: String(decoding: errData.with { $0 }, as: UTF8.self))
     }
@@ -84,6 +89,37 @@ final class BaselineCommandTests: XCTestCase {
         XCTAssertEqual(server.requests.count, 2)
         XCTAssertTrue(again.stdout.contains("reused from earlier runs: 2"), again.stdout)
         XCTAssertTrue(again.stdout.contains("1/2 correct"), again.stdout)
+    }
+
+    /// Without --out, results go to Sessions/<study>/ under the current folder, where `run`
+    /// writes logs and `score` reads them (not under the folder the binary was built in);
+    /// --sessions moves both.
+    func testDefaultOutputIsTheCurrentFoldersSessions() throws {
+        _ = try binary()
+        let bank = try bank()
+        defer { try? FileManager.default.removeItem(at: bank) }
+        let study = FileManager.default.temporaryDirectory.appendingPathComponent("study-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: study, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: study) }
+        let server = try FaultServer([.respond(status: 200, body: logprobBody("B")), .respond(status: 200, body: logprobBody("A")),
+                                     .respond(status: 200, body: logprobBody("B")), .respond(status: 200, body: logprobBody("A"))])
+        defer { server.stop() }
+        let common = ["--bank", bank.path, "--provider", "openai", "--base-url", server.baseURL, "--model", "m-\(UUID().uuidString.prefix(8))",
+                      "--api-key-env", "TEST_API_KEY", "--convention", "likelihood", "--concurrency", "1"]
+        let model = common[7]
+        let r = try run(common, in: study)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let expected = study.appendingPathComponent("Sessions/baseline/baseline-\(model)-likelihood.jsonl")
+        XCTAssertEqual(try BaselineFile.load(expected).count, 2, "results belong under the current folder: \(r.stdout)")
+        XCTAssertTrue(r.stdout.contains(expected.path), r.stdout)
+        let projectCopy = Self.root.appendingPathComponent("Sessions/baseline/baseline-\(model)-likelihood.jsonl")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: projectCopy.path), "nothing written into the project folder")
+        try? FileManager.default.removeItem(at: projectCopy)
+
+        let other = study.appendingPathComponent("elsewhere")
+        let moved = try run(common + ["--sessions", other.path], in: study)
+        XCTAssertEqual(moved.status, 0, moved.stderr)
+        XCTAssertEqual(try BaselineFile.load(other.appendingPathComponent("baseline/baseline-\(model)-likelihood.jsonl")).count, 2)
     }
 
     func testBaselineFaultsExitNonZeroWithoutTheKey() throws {

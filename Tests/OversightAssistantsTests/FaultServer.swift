@@ -17,11 +17,29 @@ final class FaultServer: @unchecked Sendable {
         case stall(String)
         /// Close the connection right after reading the request.
         case hangUp
+        /// `200 text/event-stream`, then each piece in its own write, 20 ms apart, then close.
+        case sseChunks([String])
+        /// The behaviour `make` returns for the request received (e.g. one echoing a header).
+        case echo(@Sendable (Recorded) -> Behavior)
+        /// `200 text/event-stream` in chunked transfer coding on a kept-alive connection, as
+        /// llama.cpp's server (uvicorn) sends it: one chunk per event, `intervalMs` apart.
+        case drip([String], intervalMs: Int)
     }
 
     struct Recorded: Sendable {
         var head: String
         var body: String
+
+        /// The value of header `name` (case-insensitive), if the request had it.
+        func header(_ name: String) -> String? {
+            for line in head.split(separator: "\r\n") {
+                guard let colon = line.firstIndex(of: ":") else { continue }
+                if line[..<colon].lowercased() == name.lowercased() {
+                    return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                }
+            }
+            return nil
+        }
     }
 
     let port: Int
@@ -155,7 +173,17 @@ final class FaultServer: @unchecked Sendable {
         lock.lock()
         recorded.append(req)
         lock.unlock()
+        var behavior = behavior
+        while case .echo(let make) = behavior { behavior = make(req) }
         switch behavior {
+        case .echo:
+            return
+        case .sseChunks(let pieces):
+            send(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n")
+            for piece in pieces {
+                usleep(20_000)
+                send(fd, piece)
+            }
         case .respond(let status, let headers, let body):
             var head = "HTTP/1.1 \(status) \(FaultServer.reason(status))\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n"
             if headers["Content-Type"] == nil { head += "Content-Type: application/json\r\n" }
@@ -177,6 +205,23 @@ final class FaultServer: @unchecked Sendable {
             }
         case .hangUp:
             return
+        case .drip(let events, let intervalMs):
+            send(fd, "HTTP/1.1 200 OK\r\nserver: uvicorn\r\nconnection: keep-alive\r\n"
+                 + "content-type: text/event-stream; charset=utf-8\r\nTransfer-Encoding: chunked\r\n\r\n")
+            for event in events {
+                if isStopped { return }
+                usleep(UInt32(intervalMs * 1000))
+                send(fd, String(event.utf8.count, radix: 16) + "\r\n" + event + "\r\n")
+            }
+            send(fd, "0\r\n\r\n")
+            // Keep the connection open, as a keep-alive server does, until the client closes it.
+            while !isStopped {
+                var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                if poll(&pfd, 1, 50) > 0 {
+                    var b = [UInt8](repeating: 0, count: 256)
+                    if read(fd, &b, b.count) <= 0 { return }
+                }
+            }
         }
     }
 }

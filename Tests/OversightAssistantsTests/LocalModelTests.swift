@@ -121,6 +121,35 @@ final class LocalModelTests: XCTestCase {
         XCTAssertFalse(stillUp, "the server stopped after its owner was killed")
     }
 
+    /// Quitting with the local model gives the prompt back at once: `stop()` does not wait for
+    /// the server (which takes about 5 s to leave after SIGTERM), yet the server still goes.
+    func testStopReturnsAtOnceAndTheServerGoesSoonAfter() async throws {
+        try requireModel()
+        var c = AssistantConfig()
+        c.provider = "local"
+        c.model = Self.smallModel
+        let handle = try await AssistantFactory.make(c, projectRoot: Self.root, seed: 1)
+        let server = try XCTUnwrap(handle.server)
+        // A reply first, as in a session (the server has served a request before it stops).
+        let o = await collect(handle.assistant, [ChatMessage(role: .user, content: "Say hi.")])
+        XCTAssertNil(o.error, o.error?.message ?? "")
+        let answering = await modelsAnswer(server.port)
+        XCTAssertTrue(answering)
+        let started = Date()
+        handle.shutdown()
+        let took = Date().timeIntervalSince(started)
+        XCTAssertLessThan(took, 0.5, "stop() waited \(took) s for the server")
+        let deadline = Date().addingTimeInterval(15)
+        var up = true
+        while up && Date() < deadline {
+            up = await modelsAnswer(server.port)
+            if up { try await Task.sleep(nanoseconds: 100_000_000) }
+        }
+        XCTAssertFalse(up, "the server stopped after stop() returned")
+        let gone = Date().timeIntervalSince(started)
+        XCTAssertLessThan(gone, 5, "the wrapper ends the server within about a second, not 5 s (took \(gone) s)")
+    }
+
     private func modelsAnswer(_ port: Int) async -> Bool {
         guard let url = URL(string: "http://127.0.0.1:\(port)/v1/models") else { return false }
         do {

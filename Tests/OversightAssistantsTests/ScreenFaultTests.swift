@@ -162,6 +162,27 @@ final class ScreenFaultTests: XCTestCase {
         XCTAssertEqual(server.requests.count, 1, "401 is not retried")
     }
 
+    /// A 200 reply that echoes the Authorization header, the key split across SSE events and
+    /// upper-cased in one of them: neither the screen nor the log gets it.
+    func testKeyEchoedIn200ReplyReachesNeitherScreenNorLog() throws {
+        let server = try FaultServer([.echo { req in
+            let auth = req.header("Authorization") ?? ""
+            let cut = auth.index(auth.startIndex, offsetBy: 12)
+            return .sseChunks([EchoedKeyTests.delta("Header: " + auth[..<cut]),
+                               EchoedKeyTests.delta(auth[cut...].uppercased() + " Mars."), "data: [DONE]\n\n"])
+        }])
+        defer { server.stop() }
+        let s = try openAI(server.baseURL)
+        XCTAssertTrue(s.send())
+        XCTAssertEqual(s.replies.last?.status, .complete)
+        XCTAssertEqual(s.replies.last?.text, "Header: Bearer [redacted] Mars.")
+        XCTAssertTrue(s.chatText.contains("Header: Bearer [redacted] Mars."), s.chatText)
+        let logText = (try? String(contentsOf: s.logURL, encoding: .utf8)) ?? ""
+        for shown in [logText, s.allFrames] {
+            XCTAssertTrue(KeyCheck.isClean(shown), "the API key leaked")
+        }
+    }
+
     func testHTTP404() throws {
         let server = try FaultServer([.respond(status: 404, body: #"{"detail":"Not Found"}"#)])
         defer { server.stop() }

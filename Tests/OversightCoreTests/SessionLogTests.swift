@@ -46,7 +46,14 @@ final class SessionLogTests: XCTestCase {
         .feedbackShown(questionID: "q1"),
         .sessionResume(downtimeMs: 5000),
         .quit(reason: "user"),
+        .assistantProgress(questionID: "q1", requestID: 3, text: "part of a reply \"quoted\" 日本"),
+        .assistantReply(AssistantReply(questionID: "q1", requestID: 3, text: "part of a reply", status: .interrupted,
+                                       error: "The session was interrupted before the reply ended.",
+                                       provider: "openai", model: "m", ttftMs: nil, durationMs: 4000)),
         .sessionEnd(completionCode: "ABCD1234"),
+        .questionInserted(questionID: "q1", chars: 120),
+        .timePaused(reason: "too_small"),
+        .timeResumed,
     ]
 
     func write(_ events: [SessionEvent], to url: URL) throws -> [LogRecord] {

@@ -19,8 +19,10 @@ final class SimulatedAssistantTests: XCTestCase {
                  gold: gold, passage: passage, metadata: QuestionMetadata(source: "t", line: 1))
     }
 
-    private func request(_ q: Question?, _ userMessages: [String], passageFirst: Bool = true) -> AssistantRequest {
-        var conv = q.map { Conversation(question: $0, systemPrompt: nil, sendQuestion: false) }
+    /// A request as the app builds it; `sendQuestion` as the study's setting (the tests of how it
+    /// argues send the question; the tests of what it cannot see do not).
+    private func request(_ q: Question?, _ userMessages: [String], sendQuestion: Bool = true) -> AssistantRequest {
+        var conv = q.map { Conversation(question: $0, systemPrompt: nil, sendQuestion: sendQuestion) }
         var messages = conv?.messages ?? []
         for m in userMessages {
             conv?.appendUser(m)
@@ -124,6 +126,49 @@ final class SimulatedAssistantTests: XCTestCase {
         }
         XCTAssertEqual(SimulatedAssistant.optionAskedAbout("is a dolphin a fish?"), nil)
         XCTAssertEqual(SimulatedAssistant.optionAskedAbout("what about b"), 1)
+    }
+
+    func testBlindToAnMMLUQuestionThatWasNotSent() {
+        let a = SimulatedAssistant(seed: 8, accuracy: 1, wordDelayMs: 0)
+        let q = question("blind", gold: 2)
+        for ask in ["What is the answer?", "Is B right?", "Are you sure?", "Quote the evidence"] {
+            let reply = a.reply(to: request(q, [ask], sendQuestion: false))
+            XCTAssertTrue(reply.contains("cannot see the question"), reply)
+            for option in q.options { XCTAssertFalse(reply.contains(option), "\(option) in: \(reply)") }
+            XCTAssertFalse(reply.contains("(C)"), reply)
+        }
+        // Once the participant sends the question and its options (typed, or inserted with F6),
+        // it argues for its pick as when the study sends the question.
+        let inserted = "Question: What did the granddaughter record in the ledger? Choices: (A) The weather "
+            + "(B) Letters to Tomas (C) The number of crates (D) River levels"
+        let seen = a.reply(to: request(q, [inserted + " Which is it?"], sendQuestion: false))
+        XCTAssertTrue(seen.contains("(C) The number of crates."), seen)
+        // Typed with different case and punctuation, without the options: the answer in words only.
+        let typed = a.reply(to: request(q, ["what did the granddaughter record in the ledger"], sendQuestion: false))
+        XCTAssertTrue(typed.contains("The number of crates."), typed)
+        XCTAssertFalse(typed.contains("(C)"), typed)
+        let which = a.reply(to: request(q, ["what did the granddaughter record in the ledger? Is B right?"],
+                                        sendQuestion: false))
+        XCTAssertTrue(which.contains("not the options"), which)
+    }
+
+    func testBlindToAQualityQuestionButReadsThePassage() {
+        let a = SimulatedAssistant(seed: 3, accuracy: 1, wordDelayMs: 0)
+        let q = question("blindq", passage: passage)
+        let plain = a.reply(to: request(q, ["Which option is right?"], sendQuestion: false))
+        XCTAssertTrue(plain.contains("cannot see the question"), plain)
+        XCTAssertFalse(plain.contains("(C)"), plain)
+        // The passage's words do not count as the question having been sent.
+        XCTAssertFalse(SimulatedAssistant.sees(q, in: [passage.text]).question)
+        // Asked for evidence about its own words, it quotes the passage without picking an option.
+        let quote = a.reply(to: request(q, ["Quote the passage about the green ledger"], sendQuestion: false))
+        let parts = quote.components(separatedBy: "\"")
+        XCTAssertGreaterThanOrEqual(parts.count, 3, quote)
+        XCTAssertTrue(passage.text.contains(parts[1]), parts[1])
+        XCTAssertFalse(quote.contains("(C)"), quote)
+        // With send_question the passage turn carries the question and options.
+        let sent = a.reply(to: request(q, ["Which option is right?"], sendQuestion: true))
+        XCTAssertTrue(sent.contains("(C)"), sent)
     }
 
     func testWithoutAQuestionItAsksForOne() {

@@ -33,8 +33,12 @@ final class EventKindTests: XCTestCase {
         case .assistantReply:
             return .assistantReply(AssistantReply(questionID: q, requestID: 0, text: "because", status: .complete,
                                                   provider: "simulated", ttftMs: 120, durationMs: 400))
+        case .assistantProgress: return .assistantProgress(questionID: q, requestID: 0, text: "bec")
         case .assistantReset: return .assistantReset(questionID: q)
         case .heartbeat: return .heartbeat
+        case .questionInserted: return .questionInserted(questionID: q, chars: 40)
+        case .timePaused: return .timePaused(reason: "too_small")
+        case .timeResumed: return .timeResumed
         case .submitted:
             return .submitted(Submission(block: 0, index: 0, questionID: q, task: .mmlu, subject: "x",
                                          condition: .assisted, choice: 1, confidence: 50, gold: 1, correct: true,

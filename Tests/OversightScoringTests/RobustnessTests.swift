@@ -77,6 +77,27 @@ final class RobustnessTests: XCTestCase {
         XCTAssertEqual(first?.ttftCount, 3)
     }
 
+    /// Records of streamed text and a reply interrupted by a crash are read like any record.
+    func testProgressRecordsAndInterruptedRepliesScanCleanly() throws {
+        let url = try tempDir().appendingPathComponent("p.jsonl")
+        let w = try SessionLogWriter.create(at: url)
+        let start = SessionStart(studyID: "s", studyHash: "h", questionsHash: "q", seed: 1, appVersion: "t", participant: "p",
+                                 sessionID: "id", feedback: false, confidence: Study.defaultConfidence, blocks: [],
+                                 assistantProvider: "simulated", assistantModel: nil)
+        try w.append(.sessionStart(start), monoMs: 0)
+        try w.append(.chatSent(questionID: "q1", requestID: 1, text: "hi"), monoMs: 10)
+        try w.append(.assistantProgress(questionID: "q1", requestID: 1, text: "The ans"), monoMs: 1_100)
+        try w.append(.heartbeat, monoMs: 2_100)
+        try w.append(.sessionResume(downtimeMs: 5_000), monoMs: 2_100)
+        try w.append(.assistantReply(AssistantReply(questionID: "q1", requestID: 1, text: "The ans", status: .interrupted,
+                                                    error: "interrupted", provider: "simulated", durationMs: 2_090)),
+                     monoMs: 2_100)
+        w.close()
+        let scan = SessionScanner.scan(path: url.path)
+        XCTAssertEqual(scan.warnings.filter { $0.kind == .corrupt || $0.kind == .chain }, [], "\(scan.warnings)")
+        XCTAssertTrue(SessionLogReader.read(url: url).issues.isEmpty)
+    }
+
     func testTruncatedLastLine() throws {
         let dir = try study()
         let url = dir.appendingPathComponent("ana.jsonl")
@@ -287,5 +308,26 @@ final class RobustnessTests: XCTestCase {
                 XCTAssertThrowsError(try c.object { c, _, _ in try c.skipValue() }, bad)
             }
         }
+    }
+
+    func testSessionStartedWithNoAnswersIsNotAParticipant() throws {
+        let dir = try study()
+        // "zoe" opened the study and left at the first question; "yan" did the same and quit.
+        let zoe = [(SessionEvent.sessionStart(FixtureStudy.start("zoe")), Int64(0)), (.instructionsShown, 1500)]
+        try FixtureStudy.writeLog(dir.appendingPathComponent("zoe.jsonl"), zoe)
+        let yan = [(SessionEvent.sessionStart(FixtureStudy.start("yan")), Int64(0)), (.instructionsShown, 1500),
+                   (.quit(reason: "user"), 4000)]
+        try FixtureStudy.writeLog(dir.appendingPathComponent("yan.jsonl"), yan)
+        let (sound, soundReport) = try load(try study())
+        let (d, r) = try load(dir)
+        XCTAssertEqual(d.participants, sound.participants, "no answers: not a participant")
+        XCTAssertEqual(r.participants, soundReport.participants)
+        XCTAssertEqual(d.sessions.count, sound.sessions.count)
+        let listed = d.warnings.filter { $0.kind == .noAnswers }
+        XCTAssertEqual(listed.map(\.path).compactMap { $0.map { URL(fileURLWithPath: $0).lastPathComponent } }.sorted(),
+                       ["yan.jsonl", "zoe.jsonl"])
+        XCTAssertTrue(listed.allSatisfy { $0.message.contains("started, no answers") }, "\(listed)")
+        XCTAssertFalse(d.warnings.contains { $0.kind == .unfinished && ($0.path ?? "").hasSuffix("zoe.jsonl") },
+                       "said once, as no answers")
     }
 }

@@ -236,9 +236,9 @@ final class StatisticsTests: XCTestCase {
     func testPointEstimatesMatchDirectFormulas() {
         let p = makeProblem()
         let r = p.run(resamples: 0, seed: 1, label: "t", jobs: 1)
-        for (c, cond) in Statistic.conditions.enumerated() {
+        for c in 0..<2 {
             let direct = Double(p.answerC[c].reduce(0) { $0 + Int($1) }) / Double(p.answerC[c].count)
-            XCTAssertEqual(r.point(.accuracy(cond)), direct, accuracy: 1e-12)
+            XCTAssertEqual(r.point(.accuracy(group: c)), direct, accuracy: 1e-12)
             // The vote, item by item, each in a tally of its own.
             var credit = 0.0
             for item in p.voteItems[c] {
@@ -248,24 +248,28 @@ final class StatisticsTests: XCTestCase {
                 }
                 credit += tally.outcome(item: 0, gold: Int(p.gold[Int(item)])).credit
             }
-            XCTAssertEqual(r.point(.voteAccuracy(cond)), credit / Double(p.voteItems[c].count), accuracy: 1e-12)
+            XCTAssertEqual(r.point(.voteAccuracy(group: c)), credit / Double(p.voteItems[c].count), accuracy: 1e-12)
         }
         let model = Double(p.modelC[0].reduce(0) { $0 + Int($1) }) / 40
         XCTAssertEqual(r.point(.model(0)), model, accuracy: 1e-12)
     }
 
     func testStatisticColumnsAreDistinctAndInOrder() {
-        let all: [Statistic] = [.accuracy(.unaided), .accuracy(.assisted), .voteAccuracy(.unaided),
-                                .voteAccuracy(.assisted), .model(0), .model(1)]
-        XCTAssertEqual(all.map(\.column), Array(0..<6))
+        let all: [Statistic] = [.accuracy(group: Statistic.unaided), .accuracy(group: 1),
+                                .voteAccuracy(group: Statistic.unaided), .voteAccuracy(group: 1), .model(0), .model(1)]
+        XCTAssertEqual(all.map { $0.column(groups: 2) }, Array(0..<6))
         XCTAssertEqual(all.map(\.isVote), [false, false, true, true, false, false])
         XCTAssertEqual(makeProblem(models: 2).statCount, 6)
+        // Three groups (unaided and two assistants): accuracies, then votes, then models.
+        let three: [Statistic] = [.accuracy(group: 0), .accuracy(group: 1), .accuracy(group: 2),
+                                  .voteAccuracy(group: 0), .voteAccuracy(group: 1), .voteAccuracy(group: 2), .model(0)]
+        XCTAssertEqual(three.map { $0.column(groups: 3) }, Array(0..<7))
     }
 
     func testIntervalsContainThePointEstimate() {
         let p = makeProblem()
         let r = p.run(resamples: 2000, seed: 11, label: "t", jobs: 2)
-        let all: [Statistic] = Statistic.conditions.flatMap { [.accuracy($0), .voteAccuracy($0)] } + [.model(0)]
+        let all: [Statistic] = (0..<2).flatMap { [.accuracy(group: $0), .voteAccuracy(group: $0)] } + [.model(0)]
         XCTAssertEqual(all.count, p.statCount)
         for k in all {
             guard let ci = k.isVote ? Statistics.recenteredInterval(r.replicates(k), estimate: r.point(k))

@@ -2,7 +2,7 @@ import XCTest
 @testable import OversightTUI
 
 final class PaneLabelTests: XCTestCase {
-    private func topEdge(width: Int, title: String, focused: Bool) -> String {
+    private func edges(width: Int, title: String, focused: Bool) -> (top: String, bottom: String) {
         let text = (1...300).map { "Line \($0) of the story." }.joined(separator: "\n")
         let lines = TextLayout.wrap(text, width: width - 2)
         var state = PassageViewState()
@@ -10,26 +10,27 @@ final class PaneLabelTests: XCTestCase {
         var canvas = Canvas(size: Size(cols: width, rows: 12))
         PassageView.render(state, text: text, lines: lines, title: title, focused: focused, into: &canvas,
                            rect: Rect(col: 0, row: 0, width: width, height: 12))
-        return canvas.grid.plainLines()[0]
+        let rows = canvas.grid.plainLines()
+        return (rows[0], rows[11])
     }
 
-    func testNarrowPaneKeepsTheTitleAndShortensThePosition() {
-        // The passage pane at 80x24 with a chat: 44 columns.
-        XCTAssertEqual(topEdge(width: 44, title: "Passage: The Ninth Crate", focused: true),
-                       "┏━ ▸ Passage: The Ninth Crate ━━━━━━━━ 9% ━┓")
-        XCTAssertEqual(topEdge(width: 44, title: "Passage: The Ninth Crate", focused: false),
-                       "┌─ Passage: The Ninth Crate ────────── 9% ─┐")
+    func testTheTitleKeepsTheTopEdgeAndThePositionIsOnTheBottomEdge() {
+        // A narrow passage pane: the title is whole and the position is not cut to a percentage.
+        let e = edges(width: 44, title: "Passage: The Ninth Crate", focused: true)
+        XCTAssertEqual(e.top, "┏━ ▸ Passage: The Ninth Crate ━━━━━━━━━━━━━┓")
+        XCTAssertEqual(e.bottom, "┗━━━━━━━━━━━━━━━━━━━━━━━━ line 19/300, 9% ━┛")
+        XCTAssertEqual(edges(width: 44, title: "Passage: The Ninth Crate", focused: false).bottom,
+                       "└──────────────────────── line 19/300, 9% ─┘")
     }
 
-    func testWidePaneShowsTheFullPosition() {
-        XCTAssertEqual(topEdge(width: 70, title: "Passage: The Ninth Crate", focused: true),
-                       "┏━ ▸ Passage: The Ninth Crate ━━━━━━━━━━━━━━━━━━━━━ line 19/300, 9% ━┓")
+    func testOnlyAVeryNarrowPaneShortensThePosition() {
+        XCTAssertEqual(edges(width: 20, title: "Passage", focused: false).bottom, "└───────────── 4% ─┘")
     }
 
     func testATitleTooLongEvenThenIsCut() {
-        let edge = topEdge(width: 44, title: "Passage: A Very Long Title That Cannot Possibly Fit", focused: false)
-        XCTAssertTrue(edge.contains("…"), edge)
-        XCTAssertTrue(edge.hasSuffix(" 9% ─┐"), edge)
+        let e = edges(width: 44, title: "Passage: A Very Long Title That Cannot Possibly Fit", focused: false)
+        XCTAssertTrue(e.top.contains("…"), e.top)
+        XCTAssertTrue(e.bottom.hasSuffix(" line 19/300, 9% ─┘"), e.bottom)
     }
 }
 

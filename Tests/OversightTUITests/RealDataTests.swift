@@ -10,8 +10,11 @@ final class RealDataTests: XCTestCase {
     }
 
     func loadSample() throws -> [Question] {
-        let url = Self.packageRoot.deletingLastPathComponent()
-            .appendingPathComponent("shared/data/quality/quality_sample.htmlstripped.jsonl")
+        // Beside the checkout, or one level up (a worktree in a folder of worktrees).
+        let candidates = [Self.packageRoot.deletingLastPathComponent(),
+                          Self.packageRoot.deletingLastPathComponent().deletingLastPathComponent()]
+            .map { $0.appendingPathComponent("shared/data/quality/quality_sample.htmlstripped.jsonl") }
+        let url = candidates.first { FileManager.default.fileExists(atPath: $0.path) } ?? candidates[0]
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw XCTSkip("QuALITY sample not found at \(url.path)")
         }
@@ -43,7 +46,9 @@ final class RealDataTests: XCTestCase {
             let h = try Harness(study: ResolvedStudy(study: study, blocks: [questions]), size: size)
             h.run(.key(.function(2)), .key(.end))
             var frame = h.backend.lastFrame
-            XCTAssertTrue(frame.plainLines()[1].contains("100%"), frame.plainLines()[1])
+            // The position is on the passage's bottom border.
+            let bottom = (AppCore.screenLayout(h.state)?.passage.maxRow ?? 2) - 1
+            XCTAssertTrue(frame.plainLines()[bottom].contains("100%"), frame.plainLines()[bottom])
             h.run(.key(.home), .key(.char("/")), .type("chocoletto"), .key(.enter))
             frame = h.backend.lastFrame
             XCTAssertGreaterThan(h.state.passage.matches.count, 1)

@@ -158,6 +158,55 @@ final class StrayKeyTests: XCTestCase {
     }
 }
 
+final class PauseTests: XCTestCase {
+    func testTimeStandsStillWhileTheTerminalIsTooSmall() throws {
+        let h = try Harness()
+        h.run(.key(.enter), .advance(ms: 10_000))
+        XCTAssertEqual(h.state.remainingMs, 290_000)
+        h.run(.resize(Size(cols: 60, rows: 20)))
+        XCTAssertTrue(h.screen.contains("Please enlarge the terminal"))
+        let pausedAt = h.runtime.nowMs
+        XCTAssertNil(h.runtime.msUntilWake(), "nothing to wake for while paused")
+        // Ten minutes pass: more than the whole time limit.
+        h.run(.advance(ms: 600_000))
+        XCTAssertEqual(h.state.phase, .question, "the question did not time out while it could not be seen")
+        XCTAssertEqual(h.runtime.nowMs, pausedAt)
+        h.run(.resize(Size(cols: 80, rows: 24)))
+        XCTAssertEqual(h.state.remainingMs, 290_000)
+        XCTAssertTrue(h.screen.contains("Time left 4:50"), h.screen)
+        h.run(.advance(ms: 5_000), .key(.function(3)), .type("a1"), .key(.enter))
+        let records = h.log.records
+        let paused = try XCTUnwrap(records.first { $0.event == .timePaused(reason: "too_small") })
+        let resumed = try XCTUnwrap(records.first { $0.event == .timeResumed })
+        XCTAssertEqual(paused.monoMs, resumed.monoMs, "no active time passes between pause and resume")
+        guard case .submitted(let sub)? = records.last(where: { $0.event.type == "submitted" })?.event else {
+            return XCTFail("no submission")
+        }
+        XCTAssertEqual(sub.elapsedMs, 15_000)
+    }
+
+    func testResumeOfALogThatStoppedWhilePaused() throws {
+        let h = try Harness()
+        h.run(.key(.enter), .advance(ms: 10_000), .resize(Size(cols: 60, rows: 20)), .advance(ms: 5_000), .hangup)
+        XCTAssertEqual(h.log.types.suffix(3), ["resized", "time_paused", "quit"])
+        let log = MemoryLog(records: h.log.records)
+        let replay = try SessionRuntime(study: h.study, participant: "p01", assistant: ScriptedAssistant(),
+                                        log: log, history: h.log.records,
+                                        size: Size(cols: 80, rows: 24), clock: ManualClock(startMs: 0).clock,
+                                        wallNowMs: { 1_700_000_100_000 }, assistantMode: .scripted)
+        XCTAssertFalse(replay.state.timePaused)
+        XCTAssertEqual(Array(log.types.suffix(from: h.log.records.count).prefix(3)),
+                       ["session_resume", "resized", "time_resumed"])
+        XCTAssertEqual(replay.state.remainingMs, 290_000)
+        let again = try SessionRuntime(study: h.study, participant: "p01", assistant: ScriptedAssistant(),
+                                       log: MemoryLog(records: h.log.records), history: h.log.records,
+                                       size: Size(cols: 70, rows: 20), clock: ManualClock(startMs: 0).clock,
+                                       wallNowMs: { 1_700_000_100_000 }, assistantMode: .scripted)
+        XCTAssertTrue(again.state.timePaused, "still too small: time stays paused, nothing more to log")
+        XCTAssertNil(again.msUntilWake())
+    }
+}
+
 final class WakeTests: XCTestCase {
     func testNoBusyWakeAfterALogFailure() throws {
         let h = try Harness()
@@ -175,7 +224,7 @@ final class WakeTests: XCTestCase {
         h.run(.key(.enter), .type("hi"), .key(.enter), .advance(ms: 100))
         XCTAssertEqual(h.runtime.msUntilWake(), 300)
         h.run(.chunk(requestID: 1, .done(AssistantUsage())))
-        XCTAssertNil(h.runtime.msUntilWake())
+        XCTAssertEqual(h.runtime.msUntilWake(), Int(AppCore.heartbeatMs), "only the next heartbeat is left")
     }
 }
 

@@ -168,7 +168,8 @@ final class SessionTests: XCTestCase {
         XCTAssertEqual(Array(log2.types.suffix(4)), ["session_resume", "resized", "assistant_reply", "question_shown"])
         XCTAssertNil(h2.state.pending)
         guard case .assistantReply(let r) = log2.records[log2.records.count - 2].event else { return XCTFail() }
-        XCTAssertEqual(r.status, .failed)
+        XCTAssertEqual(r.status, .interrupted)
+        XCTAssertEqual(r.text, "", "nothing of it was logged yet (under a second of text)")
         XCTAssertEqual(r.requestID, 1)
         XCTAssertEqual(h2.state.chat.entries.count, 2)
         // New requests get fresh ids.

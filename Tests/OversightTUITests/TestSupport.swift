@@ -31,9 +31,11 @@ enum Fixtures {
 
     /// Two blocks: assisted QuALITY with a 5-minute limit, then unaided MMLU without one.
     static func study(feedback: Bool = true, instructions: String? = "Answer carefully.\n\nThe assistant can be wrong.",
-                      qualityCount: Int = 2, mmluCount: Int = 2, timeLimit: Int? = 300) -> ResolvedStudy {
+                      qualityCount: Int = 2, mmluCount: Int = 2, timeLimit: Int? = 300,
+                      sendQuestion: Bool = false) -> ResolvedStudy {
         var assistant = AssistantConfig()
         assistant.provider = "simulated"
+        assistant.sendQuestion = sendQuestion
         let s = Study(id: "pilot", seed: 7, feedback: feedback, confidence: Study.defaultConfidence,
                       instructions: instructions,
                       blocks: [

@@ -4,8 +4,8 @@ import OversightCore
 
 final class UpdateTests: XCTestCase {
     /// A core past the instructions, on the first (assisted QuALITY, timed) question.
-    func onFirstQuestion(size: Size = Size(cols: 80, rows: 24)) -> Core {
-        var c = Core(size: size)
+    func onFirstQuestion(size: Size = Size(cols: 80, rows: 24), study: ResolvedStudy = Fixtures.study()) -> Core {
+        var c = Core(study: study, size: size)
         XCTAssertEqual(c.state.phase, .instructions)
         c.key(.enter)
         XCTAssertEqual(c.state.phase, .question)
@@ -44,12 +44,73 @@ final class UpdateTests: XCTestCase {
         XCTAssertEqual(c.state.answer, AnswerState(choice: 1, confidenceLevel: 4))
         // Changing the option is logged again.
         XCTAssertEqual(c.key(.char("c")), [.appendLog(.optionChosen(questionID: "q1", option: 2))])
-        // In the passage pane, letters are commands, not answers.
+        // The passage pane takes no text: a-d and 1-5 answer there too (the chat input is untouched).
         c.key(.function(2))
         XCTAssertEqual(c.state.focus, .passage)
-        c.key(.char("a"))
-        XCTAssertEqual(c.state.answer.choice, 2)
+        XCTAssertEqual(c.key(.char("a")), [.appendLog(.optionChosen(questionID: "q1", option: 0))])
+        XCTAssertEqual(c.state.answer.choice, 0)
         XCTAssertEqual(c.state.input.text, "ab1")
+    }
+
+    func testAnswerKeysWorkFromTheQuestionPaneButNotWhileSearching() {
+        var c = Core(study: Fixtures.mmluOnly())
+        c.key(.enter)
+        XCTAssertEqual(c.state.phase, .question)
+        let qid = c.state.question?.id ?? ""
+        XCTAssertEqual(c.key(.function(2)), [.appendLog(.focusChanged(pane: .passage))])
+        XCTAssertEqual(c.key(.char("d")), [.appendLog(.optionChosen(questionID: qid, option: 3))])
+        XCTAssertEqual(c.key(.char("2")), [.appendLog(.confidenceChosen(questionID: qid, level: 1, value: 42))])
+        XCTAssertEqual(c.key(.char("C")), [.appendLog(.optionChosen(questionID: qid, option: 2))])
+        XCTAssertEqual(c.state.answer, AnswerState(choice: 2, confidenceLevel: 1))
+        XCTAssertEqual(c.state.focus, .passage, "answering from the question pane leaves the focus there")
+        // Scrolling and search keys keep their meaning.
+        XCTAssertEqual(c.key(.char("9")), [])
+        // While the search prompt takes text, letters and digits are the query.
+        c.key(.char("/"))
+        c.type("b3")
+        XCTAssertEqual(c.state.passage.searchPrompt?.text, "b3")
+        XCTAssertEqual(c.state.answer, AnswerState(choice: 2, confidenceLevel: 1))
+    }
+
+    func testF6InsertsTheQuestionIntoTheChatInputFromAnyPane() {
+        var c = onFirstQuestion()
+        c.type("About this:")
+        c.key(.function(3))
+        let q = try! XCTUnwrap(c.state.question)
+        let block = AppCore.questionForChat(q)
+        XCTAssertTrue(block.hasPrefix("Question: \(q.text) Choices: (A) \(q.options[0])"), block)
+        XCTAssertFalse(block.contains("\n"), "one line of editable text")
+        let effects = c.key(.function(6))
+        XCTAssertEqual(effects, [.appendLog(.questionInserted(questionID: q.id, chars: block.count + 1)),
+                                 .appendLog(.focusChanged(pane: .chat))])
+        XCTAssertEqual(c.state.input.text, "About this: " + block)
+        XCTAssertEqual(c.state.focus, .chat)
+        // Editable like typing; Enter sends the edited text as a normal message.
+        c.key(.backspace)
+        let sent = c.key(.enter)
+        XCTAssertEqual(sent.first, .appendLog(.chatSent(questionID: q.id, requestID: 1,
+                                                        text: "About this: " + String(block.dropLast()))))
+        // Unaided questions have no chat: F6 does nothing and logs nothing.
+        var u = Core(study: Fixtures.mmluOnly())
+        u.key(.enter)
+        XCTAssertEqual(u.key(.function(6)), [])
+        XCTAssertEqual(u.state.input.text, "")
+    }
+
+    func testChatInputSaysTheAssistantCannotSeeTheQuestion() {
+        let c = onFirstQuestion(size: Size(cols: 160, rows: 48))
+        let screen = AppCore.render(c.state, size: Size(cols: 160, rows: 48)).plainLines().joined(separator: "\n")
+        XCTAssertTrue(screen.contains("cannot see the question: type or insert it (F6)"), screen)
+        // Narrow panes get a shorter form of the same hint.
+        XCTAssertEqual(ChatView.placeholder(waiting: false, width: 34, questionHidden: true),
+                       "It can't see the question: F6")
+        // When the study sends the question, the usual hint.
+        let sends = Fixtures.study(sendQuestion: true)
+        var d = Core(study: sends, size: Size(cols: 160, rows: 48))
+        d.key(.enter)
+        let other = AppCore.render(d.state, size: Size(cols: 160, rows: 48)).plainLines().joined(separator: "\n")
+        XCTAssertFalse(other.contains("cannot see the question"))
+        XCTAssertTrue(other.contains("Type a message, Enter sends"))
     }
 
     func testTabCyclesAvailablePanesAndLogsFocus() {
@@ -137,15 +198,19 @@ final class UpdateTests: XCTestCase {
         XCTAssertEqual(AppCore.nextWakeMs(c.state), start + 2000)
     }
 
-    func testHeartbeatEveryFiveSecondsOnTimedQuestions() {
-        var c = onFirstQuestion()
-        let start = c.state.questionStartMs
-        c.send(.tick(nowMs: start + 4_000))
-        XCTAssertFalse(c.lastLoggedTypes.contains("heartbeat"))
-        c.send(.tick(nowMs: start + 5_000))
-        XCTAssertEqual(c.lastLoggedTypes.last, "heartbeat")
-        c.send(.tick(nowMs: start + 6_000))
-        XCTAssertEqual(c.lastLoggedTypes.filter { $0 == "heartbeat" }.count, 1)
+    func testHeartbeatEverySecondOnTimedAndUntimedQuestions() {
+        for limit in [300, nil] as [Int?] {
+            var c = onFirstQuestion(study: Fixtures.study(timeLimit: limit))
+            let start = c.state.questionStartMs
+            XCTAssertEqual(AppCore.nextWakeMs(c.state).map { $0 <= start + AppCore.heartbeatMs }, true)
+            c.send(.tick(nowMs: start + 900))
+            XCTAssertFalse(c.lastLoggedTypes.contains("heartbeat"))
+            c.send(.tick(nowMs: start + 1_000))
+            XCTAssertEqual(c.lastLoggedTypes.last, "heartbeat")
+            c.send(.tick(nowMs: start + 1_500))
+            XCTAssertEqual(c.lastLoggedTypes.filter { $0 == "heartbeat" }.count, 1)
+            XCTAssertEqual(AppCore.nextWakeMs(c.state).map { $0 <= start + 2_000 }, true)
+        }
     }
 
     func testChatSendStreamAndStaleChunksDropped() {
@@ -213,7 +278,9 @@ final class UpdateTests: XCTestCase {
         XCTAssertEqual(c.state.input.text, "two")
         XCTAssertEqual(c.state.chatNotice, "Wait for the reply to finish, or press Esc to cancel it.")
         let frame = AppCore.render(c.state, size: c.state.size).plainLines().joined(separator: "\n")
-        XCTAssertTrue(frame.contains("Wait for the reply to finish"), frame)
+        // Whole, even in a narrow chat pane (wrapped above the input when the border is too short).
+        XCTAssertTrue(frame.contains("Wait for the reply to"), frame)
+        XCTAssertTrue(frame.contains("cancel it."), frame)
         c.key(.escape)
         XCTAssertNil(c.state.chatNotice)
     }
@@ -329,15 +396,46 @@ final class UpdateTests: XCTestCase {
         XCTAssertTrue(top.hasPrefix("┃" + (g?.lines[idx].text ?? "missing")), "\(frame.plainLines().joined(separator: "\n"))\n\(g?.lines[idx].text ?? "")")
     }
 
-    func testTooSmallTerminalIgnoresAnswerKeysButTimerRuns() {
+    func testTooSmallTerminalIgnoresAnswerKeysAndPausesTheTimer() {
         var c = onFirstQuestion()
         c.key(.function(3))
-        c.send(.resize(Size(cols: 60, rows: 20)))
+        XCTAssertNotNil(AppCore.nextWakeMs(c.state))
+        XCTAssertEqual(c.send(.resize(Size(cols: 60, rows: 20))),
+                       [.appendLog(.resized(cols: 60, rows: 20)), .appendLog(.timePaused(reason: "too_small"))])
+        XCTAssertTrue(c.state.timePaused)
+        XCTAssertNil(AppCore.nextWakeMs(c.state), "no timer is due while time is paused")
         XCTAssertEqual(c.key(.char("a")), [])
         let frame = AppCore.render(c.state, size: Size(cols: 60, rows: 20))
         XCTAssertTrue(frame.plainLines().joined().contains("Please enlarge the terminal to at least 80x24"))
+        // Even a tick past the deadline submits nothing while paused.
+        XCTAssertEqual(c.send(.tick(nowMs: c.state.deadlineMs ?? 0)), [])
+        XCTAssertEqual(c.state.phase, .question)
+        // A second small size changes nothing more; a large one resumes.
+        XCTAssertEqual(c.send(.resize(Size(cols: 70, rows: 20))), [.appendLog(.resized(cols: 70, rows: 20))])
+        XCTAssertEqual(c.send(.resize(Size(cols: 80, rows: 24))),
+                       [.appendLog(.resized(cols: 80, rows: 24)), .appendLog(.timeResumed)])
+        XCTAssertFalse(c.state.timePaused)
         c.send(.tick(nowMs: c.state.deadlineMs ?? 0))
         XCTAssertEqual(c.state.phase, .feedback)
+    }
+
+    func testNoPauseRecordedOnTheEndScreen() {
+        var c = Core(study: Fixtures.study(feedback: false, qualityCount: 1, mmluCount: 1))
+        c.key(.enter)
+        for _ in 0..<2 {
+            c.key(.function(3))
+            c.type("a1")
+            c.key(.enter)
+        }
+        XCTAssertEqual(c.state.phase, .finished)
+        XCTAssertEqual(c.send(.resize(Size(cols: 60, rows: 20))), [.appendLog(.resized(cols: 60, rows: 20))])
+        XCTAssertFalse(c.state.timePaused)
+    }
+
+    func testStartingTooSmallPausesFromTheFirstRecord() {
+        let c = Core(size: Size(cols: 60, rows: 20))
+        XCTAssertEqual(c.lastLoggedTypes, ["session_start", "resized", "time_paused", "instructions_shown"])
+        XCTAssertTrue(c.state.timePaused)
     }
 
     func testWholeFlowEndsWithCompletionCode() {

@@ -6,6 +6,10 @@ import Foundation
 /// plain sentences streamed word by word. It reads the participant's last message: asked for a
 /// quote or evidence it quotes a real sentence of the passage; asked about one option it says
 /// whether it thinks that option is right.
+///
+/// Like a real model it knows only what it was sent: unless the conversation holds the question
+/// (`send_question = true`, or the participant typed or inserted it) it says it cannot see the
+/// question, and it names options by letter only when their texts were sent too.
 public struct SimulatedAssistant: Assistant {
     public let seed: UInt64
     /// Probability (0...1) that the option it settles on is the right one.
@@ -42,7 +46,7 @@ public struct SimulatedAssistant: Assistant {
         let letter = Question.letter(pick)
         let rawOption = question.options.indices.contains(pick) ? question.options[pick] : ""
         // The option as the end of a sentence: "(C) Nitrogen."
-        let option = "(\(letter)) " + Self.sentence(rawOption)
+        var option = "(\(letter)) " + Self.sentence(rawOption)
         let userTurns = request.messages.filter { $0.role == .user }
         let passageText = question.passage?.text
         // The passage turn is context, not something the participant asked.
@@ -56,6 +60,22 @@ public struct SimulatedAssistant: Assistant {
         if asked.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             return "What would you like to know? I can tell you which option I favour and why, "
                 + "or point you to the part of the text that matters."
+        }
+
+        // What was sent besides the passage (the passage's words say nothing about the question).
+        let sent = userTurns.map { turn -> String in
+            guard let passageText, turn.content.hasPrefix(passageText) else { return turn.content }
+            return String(turn.content.dropFirst(passageText.count))
+        }
+        let seen = Self.sees(question, in: sent)
+        if !seen.question {
+            return blindReply(asked: asked, lowered: lowered, passage: question.passage, rng: &rng)
+        }
+        // The question without its options: the answer in words, with no letter to go by.
+        if !seen.options { option = Self.sentence(rawOption) }
+        if !seen.options, Self.optionAskedAbout(lowered) != nil {
+            return "I can see the question but not the options, so I don't know which one you mean. "
+                + "My answer would be: \(option) " + reason(rng: &rng)
         }
 
         if Self.wantsEvidence(lowered) {
@@ -94,6 +114,57 @@ public struct SimulatedAssistant: Assistant {
         let openers = ["I think the answer is \(option)", "My answer is \(option)",
                        "The best option here is \(option)", "I would go with \(option)"]
         return openers[rng.below(openers.count)] + " " + reason(rng: &rng)
+    }
+
+    /// A reply to a participant whose question was never sent: a real model has nothing to go
+    /// on but the message (and the passage, when there is one).
+    private func blindReply(asked: String, lowered: String, passage: Passage?, rng: inout SeededRandom) -> String {
+        let ask = "Please send me the question and its options, and I will tell you which one I think is right."
+        if let passage, Self.wantsEvidence(lowered),
+           let sentence = Self.bestSentence(in: passage.text, for: asked, rng: &rng) {
+            return "I can see the passage but not your question. The line closest to what you asked is: "
+                + "\"\(sentence)\" " + ask
+        }
+        if passage != nil {
+            return "I have read the passage, but I cannot see the question you are answering. " + ask
+        }
+        return "I cannot see the question you are working on: I only get what you type here. " + ask
+    }
+
+    /// What the model was sent, read back: whether the question and all of its options are in
+    /// the participant's turns (the first turn holds them when the study sends the question).
+    /// Case, spacing and punctuation do not matter; a question typed with a few words changed
+    /// still counts when it shares at least 80% of its content words with what was sent.
+    public static func sees(_ question: Question, in userTurns: [String]) -> (question: Bool, options: Bool) {
+        let sent = normalized(userTurns.joined(separator: " "))
+        let stem = normalized(question.text)
+        var sawQuestion = !stem.isEmpty && sent.contains(stem)
+        if !sawQuestion {
+            let words = contentWords(question.text)
+            if words.count >= 3 {
+                let shared = words.intersection(contentWords(userTurns.joined(separator: " "))).count
+                sawQuestion = Double(shared) >= 0.8 * Double(words.count)
+            }
+        }
+        let options = question.options.map(normalized).filter { !$0.isEmpty }
+        let sawOptions = sawQuestion && !options.isEmpty && options.allSatisfy { sent.contains($0) }
+        return (sawQuestion, sawOptions)
+    }
+
+    /// Lower-cased letters and digits, every other run of characters one space.
+    static func normalized(_ s: String) -> String {
+        var out = ""
+        var gap = false
+        for c in s.lowercased() {
+            if c.isLetter || c.isNumber {
+                if gap && !out.isEmpty { out.append(" ") }
+                out.append(c)
+                gap = false
+            } else {
+                gap = true
+            }
+        }
+        return out
     }
 
     /// Text ending as a sentence: a period is added unless it already ends with punctuation.

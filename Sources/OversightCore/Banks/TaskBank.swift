@@ -54,11 +54,13 @@ public enum TaskBank {
         guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else {
             return ([], [InputError(path: path, line: nil, "no such file or folder")])
         }
+        if let problem = FileKind.notRegularProblem(path) { return ([], [InputError(path: path, line: nil, problem)]) }
         guard isDirectory.boolValue else { return ([path], []) }
         guard let walker = fm.enumerator(atPath: path) else {
             return ([], [InputError(path: path, line: nil, "cannot read folder")])
         }
         var files: [String] = []
+        var errors: [InputError] = []
         while let item = walker.nextObject() as? String {
             let name = (item as NSString).lastPathComponent
             if name.hasPrefix(".") {
@@ -68,13 +70,18 @@ public enum TaskBank {
             let full = (path as NSString).appendingPathComponent(item)
             var dir: ObjCBool = false
             guard fm.fileExists(atPath: full, isDirectory: &dir), !dir.boolValue else { continue }
-            if isDataFileName(name) { files.append(full) }
+            guard isDataFileName(name) else { continue }
+            if let problem = FileKind.notRegularProblem(full) {
+                errors.append(InputError(path: full, line: nil, problem))
+            } else {
+                files.append(full)
+            }
         }
         files.sort()
-        if files.isEmpty {
+        if files.isEmpty && errors.isEmpty {
             return ([], [InputError(path: path, line: nil, "folder holds no .csv, .jsonl or .json files")])
         }
-        return (files, [])
+        return (files, errors)
     }
 
     /// Whether a folder scan reads a file of this name.

@@ -70,6 +70,7 @@ enum SessionEventCoding {
     private struct Search: Codable { var question_id: String; var query: String; var matches: Int }
     private struct Chat: Codable { var question_id: String; var request_id: Int; var text: String }
     private struct Quit: Codable { var reason: String }
+    private struct Inserted: Codable { var question_id: String; var chars: Int }
     private struct End: Codable { var completion_code: String }
     private struct Changed: Codable { var detail: String }
     private struct Empty: Codable {}
@@ -90,7 +91,9 @@ enum SessionEventCoding {
         switch event {
         case .sessionStart(let s): data = try encoder.encode(s)
         case .sessionResume(let d): data = try encoder.encode(Resume(downtime_ms: d))
-        case .instructionsShown, .heartbeat: data = try encoder.encode(Empty())
+        case .instructionsShown, .heartbeat, .timeResumed: data = try encoder.encode(Empty())
+        case .questionInserted(let id, let n): data = try encoder.encode(Inserted(question_id: id, chars: n))
+        case .timePaused(let r): data = try encoder.encode(Quit(reason: r))
         case .questionShown(let q): data = try encoder.encode(q)
         case .optionChosen(let id, let o): data = try encoder.encode(OptionalOption(question_id: id, option: o))
         case .confidenceChosen(let id, let l, let v):
@@ -103,6 +106,8 @@ enum SessionEventCoding {
             data = try encoder.encode(Search(question_id: id, query: q, matches: m))
         case .chatSent(let id, let r, let t): data = try encoder.encode(Chat(question_id: id, request_id: r, text: t))
         case .assistantReply(let r): data = try encoder.encode(r)
+        case .assistantProgress(let id, let r, let t):
+            data = try encoder.encode(Chat(question_id: id, request_id: r, text: t))
         case .assistantReset(let id): data = try encoder.encode(QuestionRef(question_id: id))
         case .submitted(let s): data = try encoder.encode(s)
         case .feedbackShown(let id): data = try encoder.encode(QuestionRef(question_id: id))
@@ -121,6 +126,11 @@ enum SessionEventCoding {
         case .sessionResume: return .sessionResume(downtimeMs: try c.decode(Resume.self, forKey: key).downtime_ms)
         case .instructionsShown: return .instructionsShown
         case .heartbeat: return .heartbeat
+        case .questionInserted:
+            let o = try c.decode(Inserted.self, forKey: key)
+            return .questionInserted(questionID: o.question_id, chars: o.chars)
+        case .timePaused: return .timePaused(reason: try c.decode(Quit.self, forKey: key).reason)
+        case .timeResumed: return .timeResumed
         case .questionShown: return .questionShown(try c.decode(QuestionShown.self, forKey: key))
         case .optionChosen:
             let o = try c.decode(Option.self, forKey: key)
@@ -142,6 +152,9 @@ enum SessionEventCoding {
             let o = try c.decode(Chat.self, forKey: key)
             return .chatSent(questionID: o.question_id, requestID: o.request_id, text: o.text)
         case .assistantReply: return .assistantReply(try c.decode(AssistantReply.self, forKey: key))
+        case .assistantProgress:
+            let o = try c.decode(Chat.self, forKey: key)
+            return .assistantProgress(questionID: o.question_id, requestID: o.request_id, text: o.text)
         case .assistantReset: return .assistantReset(questionID: try c.decode(QuestionRef.self, forKey: key).question_id)
         case .submitted: return .submitted(try c.decode(Submission.self, forKey: key))
         case .feedbackShown: return .feedbackShown(questionID: try c.decode(QuestionRef.self, forKey: key).question_id)

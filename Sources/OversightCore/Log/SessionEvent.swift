@@ -153,6 +153,9 @@ public enum ReplyStatus: String, Codable, Sendable {
     case complete
     case cancelled
     case failed
+    /// The app stopped (crash, `kill -9`, power loss) while the reply was streaming; the text is
+    /// what had been logged of it by then (`assistant_progress`), logged when the session resumes.
+    case interrupted
 }
 
 /// One assistant reply, logged when it ends (complete, cancelled or failed).
@@ -213,9 +216,20 @@ public enum SessionEvent: Sendable, Equatable {
     case passageSearch(questionID: String, query: String, matches: Int)
     case chatSent(questionID: String, requestID: Int, text: String)
     case assistantReply(AssistantReply)
+    /// Reply text streamed since the previous progress record of `requestID` (at most one a
+    /// second, not fsync'd), so what the participant read survives a crash.
+    case assistantProgress(questionID: String, requestID: Int, text: String)
     case assistantReset(questionID: String)
-    /// Written during timed questions so the active time survives a crash to within seconds.
+    /// Written every second of a question so the active time survives a crash.
     case heartbeat
+    /// The question and its options were put into the chat input by a key, as editable text
+    /// (`chars`: characters inserted). What is sent arrives later as a `chat_sent`.
+    case questionInserted(questionID: String, chars: Int)
+    /// Active time stopped (`reason`: `too_small`, the terminal cannot show the screen); records
+    /// keep the same `mono_ms` until `timeResumed`.
+    case timePaused(reason: String)
+    /// Active time runs again after `timePaused`.
+    case timeResumed
     case submitted(Submission)
     case feedbackShown(questionID: String)
     /// The participant quit (`user`), or the terminal went away (`hangup`), or a signal (`signal`).
@@ -240,8 +254,12 @@ public enum SessionEvent: Sendable, Equatable {
         case .passageSearch: .passageSearch
         case .chatSent: .chatSent
         case .assistantReply: .assistantReply
+        case .assistantProgress: .assistantProgress
         case .assistantReset: .assistantReset
         case .heartbeat: .heartbeat
+        case .questionInserted: .questionInserted
+        case .timePaused: .timePaused
+        case .timeResumed: .timeResumed
         case .submitted: .submitted
         case .feedbackShown: .feedbackShown
         case .quit: .quit
@@ -256,7 +274,7 @@ public enum SessionEvent: Sendable, Equatable {
     /// Events that must be on disk (fsync'd) before the app acts on them.
     public var isDurable: Bool {
         switch self {
-        case .focusChanged, .resized, .passageViewport, .heartbeat: false
+        case .focusChanged, .resized, .passageViewport, .heartbeat, .assistantProgress, .questionInserted: false
         default: true
         }
     }

@@ -50,6 +50,14 @@ public struct LogReadResult: Sendable {
 
     /// The first problem that is not a torn tail, if any.
     public var firstDamage: LogIssue? { issues.first { $0.kind != .truncatedTail } }
+
+    /// Why a session cannot be continued from this log (unreadable or damaged), or nil. Checked
+    /// before the participant is asked whether to resume.
+    public var resumeRefusal: String? {
+        if let bad = issues.first(where: { $0.kind == .unreadable }) { return bad.message }
+        if let damage = firstDamage { return "cannot continue a damaged log: \(damage)" }
+        return nil
+    }
 }
 
 /// Reads session logs line by line, checking sequence numbers and the hash chain. Never throws

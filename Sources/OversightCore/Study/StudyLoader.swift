@@ -15,6 +15,7 @@ public enum StudyLoader {
 
     /// Load the study at `path`. Throws `InputErrors` listing every problem found.
     public static func load(path: String) throws -> Study {
+        if let problem = FileKind.notRegularProblem(path) { throw InputErrors([InputError(path: path, line: nil, problem)]) }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -37,6 +38,13 @@ public enum StudyLoader {
         } catch {
             throw InputErrors([InputError(path: path, line: nil, "invalid TOML")])
         }
+        // The TOML library ends a string at a NUL, so "ab\u0000cd" would read as "ab": refuse it.
+        let nulLines = TOMLNulScanner.linesWithNul(text)
+        if !nulLines.isEmpty {
+            throw InputErrors(nulLines.map {
+                InputError(path: path, line: $0, "a string holds a NUL character (\\u0000), which a study cannot use")
+            })
+        }
         var p = Parser(path: path, locator: TOMLLocator(text: text))
         let study = p.build(root, hash: hash ?? SHA256.hex(text))
         if !p.errors.isEmpty { throw InputErrors(p.errors) }
@@ -57,7 +65,9 @@ public enum StudyLoader {
         }
 
         func keyName(_ section: String, _ index: Int?, _ key: String) -> String {
-            section == "blocks" ? "blocks[\((index ?? 0) + 1)].\(key)" : "\(section).\(key)"
+            let key = Printable.escaped(key)
+            if section.isEmpty { return key }
+            return section == "blocks" ? "blocks[\((index ?? 0) + 1)].\(key)" : "\(section).\(key)"
         }
 
         mutating func checkUnknown(_ table: TOMLTable, allowed: Set<String>, section: String, index: Int?) {
@@ -128,7 +138,8 @@ public enum StudyLoader {
             checkUnknown(st, allowed: StudyLoader.studyKeys, section: "study", index: nil)
             let id = string(st, "id", "study", required: true)
             if let id, !Identifier.isValid(id) {
-                fail("study", nil, "id", "\"study.id\" must be 1-64 characters of A-Z, a-z, 0-9, _ or -, not \"\(id)\"")
+                fail("study", nil, "id",
+                     "\"study.id\" must be 1-64 characters of A-Z, a-z, 0-9, _ or -, not \"\(Printable.escaped(id))\"")
             }
             let seed = int(st, "seed", "study", range: 0...Int.max) ?? 0
             let feedback = bool(st, "feedback", "study") ?? true
@@ -157,7 +168,9 @@ public enum StudyLoader {
             var instructions: String?
             if let rel = string(st, "instructions", "study") {
                 let url = URL(fileURLWithPath: rel, relativeTo: baseDir).standardizedFileURL
-                if let d = try? Data(contentsOf: url), let s = String(data: d, encoding: .utf8) {
+                if let problem = FileKind.notRegularProblem(url.path) {
+                    fail("study", nil, "instructions", "\"study.instructions\": \(url.path): \(problem)")
+                } else if let d = try? Data(contentsOf: url), let s = String(data: d, encoding: .utf8) {
                     instructions = s
                 } else {
                     fail("study", nil, "instructions", "\"study.instructions\": cannot read \(url.path) as UTF-8 text")
@@ -208,7 +221,8 @@ public enum StudyLoader {
             if let c = conditionText {
                 condition = Condition(rawValue: c)
                 if condition == nil {
-                    fail("blocks", i, "condition", "\"blocks[\(i + 1)].condition\" must be \"assisted\" or \"unaided\", not \"\(c)\"")
+                    fail("blocks", i, "condition",
+                         "\"blocks[\(i + 1)].condition\" must be \"assisted\" or \"unaided\", not \"\(Printable.escaped(c))\"")
                 }
             }
             let bank = string(t, "bank", "blocks", i, required: true)
@@ -242,7 +256,7 @@ public enum StudyLoader {
             if let p = string(t, "provider", "assistant") {
                 if AssistantConfig.providers.contains(p) { a.provider = p } else {
                     fail("assistant", nil, "provider",
-                         "\"assistant.provider\" must be one of \(AssistantConfig.providers.joined(separator: ", ")), not \"\(p)\"")
+                         "\"assistant.provider\" must be one of \(AssistantConfig.providers.joined(separator: ", ")), not \"\(Printable.escaped(p))\"")
                 }
             }
             a.model = string(t, "model", "assistant")
@@ -250,7 +264,7 @@ public enum StudyLoader {
                 if let url = URL(string: u), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil {
                     a.baseURL = u
                 } else {
-                    fail("assistant", nil, "base_url", "\"assistant.base_url\" must be an http(s) URL, not \"\(u)\"")
+                    fail("assistant", nil, "base_url", "\"assistant.base_url\" must be an http(s) URL, not \"\(Printable.escaped(u))\"")
                 }
             }
             if let k = string(t, "api_key_env", "assistant") {
@@ -483,5 +497,58 @@ struct TOMLLocator {
         if let key, let l = s.keys[key] { return l }
         if section.isEmpty, let key, let h = sections.first(where: { $0.name == key }) { return h.line }
         return section.isEmpty ? nil : s.line
+    }
+}
+
+/// Finds `\u0000` and `\U00000000` escapes inside TOML basic strings (`"…"`, `"""…"""`);
+/// literal strings (`'…'`) and comments have no escapes.
+enum TOMLNulScanner {
+    /// 1-based lines holding such an escape.
+    static func linesWithNul(_ text: String) -> [Int] {
+        let c = Array(text.unicodeScalars)
+        var lines: [Int] = []
+        var line = 1
+        var i = 0
+        enum Mode { case code, basic, multiBasic, literal, multiLiteral, comment }
+        var mode = Mode.code
+        func starts(_ s: String, at k: Int) -> Bool {
+            let u = Array(s.unicodeScalars)
+            return k + u.count <= c.count && Array(c[k..<(k + u.count)]) == u
+        }
+        while i < c.count {
+            let ch = c[i]
+            if ch == "\n" {
+                line += 1
+                if mode == .comment || mode == .basic || mode == .literal { mode = .code }
+                i += 1
+                continue
+            }
+            switch mode {
+            case .code:
+                if ch == "#" { mode = .comment }
+                else if starts("\"\"\"", at: i) { mode = .multiBasic; i += 3; continue }
+                else if starts("'''", at: i) { mode = .multiLiteral; i += 3; continue }
+                else if ch == "\"" { mode = .basic }
+                else if ch == "'" { mode = .literal }
+            case .comment:
+                break
+            case .literal:
+                if ch == "'" { mode = .code }
+            case .multiLiteral:
+                if starts("'''", at: i) { mode = .code; i += 3; continue }
+            case .basic, .multiBasic:
+                if ch == "\\", i + 1 < c.count, c[i + 1] != "\n" {
+                    if starts("\\u0000", at: i) || starts("\\U00000000", at: i) {
+                        if lines.last != line { lines.append(line) }
+                    }
+                    i += 2   // the escaped character (a quote or backslash) is not a delimiter
+                    continue
+                }
+                if mode == .basic, ch == "\"" { mode = .code }
+                if mode == .multiBasic, starts("\"\"\"", at: i) { mode = .code; i += 3; continue }
+            }
+            i += 1
+        }
+        return lines
     }
 }

@@ -79,6 +79,9 @@ final class Merger: @unchecked Sendable {
         if scan.start == nil {
             warnings.append(ScoreWarning(path: scan.path, line: nil, kind: .noStart,
                                          message: "no readable session_start record; file skipped"))
+        } else if scan.answers.isEmpty {
+            // Said once, as "started, no answers", when the dataset is put together.
+            warnings.removeAll { $0.kind == .unfinished }
         }
         files[index] = FileEntry(path: scan.path, start: scan.start, ended: scan.ended, bytes: scan.bytes,
                                  answers: scan.answers.count, warnings: warnings,
@@ -119,7 +122,7 @@ final class Merger: @unchecked Sendable {
             sessionIndex[i] = Int32(sessions.count)
             sessions.append(SessionInfo(path: f.path, participant: s.participant, sessionID: s.sessionID,
                                         studyHash: s.studyHash, completed: f.ended, planned: s.planned,
-                                        scale: s.scale, bytes: f.bytes))
+                                        scale: s.scale, bytes: f.bytes, assistant: s.assistant))
             if !s.scale.isEmpty && !scales.contains(s.scale) { scales.append(s.scale) }
         }
         var scale = Statistics.defaultScale

@@ -8,7 +8,8 @@ import OversightCore
 /// 2. One log per participant: a finished one, then the one with most answers, then the first
 ///    by path.
 /// 3. One log per session id (a log copied under another participant's name), ranked the same way.
-/// 4. `--exclude` drops participants.
+/// 4. A session started but without answers is not a participant.
+/// 5. `--exclude` drops participants.
 struct SessionSelection {
     var studyID: String
     var studyHash: String
@@ -90,6 +91,15 @@ struct SessionSelection {
                         + "(participant \(kept?.start?.participant ?? "?")): one session in two files is scored once, "
                         + "as \(kept?.path ?? "?")"))
             }
+        }
+
+        // 2c. A session that was started but holds no answer (opened, then left) is not a
+        //     participant: it is listed as such and counts nowhere.
+        for (i, f) in files.enumerated() where keep[i] {
+            guard let f, let s = f.start, f.answers == 0 else { continue }
+            keep[i] = false
+            warnings.append(ScoreWarning(path: f.path, line: s.line, kind: .noAnswers,
+                message: "participant \(s.participant): started, no answers; not counted as a participant"))
         }
 
         // 3. Exclusions.

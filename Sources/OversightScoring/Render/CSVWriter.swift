@@ -7,7 +7,7 @@ public enum CSVWriter {
     /// Column names, in order.
     public static let header = ["study", "participant", "session", "block", "task", "condition", "question_id",
                                 "subject", "gold", "chosen", "confidence", "correct", "timed_out", "elapsed_ms",
-                                "turns", "resets", "chars_sent"]
+                                "turns", "resets", "chars_sent", "assistant_provider", "assistant_model"]
 
     /// Quote a field when RFC 4180 needs it.
     public static func field(_ s: String) -> String {
@@ -54,6 +54,8 @@ public enum CSVWriter {
         let study = field(d.studyID)
         let participants = d.participants.map(field)
         let sessions = d.sessions.map { field($0.sessionID) }
+        // The session's assistant, on its assisted answers (empty on unaided ones).
+        let assistants = d.sessions.map { "," + field($0.assistant.provider) + "," + field($0.assistant.model ?? "") }
         let items = d.items.map(field)
         let subjects = d.subjects.map(field)
         for a in d.answers {
@@ -74,6 +76,7 @@ public enum CSVWriter {
             row += "," + String(a.turns)
             row += "," + String(a.resets)
             row += "," + String(a.charsSent)
+            row += a.condition == .assisted ? assistants[Int(a.session)] : ",,"
             emit(row + "\r\n")
         }
     }

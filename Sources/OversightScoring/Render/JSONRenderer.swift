@@ -158,6 +158,11 @@ public enum JSONRenderer {
                 .object([("value", .real(Double(b.value) / 100)), ("count", .int(b.count)), ("accuracy", .real(b.accuracy))])
             })),
         ]
+        if r.model == nil, let a = r.assistant {
+            fields.append(("assistant", .object([
+                ("provider", .string(a.provider)), ("model", a.model.map { .string($0) } ?? .null),
+            ])))
+        }
         if let m = r.model {
             fields.append(("model", .object([
                 ("file", .string(m.path)), ("convention", .string(m.convention)), ("shots", .int(m.shots)),
@@ -197,7 +202,9 @@ public enum JSONRenderer {
             ("resets_per_question", .real(b.resets)),
             ("chars_sent_per_question", .real(b.charsSent)),
             ("median_ttft_ms", .real(b.medianTTFTMs)),
-        ])
+        ] + (b.assistant.map { a in
+            [("assistant", JSON.object([("provider", .string(a.provider)), ("model", a.model.map { .string($0) } ?? .null)]))]
+        } ?? []))
     }
 
     static func warning(_ w: ScoreWarning) -> JSON {

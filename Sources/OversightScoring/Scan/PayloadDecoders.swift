@@ -110,8 +110,11 @@ extension SessionScanner {
         var study: String?, hash: String?, participant: String?, session: String?
         var scale: [Int] = []
         var planned = 0
+        var provider = "", model: String?
         try p.object { p, ks, kl in
             if p.key(ks, kl, is: "study_id") { study = try p.string() }
+            else if p.key(ks, kl, is: "assistant_provider") { provider = try p.string() }
+            else if p.key(ks, kl, is: "assistant_model") { model = try p.optionalString() }
             else if p.key(ks, kl, is: "study_hash") { hash = try p.string() }
             else if p.key(ks, kl, is: "participant") { participant = try p.string() }
             else if p.key(ks, kl, is: "session_id") { session = try p.string() }
@@ -139,6 +142,7 @@ extension SessionScanner {
         guard let participant else { throw ScanError("missing field \"data.participant\"") }
         guard let session else { throw ScanError("missing field \"data.session_id\"") }
         return SessionStartInfo(studyID: study, studyHash: hash, participant: participant, sessionID: session,
-                                scale: scale, planned: planned, line: lineNo)
+                                scale: scale, planned: planned, line: lineNo,
+                                assistant: AssistantName(provider: provider, model: model))
     }
 }

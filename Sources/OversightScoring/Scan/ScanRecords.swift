@@ -11,6 +11,8 @@ struct SessionStartInfo: Sendable {
     /// Number of questions planned over all blocks.
     var planned: Int
     var line: Int
+    /// The assistant of the session's assisted blocks (`assistant_provider`, `assistant_model`).
+    var assistant = AssistantName(provider: "", model: nil)
 }
 
 /// One submitted answer as read from a log (strings still local to the file).

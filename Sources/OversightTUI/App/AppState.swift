@@ -79,6 +79,11 @@ public struct PendingRequest: Sendable, Equatable {
     /// When the first text arrived (not logged until the reply ends).
     public var firstTextMs: Int64?
     public var streaming: StreamingReply
+    /// The text logged so far in `assistant_progress` records (a prefix of `streaming.text`
+    /// live; all that a replay knows of the reply).
+    public var loggedText: String = ""
+    /// When the last progress record (or `chat_sent`) was logged.
+    public var loggedMs: Int64
 }
 
 /// The participant's last message when its reply failed or was cancelled: F5 sends it again
@@ -122,6 +127,9 @@ public struct AppState: Sendable {
     public internal(set) var resets: Int = 0
     /// Session id from `session_start`.
     public internal(set) var sessionID: String = ""
+    /// Active time is stopped (`time_paused` logged, no `time_resumed` yet): the terminal is too
+    /// small to show the screen, so no timer runs.
+    public internal(set) var timePaused = false
 
     // Durable and presentation: chat transcript (entries durable, scroll not), passage position
     // (`topOffset` durable through debounced viewport records), focus.
@@ -146,6 +154,8 @@ public struct AppState: Sendable {
     public var instructionsTop: Int = 0
     /// First scrolled row of the answer pane when its question and options do not fit whole.
     public var answerTop: Int = 0
+    /// Whether the focused pane fills the screen (F7); a new question starts unzoomed.
+    public var zoomed = false
     /// Set once a quit effect has been issued.
     public var quitting: QuitReason?
     /// Wrapped passage lines for the current width (memo).
@@ -175,7 +185,7 @@ public struct AppState: Sendable {
                      conversation: conversation, passageOffset: passage.topOffset, passageQuery: passage.query,
                      questionStartMs: questionStartMs, deadlineMs: deadlineMs, lastSubmission: lastSubmission,
                      completionCode: completionCode, nextRequestID: nextRequestID, focus: focus, resets: resets,
-                     retry: retry)
+                     retry: retry, timePaused: timePaused)
     }
 }
 
@@ -197,4 +207,5 @@ public struct DurableState: Sendable, Equatable {
     public var focus: Pane
     public var resets: Int
     public var retry: RetryableRequest?
+    public var timePaused: Bool
 }

@@ -39,6 +39,7 @@ public enum AppCore {
             s.index = shown.index
             s.answer = AnswerState()
             s.answerTop = 0
+            s.zoomed = false
             s.chat = ChatViewState()
             s.passage = PassageViewState()
             s.input.clear()
@@ -83,7 +84,8 @@ public enum AppCore {
             s.chat.entries.append(.user(text))
             s.chat.scrollBack = 0
             s.pending = PendingRequest(requestID: requestID, questionID: qid, userText: text, startedMs: monoMs,
-                                       firstTextMs: nil, streaming: StreamingReply(requestID: requestID))
+                                       firstTextMs: nil, streaming: StreamingReply(requestID: requestID),
+                                       loggedMs: monoMs)
             s.nextRequestID = max(s.nextRequestID, requestID + 1)
         case .assistantReply(let r):
             s.chat.entries.append(.assistant(text: r.text, status: r.status, error: r.error))
@@ -101,14 +103,28 @@ public enum AppCore {
                 s.pending = nil
             }
             s.nextRequestID = max(s.nextRequestID, r.requestID + 1)
+        case .assistantProgress(_, let requestID, let text):
+            guard var p = s.pending, p.requestID == requestID else { break }
+            p.loggedText += text
+            p.loggedMs = monoMs
+            // Live, the streamed text already holds it; in a replay this is all there is.
+            if !p.streaming.text.utf8.starts(with: p.loggedText.utf8) {
+                p.streaming.text = p.loggedText
+                p.streaming.progress = nil
+            }
+            s.pending = p
         case .assistantReset:
             s.conversation?.reset()
             s.chat.entries.append(.resetDivider)
             s.chat.scrollBack = 0
             s.resets += 1
             s.retry = nil
-        case .heartbeat:
+        case .heartbeat, .questionInserted:
             break
+        case .timePaused:
+            s.timePaused = true
+        case .timeResumed:
+            s.timePaused = false
         case .submitted(let sub):
             s.lastSubmission = sub
             s.phase = .submitted

@@ -68,38 +68,43 @@ extension AppCore {
 
     static func keyHints(_ s: AppState) -> [(String, String)] {
         let common: [(String, String)] = [("Tab", "pane"), ("F1", "help"), ("Ctrl-C", "quit")]
+        let zoom: [(String, String)] = [("F\(zoomKey)", s.zoomed ? "unzoom" : "zoom")]
         // F5 works from every pane of an assisted question, so its hint shows in each.
         let retry: [(String, String)] = canRetry(s) ? [("F5", "retry")] : []
         switch s.focus {
         case .passage:
             if s.passage.searchPrompt != nil { return [("Enter", "search"), ("Esc", "close")] }
-            return [("↑↓/PgUp/PgDn", "scroll"), ("/", "search"), ("n/N", "next/prev match")] + retry + common
+            return [("↑↓/PgUp/PgDn", "scroll"), ("/", "search")] + zoom + [("n/N", "next/prev match")] + retry + common
         case .answer:
             return [("a-d", "option"), (AnswerPane.confidenceKeys(s.scale.count), "confidence"), ("Enter", "submit")]
-                + retry + common
+                + zoom + retry + common
         case .chat:
-            if s.pending != nil { return [("Esc", "cancel reply"), ("Ctrl-R", "reset assistant")] + common }
-            return [("Enter", "send")] + retry + [("Ctrl-R", "reset assistant"), ("PgUp/PgDn", "scroll chat")] + common
+            if s.pending != nil { return [("Esc", "cancel reply")] + zoom + [("Ctrl-R", "reset assistant")] + common }
+            return [("Enter", "send")] + zoom + retry + [("Ctrl-R", "reset assistant"), ("PgUp/PgDn", "scroll chat")] + common
         }
     }
 
     static func renderQuestion(_ s: AppState, size: Size, into canvas: inout Canvas) {
         guard let q = s.question else { return }
-        let layout = ScreenLayout.question(size: size, question: q, assisted: s.isAssisted)
+        guard let layout = screenLayout(s, size: size) else { return }
         let focus = s.phase == .question ? s.focus : nil
+        let zoomed = layout.zoomed == nil ? "" : ", zoomed"
         StatusBar.render(StatusBarModel(position: positionLabel(s), remainingMs: s.remainingMs,
-                                        focus: focus.map { paneName($0, q) }, keys: keyHints(s)),
+                                        focus: focus.map { paneName($0, q) + zoomed }, keys: keyHints(s)),
                          width: size.cols, row: 0, hintsRow: size.rows - 1, into: &canvas)
-        let text = paneText(q)
-        let lines = s.wrapCache.lines(text, width: PassageView.textWidth(inner: layout.passage.inner))
-        PassageView.render(s.passage, text: text, lines: lines, title: paneTitle(q), focused: focus == .passage,
-                           into: &canvas, rect: layout.passage)
-        if let chatRect = layout.chat {
+        if layout.passage.width > 0 {
+            let text = paneText(q)
+            let lines = s.wrapCache.lines(text, width: PassageView.textWidth(inner: layout.passage.inner))
+            PassageView.render(s.passage, text: text, lines: lines, title: paneTitle(q), focused: focus == .passage,
+                               into: &canvas, rect: layout.passage)
+        }
+        if let chatRect = layout.chat, chatRect.width > 0 {
             let frame = Int(s.nowMs / typingFrameMs)
             ChatView.render(s.chat, input: s.input, streaming: s.pending?.streaming, frame: frame,
                             focused: focus == .chat, notice: s.chatNotice, retryHint: canRetry(s),
-                            into: &canvas, rect: chatRect)
+                            questionHidden: !s.context.study.assistant.sendQuestion, into: &canvas, rect: chatRect)
         }
+        guard layout.answer.width > 0 else { return }
         AnswerPane.render(question: q, answer: s.answer, scale: s.scale, showQuestion: q.task == .quality,
                           notice: s.notice, locked: s.logFailure != nil, focused: focus == .answer,
                           top: s.answerTop, into: &canvas, rect: layout.answer)

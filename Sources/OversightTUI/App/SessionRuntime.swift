@@ -185,6 +185,11 @@ public final class SessionRuntime {
     private let mode: AssistantMode
     private let secret: StudySecret?
     private var tasks: [Int: Task<Void, Never>] = [:]
+    /// Active time at which time stands while `state.timePaused` (that of the `time_paused`
+    /// record), nil while it runs.
+    private var frozenAt: Int64?
+    /// Clock time spent paused, never counted as active time.
+    private var pausedTotal: Int64 = 0
 
     /// Start a session, fresh (`history` empty) or resumed from the records of its log.
     public init(study: ResolvedStudy, participant: String, assistant: any Assistant, log: any SessionLogSink,
@@ -224,14 +229,30 @@ public final class SessionRuntime {
         } else {
             perform(AppCore.startEffects(state, sessionID: sessionID))
         }
+        followPause()
         if let error = lastLogError {
             shutdown()
             throw SessionRuntimeError.logUnwritable(error)
         }
     }
 
-    /// Active session time now (the log's `mono_ms`).
-    public var nowMs: Int64 { activeBase + max(0, clock.nowMs() - clockBase) }
+    /// Active session time now (the log's `mono_ms`): it stands still while the state says
+    /// time is paused (the terminal too small to show the screen).
+    public var nowMs: Int64 {
+        if let frozenAt { return frozenAt }
+        return activeBase + max(0, clock.nowMs() - clockBase - pausedTotal)
+    }
+
+    /// Stops or restarts the active clock when a logged `time_paused` / `time_resumed` changed
+    /// the state. Time stands at the pause record's time and runs on from it.
+    private func followPause() {
+        if state.timePaused, frozenAt == nil {
+            frozenAt = max(state.nowMs, activeBase)
+        } else if !state.timePaused, let frozen = frozenAt {
+            pausedTotal = max(0, clock.nowMs() - clockBase - (frozen - activeBase))
+            frozenAt = nil
+        }
+    }
 
     /// Process one event (after delivering the current time).
     public func send(_ event: AppEvent) {
@@ -287,6 +308,7 @@ public final class SessionRuntime {
         if case .assistantChunk(let id, .done) = event { tasks[id] = nil }
         if case .assistantFailed(let id, _) = event { tasks[id] = nil }
         perform(AppCore.update(&state, event))
+        followPause()
     }
 
     private func perform(_ effects: [Effect]) {

@@ -3,8 +3,11 @@ import OversightCore
 extension AppCore {
     /// How long the passage must rest before its position is logged.
     public static let viewportDebounceMs: Int64 = 500
-    /// Interval of `heartbeat` records during timed questions.
-    public static let heartbeatMs: Int64 = 5000
+    /// Interval of `heartbeat` records on a question (timed or not): a crash loses at most
+    /// this much active time (plus a tick's delay).
+    public static let heartbeatMs: Int64 = 1000
+    /// Least interval between `assistant_progress` records of a streaming reply.
+    public static let progressRecordMs: Int64 = 1000
     /// Frame interval of the "assistant is typing" animation.
     public static let typingFrameMs: Int64 = 400
 
@@ -20,7 +23,7 @@ extension AppCore {
         case .resize(let size):
             guard size != s.size else { return [] }
             s.size = size
-            return [.appendLog(.resized(cols: size.cols, rows: size.rows))]
+            return [.appendLog(.resized(cols: size.cols, rows: size.rows))] + pauseEffects(s)
         case .key(let key):
             return handleKey(&s, key)
         case .assistantChunk(let id, let chunk):
@@ -53,7 +56,7 @@ extension AppCore {
             },
             assistantProvider: c.study.assistant.provider, assistantModel: c.study.assistant.model)
         var effects: [Effect] = [.appendLog(.sessionStart(start)),
-                                 .appendLog(.resized(cols: s.size.cols, rows: s.size.rows))]
+                                 .appendLog(.resized(cols: s.size.cols, rows: s.size.rows))] + pauseEffects(s)
         if let text = c.study.instructions, !text.isEmpty {
             effects.append(.appendLog(.instructionsShown))
         } else {
@@ -67,10 +70,11 @@ extension AppCore {
     /// interruption, and the current screen shown again.
     public static func resumeEffects(_ s: AppState, downtimeMs: Int64) -> [Effect] {
         var effects: [Effect] = [.appendLog(.sessionResume(downtimeMs: max(0, downtimeMs))),
-                                 .appendLog(.resized(cols: s.size.cols, rows: s.size.rows))]
+                                 .appendLog(.resized(cols: s.size.cols, rows: s.size.rows))] + pauseEffects(s)
         if let p = s.pending {
-            var r = reply(s, p, status: .failed, error: "The session was interrupted before the reply ended.")
-            r.text = ""
+            // What was logged of it is what the participant had read: shown and kept as such.
+            var r = reply(s, p, status: .interrupted, error: "The session was interrupted before the reply ended.")
+            r.text = p.loggedText
             r.ttftMs = nil
             effects.append(.appendLog(.assistantReply(r)))
         }
@@ -92,9 +96,22 @@ extension AppCore {
         return effects
     }
 
+    /// `time_paused` when the terminal is too small for the screen and time runs, `time_resumed`
+    /// when it is large enough again and time is stopped; nothing otherwise. While the screen
+    /// asks to be enlarged the participant sees no question, so no active time passes.
+    public static func pauseEffects(_ s: AppState) -> [Effect] {
+        // A finished session has no time left to count (and its log ends with session_end).
+        if s.phase == .finished && !s.timePaused { return [] }
+        let small = ScreenLayout.tooSmall(s.size)
+        if small && !s.timePaused { return [.appendLog(.timePaused(reason: "too_small"))] }
+        if !small && s.timePaused { return [.appendLog(.timeResumed)] }
+        return []
+    }
+
     /// When the driver must deliver the next tick (active-time ms), or nil when nothing is due.
+    /// Nothing is due while active time is stopped.
     public static func nextWakeMs(_ s: AppState) -> Int64? {
-        if s.quitting != nil { return nil }
+        if s.quitting != nil || s.timePaused { return nil }
         var t: [Int64] = []
         let now = s.nowMs
         // After a log failure nothing more is written or submitted: only the display changes.
@@ -106,8 +123,11 @@ extension AppCore {
             } else {
                 let r = remaining % 1000
                 t.append(now + (r == 0 ? 1000 : r))      // next change of the shown seconds
-                if acting { t.append(max(now, s.lastRecordMs + heartbeatMs)) }
             }
+        }
+        if acting { t.append(max(now, s.lastRecordMs + heartbeatMs)) }
+        if acting, let p = s.pending, p.streaming.text.utf8.count > p.loggedText.utf8.count {
+            t.append(max(now, p.loggedMs + progressRecordMs))
         }
         if acting, let dirty = s.viewportDirtySinceMs { t.append(max(now, dirty + viewportDebounceMs)) }
         if s.pending != nil { t.append(now + typingFrameMs - now % typingFrameMs) }
@@ -117,7 +137,7 @@ extension AppCore {
     // MARK: - Ticks
 
     static func tick(_ s: inout AppState) -> [Effect] {
-        guard s.phase == .question, s.logFailure == nil else { return [] }
+        guard s.phase == .question, s.logFailure == nil, !s.timePaused else { return [] }
         if let d = s.deadlineMs, s.nowMs >= d {
             return submit(&s, timedOut: true)
         }
@@ -125,10 +145,22 @@ extension AppCore {
         if let dirty = s.viewportDirtySinceMs, s.nowMs - dirty >= viewportDebounceMs {
             effects += flushViewport(&s)
         }
-        if s.deadlineMs != nil, effects.isEmpty, s.nowMs - s.lastRecordMs >= heartbeatMs {
+        effects += progressRecord(s)
+        if effects.isEmpty, s.nowMs - s.lastRecordMs >= heartbeatMs {
             effects.append(.appendLog(.heartbeat))
         }
         return effects
+    }
+
+    /// An `assistant_progress` record of the reply text not yet logged, when one is due (at
+    /// most one per `progressRecordMs`).
+    static func progressRecord(_ s: AppState) -> [Effect] {
+        guard let p = s.pending, s.nowMs - p.loggedMs >= progressRecordMs,
+              p.streaming.text.utf8.count > p.loggedText.utf8.count,
+              p.streaming.text.utf8.starts(with: p.loggedText.utf8) else { return [] }
+        // Cut in bytes: a combining mark arriving after a logged letter stays in the next record.
+        let delta = String(decoding: p.streaming.text.utf8.dropFirst(p.loggedText.utf8.count), as: UTF8.self)
+        return [.appendLog(.assistantProgress(questionID: p.questionID, requestID: p.requestID, text: delta))]
     }
 
     static func flushViewport(_ s: inout AppState) -> [Effect] {
@@ -212,6 +244,12 @@ extension AppCore {
         case .function(3): return focus(&s, .answer)
         case .function(4): return s.isAssisted ? focus(&s, .chat) : []
         case .function(5): return retry(&s)
+        case .function(AppCore.zoomKey):
+            // Presentation only: the passage keeps its place (an offset in the text), so
+            // nothing durable changes and nothing is logged.
+            s.zoomed.toggle()
+            return []
+        case .function(6): return insertQuestion(&s)
         default: break
         }
         switch s.focus {
@@ -248,6 +286,8 @@ extension AppCore {
                 return []
             }
         }
+        // The pane takes no text here, so the answer keys work as in the answer pane.
+        if case .char(let c) = key, let effects = choiceKey(&s, c, question: q) { return effects }
         let before = s.passage.topOffset
         let beforeLine = s.passage.topLine(g.lines, rows: g.rows)
         switch key {
@@ -281,17 +321,7 @@ extension AppCore {
         guard let q = s.question else { return [] }
         switch key {
         case .char(let c):
-            if let i = ["a", "b", "c", "d"].firstIndex(of: c.lowercased()) {
-                s.notice = nil
-                return s.answer.choice == i ? [] : [.appendLog(.optionChosen(questionID: q.id, option: i))]
-            }
-            if let d = c.wholeNumberValue, d >= 1, d <= s.scale.count {
-                s.notice = nil
-                let level = d - 1
-                return s.answer.confidenceLevel == level ? []
-                    : [.appendLog(.confidenceChosen(questionID: q.id, level: level, value: s.scale[level]))]
-            }
-            return []
+            return choiceKey(&s, c, question: q) ?? []
         case .up, .down:
             let cur = s.answer.choice ?? (key == .up ? 4 : -1)
             let next = key == .up ? max(0, cur - 1) : min(3, cur + 1)
@@ -307,10 +337,11 @@ extension AppCore {
                 : [.appendLog(.confidenceChosen(questionID: q.id, level: next, value: s.scale[next]))]
         case .pageUp, .pageDown:
             // Only a question and options too long for the pane scroll (see `AnswerPane`).
-            let layout = ScreenLayout.question(size: s.size, question: q, assisted: s.isAssisted)
+            guard let layout = screenLayout(s) else { return [] }
             let inner = AnswerPane.content(layout.answer)
             let full = AnswerPane.fullRows(question: q, showQuestion: q.task == .quality, innerWidth: inner.width)
-            let window = max(1, inner.height - 1)
+            let confidence = AnswerPane.confidenceRows(scale: s.scale, chosen: nil, width: max(8, inner.width))
+            let window = max(1, inner.height - confidence.count)
             let step = max(1, window - 1) * (key == .pageUp ? -1 : 1)
             s.answerTop = max(0, min(s.answerTop + step, max(0, full.count - window)))
             return []
@@ -323,6 +354,22 @@ extension AppCore {
         default:
             return []
         }
+    }
+
+    /// `a`-`d` choose an option and `1`-`5` (up to the scale's length) a confidence, in every
+    /// pane that is not taking text. Nil when `c` is neither.
+    static func choiceKey(_ s: inout AppState, _ c: Character, question q: Question) -> [Effect]? {
+        if let i = ["a", "b", "c", "d"].firstIndex(of: c.lowercased()) {
+            s.notice = nil
+            return s.answer.choice == i ? [] : [.appendLog(.optionChosen(questionID: q.id, option: i))]
+        }
+        if c.isASCII, let d = c.wholeNumberValue, d >= 1, d <= s.scale.count {
+            s.notice = nil
+            let level = d - 1
+            return s.answer.confidenceLevel == level ? []
+                : [.appendLog(.confidenceChosen(questionID: q.id, level: level, value: s.scale[level]))]
+        }
+        return nil
     }
 
     static func chatKey(_ s: inout AppState, _ key: Key) -> [Effect] {
@@ -378,6 +425,27 @@ extension AppCore {
                 .startReply(requestID: id, questionID: q.id, messages: messages)]
     }
 
+    /// The question and its options as one line of chat input: what F6 inserts.
+    public static func questionForChat(_ q: Question) -> String {
+        Conversation.questionBlock(q).split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    }
+
+    /// F6 (from any pane of an assisted question): put the question and its options into the chat
+    /// input at the cursor, as text the participant can edit before sending, and move to the
+    /// chat. Logged as `question_inserted`, so analyses can tell inserted text from typing.
+    static func insertQuestion(_ s: inout AppState) -> [Effect] {
+        guard s.isAssisted, s.logFailure == nil, let q = s.question else { return [] }
+        let before = s.input.text.count
+        var text = questionForChat(q)
+        let typed = Array(s.input.text)
+        if s.input.cursor > 0, s.input.cursor <= typed.count, !typed[s.input.cursor - 1].isWhitespace { text = " " + text }
+        s.input.insert(text)
+        let inserted = s.input.text.count - before
+        s.chatNotice = nil
+        guard inserted > 0 else { return focus(&s, .chat) }
+        return [.appendLog(.questionInserted(questionID: q.id, chars: inserted))] + focus(&s, .chat)
+    }
+
     /// True when F5 would send the last message again: on an assisted question whose last
     /// reply failed or was cancelled, with no reply streaming.
     public static func canRetry(_ s: AppState) -> Bool {
@@ -395,8 +463,7 @@ extension AppCore {
     }
 
     static func chatRect(_ s: AppState) -> Rect? {
-        guard let q = s.question else { return nil }
-        return ScreenLayout.question(size: s.size, question: q, assisted: s.isAssisted).chat
+        screenLayout(s)?.chat
     }
 
     static func chatRows(_ s: AppState) -> Int {
@@ -415,7 +482,7 @@ extension AppCore {
             p.streaming.text += t
             p.streaming.progress = nil
             s.pending = p
-            return []
+            return s.logFailure == nil ? progressRecord(s) : []
         case .progress(let m):
             p.streaming.progress = m
             s.pending = p

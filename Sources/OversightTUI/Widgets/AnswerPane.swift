@@ -50,13 +50,15 @@ public enum AnswerPane {
     /// The keys of a confidence scale with `levels` levels: "1-5".
     public static func confidenceKeys(_ levels: Int) -> String { levels <= 1 ? "1" : "1-\(levels)" }
 
-    /// Inner rows wanted for `question` at `innerWidth`, given at most `maxInner` rows.
-    public static func plan(question: Question, showQuestion: Bool, innerWidth: Int, maxInner: Int)
+    /// Inner rows wanted for `question` at `innerWidth`, given at most `maxInner` rows of which
+    /// `confidenceRows` hold the confidence scale.
+    public static func plan(question: Question, showQuestion: Bool, innerWidth: Int, maxInner: Int,
+                            confidenceRows: Int = 1)
         -> (questionLines: [String], optionLines: [[String]]) {
         let w = max(8, innerWidth)
         let optW = w - 8
         var optionLines = question.options.map { TextLayout.wrap($0, width: optW, maxLines: 1) }
-        var budget = max(0, maxInner - 1 - 4)   // confidence + one line per option
+        var budget = max(0, maxInner - confidenceRows - 4)   // confidence + one line per option
         var qLines: [String] = []
         if showQuestion && budget > 0 {
             let qWanted = TextLayout.wrap(question.text, width: w - 3).count
@@ -77,10 +79,37 @@ public enum AnswerPane {
         return (qLines, optionLines)
     }
 
-    /// Inner rows the pane needs.
-    public static func innerHeight(question: Question, showQuestion: Bool, innerWidth: Int, maxInner: Int) -> Int {
-        let p = plan(question: question, showQuestion: showQuestion, innerWidth: innerWidth, maxInner: maxInner)
-        return p.questionLines.count + p.optionLines.reduce(0) { $0 + $1.count } + 1
+    /// Inner rows the pane needs (with the confidence scale of `scale`).
+    public static func innerHeight(question: Question, showQuestion: Bool, innerWidth: Int, maxInner: Int,
+                                   scale: [Int] = Study.defaultConfidence) -> Int {
+        let conf = confidenceRows(scale: scale, chosen: nil, width: max(8, innerWidth)).count
+        let p = plan(question: question, showQuestion: showQuestion, innerWidth: innerWidth, maxInner: maxInner,
+                     confidenceRows: conf)
+        return p.questionLines.count + p.optionLines.reduce(0) { $0 + $1.count } + conf
+    }
+
+    /// The confidence scale as rows of segments at `width`: "Confidence:" and the levels, a
+    /// level never split, continuation rows lined up under the first level.
+    public static func confidenceRows(scale: [Int], chosen: Int?, width: Int) -> [[(String, Style)]] {
+        let label = "Confidence: "
+        let indent = DisplayWidth.of(label) + 20 <= width ? DisplayWidth.of(label) : 0
+        var rows: [[(String, Style)]] = [[(label, Style(.title))]]
+        var used = DisplayWidth.of(label)
+        var onRow = 0
+        for (i, v) in scale.enumerated() {
+            let text = "\(i + 1) " + Study.confidenceLabel(v)
+            let seg = chosen == i ? ("[\(text)]", Style(.selected, bold: true)) : (" \(text) ", Style.plain)
+            let w = DisplayWidth.of(seg.0)
+            if onRow > 0, used + w > width {
+                rows.append(indent > 0 ? [(String(repeating: " ", count: indent), .plain)] : [])
+                used = indent
+                onRow = 0
+            }
+            rows[rows.count - 1] += [seg, (" ", .plain)]
+            used += w + 1
+            onRow += 1
+        }
+        return rows
     }
 
     /// The status shown on the pane's bottom border: what is missing, a notice, or the answer
@@ -93,6 +122,23 @@ public enum AnswerPane {
         if let missing = answer.missing(levels: scale.count) { return (missing, Style(.dim)) }
         let conf = answer.confidenceLevel.map { scale.indices.contains($0) ? Study.confidenceLabel(scale[$0]) : "?" } ?? "-"
         return ("Your answer: \(Question.letter(answer.choice)), \(conf). Press Enter to submit.", Style(.success, bold: true))
+    }
+
+    /// A shorter form of a status for a narrow pane (the long one would be cut).
+    static func shortStatus(_ text: String, answer: AnswerState, scale: [Int]) -> String {
+        let keys = confidenceKeys(scale.count)
+        if text == answer.missing(levels: scale.count) || text.hasPrefix("Choose ") {
+            switch (answer.choice, answer.confidenceLevel) {
+            case (nil, nil): return "Choose a-d and \(keys) first."
+            case (nil, _): return "Choose a-d first."
+            case (_, nil): return "Choose \(keys) first."
+            default: break
+            }
+        }
+        if text.hasPrefix("Your answer: "), let level = answer.confidenceLevel, scale.indices.contains(level) {
+            return "\(Question.letter(answer.choice)), \(Study.confidenceLabel(scale[level])): Enter submits."
+        }
+        return text
     }
 
     /// Where the pane's text goes inside `rect`: the inner area less a cell of space on each
@@ -143,19 +189,23 @@ public enum AnswerPane {
                               notice: String?, locked: Bool, focused: Bool, top: Int = 0,
                               into canvas: inout Canvas, rect: Rect) {
         let inner = content(rect)
+        let confidence = confidenceRows(scale: scale, chosen: answer.confidenceLevel, width: max(8, inner.width))
         let full = fullRows(question: question, showQuestion: showQuestion, innerWidth: inner.width)
         let planned = plannedRows(plan(question: question, showQuestion: showQuestion, innerWidth: inner.width,
-                                       maxInner: inner.height))
-        let scrolls = planned != full && full.count + 1 > inner.height
-        let window = max(1, inner.height - 1)
+                                       maxInner: inner.height, confidenceRows: confidence.count))
+        let scrolls = planned != full && full.count + confidence.count > inner.height
+        let window = max(1, inner.height - confidence.count)
         let first = scrolls ? max(0, min(top, full.count - window)) : 0
         var right: String?
         if scrolls {
             let above = first > 0, below = first + window < full.count
             right = above && below ? "PgUp/PgDn: more" : (below ? "PgDn: more below" : "PgUp: more above")
         }
-        canvas.box(rect, title: "Your answer", focused: focused, rightTitle: right,
-                   footer: status(answer: answer, scale: scale, notice: notice, locked: locked))
+        var footer = status(answer: answer, scale: scale, notice: notice, locked: locked)
+        if DisplayWidth.of(" " + footer.text + " ") > rect.width - 4 {
+            footer.text = shortStatus(footer.text, answer: answer, scale: scale)
+        }
+        canvas.box(rect, title: "Your answer", focused: focused, rightTitle: right, footer: footer)
         guard inner.width > 8, inner.height > 0 else { return }
         // Anything cut by the plan is shown whole: scrolled when it does not fit.
         let rows = planned != full ? Array(full[first..<min(full.count, first + window)]) : planned
@@ -176,14 +226,9 @@ public enum AnswerPane {
             row += 1
         }
         if scrolls { row = lastRow }
-        if row < inner.maxRow {
-            var segs: [(String, Style)] = [("Confidence: ", Style(.title))]
-            for (i, v) in scale.enumerated() {
-                let label = "\(i + 1) " + Study.confidenceLabel(v)
-                segs.append(answer.confidenceLevel == i ? ("[\(label)]", Style(.selected, bold: true)) : (" \(label) ", .plain))
-                segs.append((" ", .plain))
-            }
+        for segs in confidence where row < inner.maxRow {
             canvas.segments(segs, col: inner.col, row: row, maxWidth: inner.width)
+            row += 1
         }
     }
 }

@@ -73,7 +73,7 @@ public struct Canvas {
     /// Draw a border around `r` with a title on the top edge. A focused box is drawn with heavy
     /// lines (visible without colour) in the focus role.
     public mutating func box(_ r: Rect, title: String, focused: Bool, rightTitle: String? = nil,
-                             footer: (text: String, style: Style)? = nil) {
+                             footer: (text: String, style: Style)? = nil, rightFooter: String? = nil) {
         guard r.width >= 2, r.height >= 2 else { return }
         let st = focused ? Style(.focusBorder, bold: true) : Style(.border)
         let (h, v, tl, tr, bl, br) = focused
@@ -102,8 +102,17 @@ public struct Canvas {
         if rightW > 0 {
             text(right, col: r.maxCol - 2 - rightW, row: r.row, style: Style(.dim))
         }
-        if let footer, !footer.text.isEmpty, r.width > 6 {
-            text(TextLayout.truncate(" " + footer.text + " ", width: r.width - 4), col: r.col + 2, row: r.maxRow - 1,
+        var footerRoom = r.width - 4
+        if let rightFooter, !rightFooter.isEmpty, r.width > 6 {
+            let label = " " + rightFooter + " "
+            let w = DisplayWidth.of(label)
+            if w <= r.width - 4 {
+                text(label, col: r.maxCol - 2 - w, row: r.maxRow - 1, style: Style(.dim))
+                footerRoom -= w + 1
+            }
+        }
+        if let footer, !footer.text.isEmpty, r.width > 6, footerRoom > 2 {
+            text(TextLayout.truncate(" " + footer.text + " ", width: footerRoom), col: r.col + 2, row: r.maxRow - 1,
                  style: footer.style)
         }
     }

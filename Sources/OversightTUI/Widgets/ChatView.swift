@@ -28,8 +28,9 @@ public struct StreamingReply: Sendable, Equatable {
     }
 }
 
-/// One styled line of the chat transcript.
-public typealias ChatLine = (String, Style)
+/// One line of the chat transcript: its text, its style, and, when parts of it are styled
+/// differently (Markdown in a reply), the runs that make it up (empty: all of `text` in `style`).
+public typealias ChatLine = (text: String, style: Style, runs: [StyledRun])
 
 /// The lines of a transcript: the logged entries' lines followed by the streaming reply's.
 /// Indexing is cheap: the entries' part is shared with the cache, not copied.
@@ -113,14 +114,14 @@ public final class ChatLineCache: @unchecked Sendable {
                 if s.text.isEmpty {
                     if let p = s.progress { ChatViewState.appendBody(p, style: Style(.dim), width: width, into: &streamBody) }
                 } else {
-                    ChatViewState.appendBody(s.text, style: .plain, width: width, into: &streamBody)
+                    ChatViewState.appendMarkdown(s.text, width: width, into: &streamBody)
                 }
                 streamKey = (s.text, s.progress, width)
                 wraps += 1
             }
             tail.reserveCapacity(streamBody.count + 1)
-            tail.append(s.text.isEmpty ? ("Assistant is typing" + dots, Style(.assistant, bold: true))
-                                       : ("Assistant (typing" + dots + ")", Style(.assistant, bold: true)))
+            tail.append(s.text.isEmpty ? ("Assistant is typing" + dots, Style(.assistant, bold: true), [])
+                                       : ("Assistant (typing" + dots + ")", Style(.assistant, bold: true), []))
             tail += streamBody
         } else if retryHint {
             ChatViewState.appendBody(ChatViewState.retryHintText, style: Style(.warning, bold: true), width: width, into: &tail)
@@ -161,29 +162,37 @@ public struct ChatViewState: Sendable, Equatable {
 
     /// Styled lines of the transcript at `width`, with the streaming reply (if any) last.
     /// `frame` animates the typing indicator.
-    public func lines(width: Int, streaming: StreamingReply?, frame: Int) -> [(String, Style)] {
+    public func lines(width: Int, streaming: StreamingReply?, frame: Int) -> [ChatLine] {
         transcript(width: width, streaming: streaming, frame: frame).all
     }
 
     /// Append the wrapped, indented lines of a message body.
     static func appendBody(_ text: String, style: Style, width: Int, into out: inout [ChatLine]) {
-        for l in TextLayout.wrap(text, width: width - 2) { out.append(("  " + l.text, style)) }
+        for l in TextLayout.wrap(text, width: width - 2) { out.append(("  " + l.text, style, [])) }
+    }
+
+    /// Append the indented lines of a reply, its Markdown drawn (see `Markdown`).
+    static func appendMarkdown(_ text: String, width: Int, into out: inout [ChatLine]) {
+        Markdown.append(text, width: width - 2, indent: "  ", base: .plain, into: &out)
     }
 
     /// Append the lines of one entry at `width`.
     static func appendLines(of e: ChatEntry, width: Int, into out: inout [ChatLine]) {
         switch e {
         case .user(let t):
-            out.append(("You", Style(.user, bold: true)))
+            out.append(("You", Style(.user, bold: true), []))
             appendBody(t, style: .plain, width: width, into: &out)
         case .assistant(let t, let status, let error):
-            out.append(("Assistant", Style(.assistant, bold: true)))
-            if !t.isEmpty { appendBody(t, style: .plain, width: width, into: &out) }
+            out.append(("Assistant", Style(.assistant, bold: true), []))
+            if !t.isEmpty { appendMarkdown(t, width: width, into: &out) }
             switch status {
             case .complete: break
             case .cancelled:
                 appendBody("[reply cancelled" + (t.isEmpty ? "]" : "; text above is partial]"), style: Style(.dim),
                            width: width, into: &out)
+            case .interrupted:
+                appendBody("[reply interrupted: the session stopped before it ended" + (t.isEmpty ? "]" : "; text above is partial]"),
+                           style: Style(.danger), width: width, into: &out)
             case .failed:
                 appendBody("[reply failed: \(error ?? "unknown error")" + (t.isEmpty ? "]" : "; text above is partial]"),
                            style: Style(.danger), width: width, into: &out)
@@ -193,7 +202,7 @@ public struct ChatViewState: Sendable, Equatable {
             // Across the whole width (the right side takes the odd cell).
             let side = max(1, (width - DisplayWidth.of(label)) / 2)
             let right = max(1, width - side - DisplayWidth.of(label))
-            out.append((String(repeating: "─", count: side) + label + String(repeating: "─", count: right), Style(.dim)))
+            out.append((String(repeating: "─", count: side) + label + String(repeating: "─", count: right), Style(.dim), []))
         case .notice(let t):
             appendBody(t, style: Style(.dim), width: width, into: &out)
         }
@@ -203,24 +212,33 @@ public struct ChatViewState: Sendable, Equatable {
 /// Draws the chat pane: transcript above, a rule, the input field below.
 public enum ChatView {
     /// Draw into `rect` (border included).
-    /// `retryHint` shows the F5 hint under a reply that failed or was cancelled.
+    /// `retryHint` shows the F5 hint under a reply that failed or was cancelled; `questionHidden`
+    /// (the study does not send the question to the model) says so in the empty input.
     public static func render(_ state: ChatViewState, input: ChatInputState, streaming: StreamingReply?,
                               frame: Int, focused: Bool, notice: String? = nil, retryHint: Bool = false,
-                              into canvas: inout Canvas, rect: Rect) {
+                              questionHidden: Bool = false, into canvas: inout Canvas, rect: Rect) {
         let inner = rect.inner
         let area = content(rect)
         let inputH = ChatInputView.height(input, width: area.width, maxRows: 3)
-        let rows = max(0, inner.height - inputH - 1)
+        // A notice too long for the bottom border is drawn whole above the input instead.
+        let noticeOnBorder = notice.map { DisplayWidth.of(" " + $0 + " ") <= rect.width - 4 } ?? true
+        let noticeLines = noticeOnBorder ? [] : TextLayout.wrap(notice ?? "", width: area.width, maxLines: 3)
+        let rows = max(0, inner.height - inputH - 1 - noticeLines.count)
         let lines = state.transcript(width: area.width, streaming: streaming, frame: frame, retryHint: retryHint)
         let back = max(0, min(state.scrollBack, lines.count - rows))
         let right = back > 0 ? scrolledLabel(back, paneWidth: rect.width) : (streaming != nil ? "Esc cancels" : nil)
-        canvas.box(rect, title: "Assistant chat", focused: focused, rightTitle: right,
-                   footer: notice.map { ($0, Style(.warning, bold: true)) })
+        canvas.box(rect, title: title(focused: focused, right: right, width: rect.width), focused: focused, rightTitle: right,
+                   footer: noticeOnBorder ? notice.map { ($0, Style(.warning, bold: true)) } : nil)
         guard inner.width > 2, inner.height > 1 else { return }
         let first = max(0, lines.count - rows - back)
         for r in 0..<rows where first + r < lines.count {
-            let (t, st) = lines[first + r]
-            canvas.text(t, col: area.col, row: inner.row + r, maxWidth: area.width, style: st)
+            let line = lines[first + r]
+            if line.runs.isEmpty {
+                canvas.text(line.text, col: area.col, row: inner.row + r, maxWidth: area.width, style: line.style)
+            } else {
+                canvas.segments(line.runs.map { ($0.text, $0.style) }, col: area.col, row: inner.row + r,
+                                maxWidth: area.width)
+            }
         }
         if state.entries.isEmpty && streaming == nil && rows > 2 {
             let hint = TextLayout.wrap("Ask the assistant anything. It can be wrong.", width: area.width, maxLines: rows)
@@ -228,11 +246,24 @@ public enum ChatView {
                 canvas.text(l, col: area.col, row: inner.row + i, style: Style(.dim))
             }
         }
-        let sepRow = inner.row + rows
+        for (i, l) in noticeLines.enumerated() {
+            canvas.text(l, col: area.col, row: inner.row + rows + i, maxWidth: area.width, style: Style(.warning, bold: true))
+        }
+        let sepRow = inner.row + rows + noticeLines.count
         for x in inner.col..<inner.maxCol { canvas.grid[x, sepRow] = Cell("┄", style: Style(.border)) }
-        ChatInputView.render(input, placeholder: placeholder(waiting: streaming != nil, width: area.width),
+        ChatInputView.render(input, placeholder: placeholder(waiting: streaming != nil, width: area.width,
+                                                             questionHidden: questionHidden),
                              focused: focused, into: &canvas,
                              rect: Rect(col: area.col, row: sepRow + 1, width: area.width, height: inputH))
+    }
+
+    /// The pane's title: "Assistant chat", or "Chat" when the long one and the right-hand label
+    /// do not both fit the top edge (as `Canvas.box` lays it out).
+    static func title(focused: Bool, right: String?, width: Int) -> String {
+        let long = "Assistant chat"
+        let rightW = right.map { DisplayWidth.of($0) + 3 } ?? 0
+        let titleW = DisplayWidth.of(" " + (focused ? "▸ " : "") + long + " ")
+        return titleW <= width - 4 - rightW ? long : "Chat"
     }
 
     /// Columns of the transcript and the input inside a pane of `rect`: the inner area less a
@@ -251,9 +282,13 @@ public enum ChatView {
     }
 
     /// The input's placeholder: a hint that fits the field (which starts after the "> " prompt).
-    static func placeholder(waiting: Bool, width: Int) -> String {
+    static func placeholder(waiting: Bool, width: Int, questionHidden: Bool = false) -> String {
         let options = waiting ? ["(waiting for the reply; Esc cancels)", "(waiting for the reply)"]
-                              : ["Type a message, Enter sends"]
+            : questionHidden ? ["The assistant cannot see the question: type or insert it (F6)",
+                                "It cannot see the question: type or insert it (F6)",
+                                "It can't see the question: F6 inserts it", "It can't see the question: F6",
+                                "F6 inserts the question"]
+            : ["Type a message, Enter sends"]
         return options.first { DisplayWidth.of($0) <= width - 2 } ?? options[options.count - 1]
     }
 

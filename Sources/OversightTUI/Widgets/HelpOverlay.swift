@@ -7,10 +7,11 @@ public enum HelpOverlay {
             ("Tab / Shift-Tab", "next / previous pane"),
             ("F2 F3" + (assisted ? " F4" : ""), "passage (or question), answer" + (assisted ? ", chat" : "")),
             ("F1", "show or hide this help"),
+            ("F\(AppCore.zoomKey)", "zoom this pane to the whole screen, and back"),
             ("Ctrl-C", "quit (asks first; progress is saved)"),
             ("", "Passage / question"),
-            ("Up Down PgUp PgDn", "scroll"),
-            ("Home End", "start / end"),
+            // Home/End share the scroll line so the list still fits an 80x24 terminal.
+            ("Up Down PgUp PgDn", "scroll; Home / End: start / end"),
             ("/", "search; Enter runs it, Esc closes"),
             ("n N", "next / previous match"),
             ("", "Answer"),
@@ -22,7 +23,8 @@ public enum HelpOverlay {
         if assisted {
             e += [
                 ("", "Chat"),
-                ("Enter", "send the message"),
+                // F6 shares a line so the list still fits an 80x24 terminal.
+                ("Enter / F6", "send / insert the question and options"),
                 // F5 shares a line so the list still fits an 80x24 terminal.
                 ("Esc / F5", "cancel the reply / retry the last message"),
                 ("Ctrl-R", "reset the assistant (it forgets the chat)"),

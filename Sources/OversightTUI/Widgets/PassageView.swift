@@ -155,8 +155,9 @@ public enum PassageView {
                               focused: Bool, into canvas: inout Canvas, rect: Rect) {
         let inner = rect.inner
         let rows = textRows(state, inner: inner)
+        // The position goes on the bottom edge, so the title keeps the top edge to itself.
         canvas.box(rect, title: title, focused: focused,
-                   rightTitle: positionLabel(state, lines: lines, rows: rows, title: title, focused: focused, width: rect.width))
+                   rightFooter: positionLabel(state, lines: lines, rows: rows, width: rect.width))
         guard inner.width > 0, inner.height > 0 else { return }
         let top = state.topLine(lines, rows: rows)
         let textW = textWidth(inner: inner)
@@ -210,15 +211,14 @@ public enum PassageView {
         }
     }
 
-    /// The label on the pane's top border: "line 19/277, 9%", or just "9%" when the long one
-    /// would cut the title (a narrow pane; the title says what is being read).
-    static func positionLabel(_ state: PassageViewState, lines: [WrappedLine], rows: Int, title: String,
-                              focused: Bool, width: Int) -> String {
+    /// The label on the pane's bottom border: "line 19/277, 9%", or just "9%" on a pane too
+    /// narrow for it; none when the whole text is in view (a short question).
+    static func positionLabel(_ state: PassageViewState, lines: [WrappedLine], rows: Int, width: Int) -> String? {
+        if lines.count <= rows { return nil }
         let full = state.positionLabel(lines, rows: rows)
-        // As `Canvas.box` lays out the top edge: corners and a cell of rule each side, the
-        // title, a cell of rule, then the label, each padded by a space.
-        let titleW = DisplayWidth.of(" " + (focused ? "▸ " : "") + title + " ")
-        if titleW <= width - 4 - (DisplayWidth.of(full) + 2) - 1 { return full }
+        // As `Canvas.box` lays out the bottom edge: corners and a cell of rule each side, the
+        // label padded by a space.
+        if DisplayWidth.of(full) + 2 <= width - 4 { return full }
         let total = max(1, lines.count)
         let seen = min(total, state.topLine(lines, rows: rows) + rows)
         return "\(seen * 100 / total)%"

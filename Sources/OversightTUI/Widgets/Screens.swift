@@ -132,10 +132,15 @@ public enum Screens {
         }
     }
 
-    /// A one-line error banner across the top of the body.
+    /// An error banner across the top of the body, wrapped to the width.
     public static func errorBanner(_ message: String, size: Size, into canvas: inout Canvas) {
-        let r = Rect(col: 0, row: 1, width: size.cols, height: 1)
+        // Wrapped, not cut: at 80 columns the whole message takes two or three rows (at most
+        // a third of the screen, the last row ending in "…" if even that is too little).
+        let lines = TextLayout.wrap(message, width: max(1, size.cols - 2), maxLines: max(1, (size.rows - 2) / 3))
+        let r = Rect(col: 0, row: 1, width: size.cols, height: lines.count)
         canvas.fill(r, style: Style(.danger, reverse: true))
-        canvas.text(TextLayout.truncate(" " + message, width: size.cols), col: 0, row: 1, style: Style(.danger, bold: true, reverse: true))
+        for (i, line) in lines.enumerated() {
+            canvas.text(" " + line, col: 0, row: 1 + i, maxWidth: size.cols, style: Style(.danger, bold: true, reverse: true))
+        }
     }
 }
