@@ -28,7 +28,6 @@ struct SessionScanner {
     private var expectedSeq = 0
     private var prevHash = [UInt8](repeating: 0x30, count: 64)  // 64 zeros: the genesis hash
     private var lineHash = [UInt8](repeating: 0, count: 64)
-    private let hasher = SHA256.Reusable()
     /// Chat counters of questions other than the current one (rare: chats come per question).
     private var perQuestion: [String: Counters] = [:]
     /// The question the last chat event was about, and its counters.
@@ -188,7 +187,7 @@ struct SessionScanner {
             return
         }
         lineHash.withUnsafeMutableBufferPointer { h in
-            if let hp = h.baseAddress { hasher.hexDigest(p, count: count, hexOut: hp) }
+            if let hp = h.baseAddress { SHA256.hexDigest(p, count: count, hexOut: hp) }
         }
         if count == 0 {
             warn(.corrupt, line: lineNo, "empty line")
