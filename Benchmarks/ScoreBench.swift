@@ -12,7 +12,9 @@ struct ScoreBench: AsyncParsableCommand {
             Writes the synthetic logs to a temporary folder (not timed), resets the peak-memory \
             mark, then reads, checks and scores them (2,000 bootstrap resamples) and renders the \
             text report. Prints the scoring time, MB/s over the log bytes and the peak resident \
-            memory (VmHWM). Build in release: swift build -c release --product oversight-bench.
+            memory (VmHWM). With --compare-decoder it also reads and checks the same logs \
+            with the core reader (Foundation's JSONDecoder) and prints how much slower that is than \
+            the scanner's JSONCursor. Build in release: swift build -c release --product oversight-bench.
             """
     )
 
