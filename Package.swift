@@ -39,10 +39,15 @@ let package = Package(
             name: "OversightScoring",
             dependencies: ["OversightCore"]
         ),
+        // Simulated participants driving the real session runtime (`oversight simulate`).
+        .target(
+            name: "OversightSimulation",
+            dependencies: ["OversightCore", "OversightTUI", "OversightAssistants"]
+        ),
         .executableTarget(
             name: "oversight",
             dependencies: [
-                "OversightCore", "OversightTUI", "OversightAssistants", "OversightScoring",
+                "OversightCore", "OversightTUI", "OversightAssistants", "OversightScoring", "OversightSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -52,15 +57,19 @@ let package = Package(
         .executableTarget(
             name: "oversight-bench",
             dependencies: [
-                "OversightCore", "OversightTUI", "OversightAssistants", "OversightScoring", "TmuxSupport",
+                "OversightCore", "OversightTUI", "OversightAssistants", "OversightScoring", "OversightSimulation",
+                "TmuxSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks"
         ),
         .testTarget(name: "OversightCoreTests", dependencies: ["OversightCore"], exclude: ["Fixtures"]),
         .testTarget(name: "OversightTUITests", dependencies: ["OversightTUI", "OversightCore"], exclude: ["Snapshots"]),
-        .testTarget(name: "OversightAssistantsTests", dependencies: ["OversightAssistants", "OversightCore", "OversightTUI"]),
+        .testTarget(name: "OversightAssistantsTests",
+                    dependencies: ["OversightAssistants", "OversightCore", "OversightTUI", "OversightSimulation"]),
         .testTarget(name: "OversightScoringTests", dependencies: ["OversightScoring", "OversightCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "OversightSimulationTests",
+                    dependencies: ["OversightSimulation", "OversightScoring", "OversightCore", "OversightTUI"]),
         .testTarget(name: "EndToEndTests", dependencies: ["OversightCore", "TmuxSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -6,6 +6,6 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "oversight-bench",
         abstract: "Measure speed and memory of the participant screen and the scorer.",
-        subcommands: [RenderBench.self, ScoreBench.self, StreamBench.self]
+        subcommands: [RenderBench.self, ScoreBench.self, StreamBench.self, PowerBench.self]
     )
 }

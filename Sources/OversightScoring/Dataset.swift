@@ -15,6 +15,8 @@ public struct SessionInfo: Sendable, Equatable {
     public var bytes: Int
     /// The assistant of the session's assisted blocks.
     public var assistant: AssistantName = AssistantName(provider: "", model: nil)
+    /// Played by `oversight simulate` (`"simulated": true` in `session_start`).
+    public var simulated = false
 }
 
 /// Which assistant a session worked with, or which model a baseline ran: a provider
@@ -121,4 +123,25 @@ public struct Dataset: Sendable {
     public var bytesRead: Int
     /// Scored logs with a broken hash link whose records past it were kept (`--keep-damaged`).
     public var keptDamaged: [String] = []
+    /// Sessions of the study left out because they were (or were not) simulated, see
+    /// `ParticipantKinds`.
+    public var leftOutSimulated = 0
+    public var leftOutReal = 0
+}
+
+/// Which sessions are scored: real participants, simulated ones (`oversight simulate`), or
+/// both. Simulated sessions are never mixed with real ones unless asked (`.all`).
+public enum ParticipantKinds: Sendable, Equatable {
+    case real
+    case simulated
+    case all
+
+    /// Whether a session with this `simulated` flag is scored.
+    public func admits(simulated: Bool) -> Bool {
+        switch self {
+        case .real: !simulated
+        case .simulated: simulated
+        case .all: true
+        }
+    }
 }

@@ -23,6 +23,8 @@ struct Oversight: AsyncParsableCommand {
             VerifyCommand.self,
             BaselineCommand.self,
             ScoreCommand.self,
+            SimulateCommand.self,
+            PowerCommand.self,
         ]
     )
 }

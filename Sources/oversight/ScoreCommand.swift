@@ -21,7 +21,12 @@ struct ScoreCommand: AsyncParsableCommand {
             and line, and only sound records are scored. A log whose hash chain is broken is \
             scored only up to the record before the first broken link (the warning says how many \
             records were dropped; --keep-damaged keeps them). Two files of one session (same \
-            session_id) are scored once. Exit status 2 when there is nothing to score.
+            session_id) are scored once. Sessions played by `oversight simulate` ("simulated": \
+            true in session_start) are never mixed with real participants: they are left out \
+            (a note on stderr counts them), scored alone with --simulated (or when the folder \
+            holds nothing else), or together with the real ones with --include-simulated; a \
+            report with simulated sessions says so on its first line (JSON: the first key, \
+            "simulated_sessions"). Exit status 2 when there is nothing to score.
             """
     )
 
@@ -55,6 +60,13 @@ struct ScoreCommand: AsyncParsableCommand {
           help: "Also score the records of a log from the one before its first broken hash link on (the report says so on its first line).")
     var keepDamaged = false
 
+    @Flag(name: .customLong("simulated"), help: "Score only the simulated sessions (oversight simulate).")
+    var simulatedOnly = false
+
+    @Flag(name: .customLong("include-simulated"),
+          help: "Score simulated sessions together with real participants (the report says so first).")
+    var includeSimulated = false
+
     @Option(help: "Seed of the bootstrap (same seed, same intervals).")
     var seed: UInt64 = 1
 
@@ -67,6 +79,9 @@ struct ScoreCommand: AsyncParsableCommand {
     func validate() throws {
         if resamples < 2000 { throw ValidationError("--resamples must be at least 2000") }
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if simulatedOnly && includeSimulated {
+            throw ValidationError("--simulated and --include-simulated cannot be used together")
+        }
     }
 
     func run() async throws {
@@ -81,8 +96,15 @@ struct ScoreCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("oversight score: \(b): no such baseline file\n".utf8))
             throw ExitCode(2)
         }
-        let dataset = DatasetLoader.load(logs: inputs.logs, baselines: inputs.baselines + baselines,
-                                         exclude: excluded, jobs: jobs, keepDamaged: keepDamaged)
+        func load(_ kinds: ParticipantKinds) -> Dataset {
+            DatasetLoader.load(logs: inputs.logs, baselines: inputs.baselines + baselines,
+                               exclude: excluded, jobs: jobs, keepDamaged: keepDamaged, kinds: kinds)
+        }
+        var dataset = load(includeSimulated ? .all : simulatedOnly ? .simulated : .real)
+        // A folder of simulated sessions only (a pilot) is scored as such, and labelled.
+        if dataset.sessions.isEmpty && dataset.leftOutSimulated > 0 && !simulatedOnly && !includeSimulated {
+            dataset = load(.simulated)
+        }
         if dataset.sessions.isEmpty {
             FileHandle.standardError.write(Data("oversight score: \(path): no session could be scored\n".utf8))
             for w in dataset.warnings.prefix(20) { FileHandle.standardError.write(Data("  \(w)\n".utf8)) }
@@ -93,18 +115,56 @@ struct ScoreCommand: AsyncParsableCommand {
         options.resamples = resamples
         options.jobs = jobs
         let report = Scorer.score(dataset, options: options)
+        let simulatedCount = dataset.sessions.filter(\.simulated).count
+        if dataset.leftOutSimulated > 0 {
+            FileHandle.standardError.write(Data(("oversight score: \(dataset.leftOutSimulated) simulated session(s) left out "
+                + "(--simulated scores them alone, --include-simulated with the real participants)\n").utf8))
+        }
+        let label = SimulatedLabel(simulated: simulatedCount, sessions: dataset.sessions.count)
         do {
             if let csvPath { try CSVWriter.write(dataset, to: csvPath) }
             if let htmlPath {
-                try Data(HTMLRenderer.render(report).utf8).write(to: URL(fileURLWithPath: htmlPath))
+                let html = label.html(HTMLRenderer.render(report))
+                try Data(html.utf8).write(to: URL(fileURLWithPath: htmlPath))
             }
         } catch {
             FileHandle.standardError.write(Data("oversight score: \(error)\n".utf8))
             throw ExitCode(1)
         }
         switch format {
-        case .text: print(TextRenderer.render(report, width: wide ? nil : TextRenderer.defaultWidth), terminator: "")
-        case .json: print(JSONRenderer.render(report), terminator: "")
+        case .text: print(label.text(TextRenderer.render(report, width: wide ? nil : TextRenderer.defaultWidth)), terminator: "")
+        case .json: print(label.json(JSONRenderer.render(report)), terminator: "")
         }
+    }
+}
+
+/// The first line (or JSON key, or HTML paragraph) of a report that scores simulated sessions,
+/// so such a report can never pass for one of real participants.
+struct SimulatedLabel {
+    var simulated: Int
+    var sessions: Int
+
+    var notice: String? {
+        guard simulated > 0 else { return nil }
+        if simulated == sessions {
+            return "SIMULATED PARTICIPANTS: all \(sessions) session(s) were played by oversight simulate, not by people"
+        }
+        return "SIMULATED PARTICIPANTS INCLUDED (--include-simulated): \(simulated) of \(sessions) session(s) "
+            + "were played by oversight simulate, not by people"
+    }
+
+    func text(_ report: String) -> String {
+        notice.map { $0 + "\n" + report } ?? report
+    }
+
+    /// `"simulated_sessions": N` as the first key of the report object.
+    func json(_ report: String) -> String {
+        guard simulated > 0, report.hasPrefix("{") else { return report }
+        return "{\n  \"simulated_sessions\": \(simulated)," + report.dropFirst()
+    }
+
+    func html(_ page: String) -> String {
+        guard let notice, let body = page.range(of: "<body>") else { return page }
+        return page.replacingCharacters(in: body, with: "<body><p class=\"meta\"><strong>\(notice)</strong></p>")
     }
 }

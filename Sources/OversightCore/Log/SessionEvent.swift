@@ -51,11 +51,13 @@ public struct SessionStart: Codable, Sendable, Equatable {
     /// Assistant provider and model named by the study (`simulated`, `openai`, ...).
     public var assistantProvider: String
     public var assistantModel: String?
+    /// True when `oversight simulate` played the participant; absent (nil) for real people.
+    public var simulated: Bool?
 
     public init(studyID: String, studyHash: String, questionsHash: String, seed: UInt64,
                 appVersion: String, participant: String, sessionID: String, feedback: Bool,
                 confidence: [Int], blocks: [BlockPlan], assistantProvider: String,
-                assistantModel: String?) {
+                assistantModel: String?, simulated: Bool? = nil) {
         self.studyID = studyID
         self.studyHash = studyHash
         self.questionsHash = questionsHash
@@ -68,13 +70,14 @@ public struct SessionStart: Codable, Sendable, Equatable {
         self.blocks = blocks
         self.assistantProvider = assistantProvider
         self.assistantModel = assistantModel
+        self.simulated = simulated
     }
 
     enum CodingKeys: String, CodingKey {
         case studyID = "study_id", studyHash = "study_hash", questionsHash = "questions_hash"
         case seed, appVersion = "app_version", participant, sessionID = "session_id", feedback
         case confidence, blocks, assistantProvider = "assistant_provider"
-        case assistantModel = "assistant_model"
+        case assistantModel = "assistant_model", simulated
     }
 }
 

@@ -20,12 +20,12 @@ public enum DatasetLoader {
     /// `keepDamaged`; two logs of one session (same `session_id`) are scored once.
     public static func load(logs: [String], baselines: [String], exclude: [String] = [],
                             jobs: Int = ProcessInfo.processInfo.activeProcessorCount,
-                            keepDamaged: Bool = false) -> Dataset {
+                            keepDamaged: Bool = false, kinds: ParticipantKinds = .real) -> Dataset {
         let paths = logs.sorted()
         let merger = Merger(fileCount: paths.count)
         ParallelWork.forEach(count: paths.count, jobs: jobs, local: { ReadBuffer() }) { buffer, i in
             merger.add(SessionScanner.scan(path: paths[i], buffer: buffer, keepDamaged: keepDamaged), index: i)
         }
-        return merger.finish(baselines: baselines, exclude: exclude)
+        return merger.finish(baselines: baselines, exclude: exclude, kinds: kinds)
     }
 }

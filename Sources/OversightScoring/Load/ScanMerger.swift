@@ -89,7 +89,7 @@ final class Merger: @unchecked Sendable {
     }
 
     // swiftlint:disable:next function_body_length
-    func finish(baselines: [String], exclude: [String]) -> Dataset {
+    func finish(baselines: [String], exclude: [String], kinds: ParticipantKinds = .real) -> Dataset {
         lock.lock()
         defer { lock.unlock() }
         var warnings: [ScoreWarning] = []
@@ -98,7 +98,7 @@ final class Merger: @unchecked Sendable {
         var bytesRead = 0
         for e in entries { bytesRead += e.bytes }
 
-        let selection = SessionSelection.select(files, exclude: exclude)
+        let selection = SessionSelection.select(files, exclude: exclude, kinds: kinds)
         warnings.append(contentsOf: selection.warnings)
         let (studyID, studyHash, excluded) = (selection.studyID, selection.studyHash, selection.excluded)
         let keep = selection.keep
@@ -122,7 +122,8 @@ final class Merger: @unchecked Sendable {
             sessionIndex[i] = Int32(sessions.count)
             sessions.append(SessionInfo(path: f.path, participant: s.participant, sessionID: s.sessionID,
                                         studyHash: s.studyHash, completed: f.ended, planned: s.planned,
-                                        scale: s.scale, bytes: f.bytes, assistant: s.assistant))
+                                        scale: s.scale, bytes: f.bytes, assistant: s.assistant,
+                                        simulated: s.simulated))
             if !s.scale.isEmpty && !scales.contains(s.scale) { scales.append(s.scale) }
         }
         var scale = Statistics.defaultScale
@@ -178,7 +179,8 @@ final class Merger: @unchecked Sendable {
                        participants: participants, items: order.map { items[$0].id },
                        itemTasks: order.map { items[$0].task }, subjects: subjects, answers: kept, ttftMs: ttft,
                        models: models, excluded: excluded, warnings: warnings, filesRead: entries.count,
-                       bytesRead: bytesRead, keptDamaged: keptDamaged)
+                       bytesRead: bytesRead, keptDamaged: keptDamaged, leftOutSimulated: selection.leftOutSimulated,
+                       leftOutReal: selection.leftOutReal)
     }
 }
 

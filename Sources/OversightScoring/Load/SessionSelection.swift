@@ -5,6 +5,7 @@ import OversightCore
 ///
 /// 1. The study: the most common study id, then the most common study hash within it; logs of
 ///    another study (or an edited study file) are skipped.
+/// 1b. Real and simulated participants are scored apart unless both are asked for.
 /// 2. One log per participant: a finished one, then the one with most answers, then the first
 ///    by path.
 /// 3. One log per session id (a log copied under another participant's name), ranked the same way.
@@ -18,9 +19,13 @@ struct SessionSelection {
     /// Participants dropped by `--exclude`, in the order named.
     var excluded: [String]
     var warnings: [ScoreWarning]
+    /// Sessions left out because they are simulated (or real) and `kinds` does not admit them.
+    var leftOutSimulated = 0
+    var leftOutReal = 0
 
     /// Apply the rules to the files read (nil: not read).
-    static func select(_ files: [Merger.FileEntry?], exclude: [String]) -> SessionSelection {
+    static func select(_ files: [Merger.FileEntry?], exclude: [String],
+                       kinds: ParticipantKinds = .real) -> SessionSelection {
         var warnings: [ScoreWarning] = []
         /// Logs of one participant or session, best first: finished, most answers, first by path.
         func rank(_ list: [Int]) -> [Int] {
@@ -56,6 +61,14 @@ struct SessionSelection {
             } else {
                 keep[i] = true
             }
+        }
+
+        // 1b. Real and simulated participants are scored apart unless both are asked for.
+        var leftOutSimulated = 0, leftOutReal = 0
+        for (i, f) in files.enumerated() where keep[i] {
+            guard let s = f?.start, !kinds.admits(simulated: s.simulated) else { continue }
+            keep[i] = false
+            if s.simulated { leftOutSimulated += 1 } else { leftOutReal += 1 }
         }
 
         // 2. One log per participant: prefer a finished one, then the one with most answers,
@@ -115,6 +128,6 @@ struct SessionSelection {
         }
 
         return SessionSelection(studyID: studyID, studyHash: studyHash, keep: keep, excluded: excluded,
-                                warnings: warnings)
+                                warnings: warnings, leftOutSimulated: leftOutSimulated, leftOutReal: leftOutReal)
     }
 }

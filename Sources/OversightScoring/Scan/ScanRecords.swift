@@ -13,6 +13,8 @@ struct SessionStartInfo: Sendable {
     var line: Int
     /// The assistant of the session's assisted blocks (`assistant_provider`, `assistant_model`).
     var assistant = AssistantName(provider: "", model: nil)
+    /// `"simulated": true`: written by `oversight simulate`, not by a person.
+    var simulated = false
 }
 
 /// One submitted answer as read from a log (strings still local to the file).
