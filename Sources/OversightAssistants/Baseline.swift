@@ -96,31 +96,81 @@ public enum LetterParser {
     }
 }
 
-/// Letter probabilities from the log-probabilities of an answer's first token.
+/// What a server listed for the first token of a reply: the log-probability of each letter
+/// token A-D (nil where that token was not among the alternatives listed).
+public struct FirstTokenLetters: Sendable, Equatable {
+    /// Natural log-probabilities of the tokens "A", "B", "C", "D"; nil = not listed
+    /// (-infinity = listed with probability 0).
+    public var logprobs: [Double?]
+
+    public init(logprobs: [Double?]) {
+        self.logprobs = logprobs
+    }
+
+    /// Every letter was listed: the distribution over the four is exact.
+    public var complete: Bool { logprobs.allSatisfy { $0 != nil } }
+
+    /// The probabilities of A-D renormalised over the four letters (unlisted letters count as
+    /// 0), or nil when no letter was listed.
+    public var probabilities: [Double]? {
+        guard let top = logprobs.compactMap({ $0 }).filter(\.isFinite).max() else { return nil }
+        // Subtract the largest before exponentiating: letters far down the list (log-probability
+        // -40 and below) must not all underflow to 0.
+        let mass = logprobs.map { $0.map { exp($0 - top) } ?? 0 }
+        let total = mass.reduce(0, +)
+        return mass.map { $0 / total }
+    }
+}
+
+/// Letter probabilities from the log-probabilities of a reply's first token.
+///
+/// A letter's probability is that of the reply starting with the token that is exactly the
+/// letter ("A", "B", "C", "D": what a one-letter answer starts with), renormalised over the
+/// four letters. Tokens such as " A" or "(A" do not count, so the numbers equal a direct
+/// softmax over the four letter tokens' logits.
 public enum LetterProbabilities {
     /// Probabilities of A-D (normalised over the four) from a chat completion response body,
     /// or nil when the response holds no log-probabilities for any letter.
     public static func fromResponse(_ body: Data) throws -> [Double]? {
+        try letters(body).probabilities
+    }
+
+    /// The letters' log-probabilities in a chat (or legacy completions) response body.
+    public static func letters(_ body: Data) throws -> FirstTokenLetters {
         guard let obj = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any],
               let choices = obj["choices"] as? [[String: Any]], let first = choices.first else {
             throw AssistantError.malformed("the completion response has no choices")
         }
+        return collect(firstTokenAlternatives(first) ?? [])
+    }
+
+    /// The letters' log-probabilities in one chunk of a streamed chat completion, or nil when
+    /// the chunk carries no log-probabilities (the closing chunk, say).
+    public static func letters(chunk: Data) -> FirstTokenLetters? {
+        guard let obj = (try? JSONSerialization.jsonObject(with: chunk)) as? [String: Any],
+              let choices = obj["choices"] as? [[String: Any]], let first = choices.first,
+              let alternatives = firstTokenAlternatives(first), !alternatives.isEmpty else { return nil }
+        return collect(alternatives)
+    }
+
+    /// (token, log-probability) of the first generated token and its listed alternatives.
+    private static func firstTokenAlternatives(_ choice: [String: Any]) -> [(String, Double)]? {
+        guard let lp = choice["logprobs"] as? [String: Any] else { return nil }
         var candidates: [(String, Double)] = []
-        if let lp = first["logprobs"] as? [String: Any] {
-            if let content = lp["content"] as? [[String: Any]], let tok = content.first {
-                // Chat format: content[0].top_logprobs = [{token, logprob}].
-                if let top = tok["top_logprobs"] as? [[String: Any]] {
-                    for t in top {
-                        if let s = t["token"] as? String, let l = number(t["logprob"]) { candidates.append((s, l)) }
-                    }
+        if let content = lp["content"] as? [[String: Any]] {
+            guard let tok = content.first else { return nil }
+            // Chat format: content[0].top_logprobs = [{token, logprob}].
+            if let top = tok["top_logprobs"] as? [[String: Any]] {
+                for t in top {
+                    if let s = t["token"] as? String, let l = number(t["logprob"]) { candidates.append((s, l)) }
                 }
-                if let s = tok["token"] as? String, let l = number(tok["logprob"]) { candidates.append((s, l)) }
-            } else if let top = lp["top_logprobs"] as? [[String: Any]], let firstTop = top.first {
-                // Completions format: top_logprobs = [{token: logprob}].
-                for (s, v) in firstTop { if let l = number(v) { candidates.append((s, l)) } }
             }
+            if let s = tok["token"] as? String, let l = number(tok["logprob"]) { candidates.append((s, l)) }
+        } else if let top = lp["top_logprobs"] as? [[String: Any]], let firstTop = top.first {
+            // Completions format: top_logprobs = [{token: logprob}].
+            for (s, v) in firstTop { if let l = number(v) { candidates.append((s, l)) } }
         }
-        return combine(candidates)
+        return candidates
     }
 
     private static func number(_ v: Any?) -> Double? {
@@ -129,19 +179,15 @@ public enum LetterProbabilities {
         return nil
     }
 
-    /// Sum the probability of each token that spells a letter (" B", "(B", "B"); normalise.
-    public static func combine(_ tokens: [(String, Double)]) -> [Double]? {
+    /// The letter tokens among `tokens` (token text, log-probability).
+    public static func collect(_ tokens: [(String, Double)]) -> FirstTokenLetters {
+        var out: [Double?] = [nil, nil, nil, nil]
         var seen = Set<String>()
-        var mass = [0.0, 0.0, 0.0, 0.0]
         for (token, logprob) in tokens where seen.insert(token).inserted {
-            let bare = token.trimmingCharacters(in: CharacterSet.whitespacesAndNewlines.union(CharacterSet(charactersIn: "(")))
-            if let idx = Question.letters.firstIndex(of: bare), logprob.isFinite {
-                mass[idx] += exp(logprob)
-            }
+            // -infinity is a listed letter with probability 0; NaN is no number at all.
+            if let idx = Question.letters.firstIndex(of: token), !logprob.isNaN { out[idx] = logprob }
         }
-        let total = mass.reduce(0, +)
-        guard total > 0 else { return nil }
-        return mass.map { $0 / total }
+        return FirstTokenLetters(logprobs: out)
     }
 
     /// Index of the largest probability (first on ties).
@@ -154,24 +200,32 @@ public enum LetterProbabilities {
 }
 
 extension OpenAIAssistant {
-    /// The body of a one-token, non-streamed completion that asks for the top log-probabilities
-    /// of the first token (likelihood baseline). `grammar` is sent only to llama.cpp servers.
-    public func likelihoodRequestBody(_ prompt: String, grammar: String?) -> OpenAIChatRequest {
-        OpenAIChatRequest(model: configuredModel, messages: [.init(role: "user", content: prompt)], stream: false,
-                          streamOptions: nil, temperature: 0, maxTokens: 1, logprobs: true, topLogprobs: 10,
-                          grammar: grammar)
+    /// The body of a one-token completion that asks for the `top` most likely first tokens
+    /// with their log-probabilities (likelihood baseline). Streamed: llama-cpp-python then
+    /// computes log-probabilities for the one position asked about, where a non-streamed
+    /// request normalises the logits of every prompt position (gigabytes for a QuALITY article).
+    public func likelihoodRequestBody(_ prompt: String, top: Int) -> OpenAIChatRequest {
+        OpenAIChatRequest(model: configuredModel, messages: [.init(role: "user", content: prompt)], stream: true,
+                          streamOptions: nil, temperature: 0, maxTokens: 1, logprobs: true, topLogprobs: top,
+                          grammar: nil)
     }
 
-    /// Probabilities of the letters A-D as the first token of the answer to `prompt`.
-    public func letterProbabilities(_ prompt: String, grammar: String?) async throws -> [Double]? {
+    /// The letters among the `top` most likely first tokens of the reply to `prompt` (none
+    /// when the server sends no log-probabilities).
+    public func firstTokenLetters(_ prompt: String, top: Int) async throws -> FirstTokenLetters {
         let body: Data
-        do { body = try likelihoodRequestBody(prompt, grammar: grammar).encoded() } catch {
+        do { body = try likelihoodRequestBody(prompt, top: top).encoded() } catch {
             throw AssistantError.configuration("could not encode the request")
         }
-        var request = urlRequest(body)
-        request.setValue("application/json", forHTTPHeaderField: "Accept")
-        let response = try await ChatHTTP.fetch(request, idleTimeout: timeoutSeconds, secrets: secrets)
-        return try LetterProbabilities.fromResponse(response)
+        var decoder = OpenAIStreamDecoder()
+        var found: FirstTokenLetters?
+        try await ChatHTTP.streamEvents(urlRequest(body), idleTimeout: timeoutSeconds, secrets: secrets) { event in
+            // Checks the chunk (errors sent inside the stream) and sees the end.
+            let step = try decoder.decode(event)
+            if found == nil, !event.isDone { found = LetterProbabilities.letters(chunk: Data(event.data.utf8)) }
+            return step.done
+        }
+        return found ?? FirstTokenLetters(logprobs: [nil, nil, nil, nil])
     }
 }
 
@@ -185,26 +239,30 @@ public struct BaselineRunner: Sendable {
     public let assistant: any Assistant
     /// Used for `likelihood` (an OpenAI-compatible endpoint with log-probabilities).
     public let scorer: OpenAIAssistant?
-    /// GBNF grammar forcing one letter (llama.cpp servers only).
-    public let grammar: String?
+    /// How many first-token alternatives to ask for, in turn, until all four letters are
+    /// among them. OpenAI's API lists at most 20, so remote providers get `[20]`.
+    public let firstTokenSteps: [Int]
     public let retry: RetryPolicy
 
+    /// For a llama.cpp server, which lists as many alternatives as asked: when a letter is not
+    /// among the 20 most likely first tokens (a chat model that would rather start "The answer
+    /// is"), ask again for more; the last step lists the whole vocabulary. The server still
+    /// holds the prompt it has just read, so a repeat reads nothing again.
+    public static let llamaCppSteps = [20, 1_000, 1_000_000]
+
     public init(provider: String, model: String, assistant: any Assistant, scorer: OpenAIAssistant?,
-                grammar: String?, retry: RetryPolicy = RetryPolicy()) {
+                firstTokenSteps: [Int] = [20], retry: RetryPolicy = RetryPolicy()) {
         self.provider = provider
         self.model = model
         self.assistant = assistant
         self.scorer = scorer
-        self.grammar = grammar
+        self.firstTokenSteps = firstTokenSteps.isEmpty ? [20] : firstTokenSteps
         self.retry = retry
     }
 
     /// First line of the generate convention's prompt: without it chat models start a chain of
     /// thought that a short reply cuts off before any letter (a system message was ignored).
     public static let generateInstruction = "Reply with only the letter (A, B, C or D) of the correct option."
-
-    /// The grammar that makes a llama.cpp server answer exactly one letter.
-    public static let letterGrammar = "root ::= [ABCD]"
 
     /// Answer `question` under `convention` with `shots` worked examples.
     public func run(_ question: Question, shots: [Question], convention: BaselineConvention) async throws -> BaselineResult {
@@ -218,7 +276,7 @@ public struct BaselineRunner: Sendable {
             guard let scorer else {
                 throw AssistantError.configuration("the likelihood convention needs log-probabilities, which provider \(provider) does not give; use --convention generate")
             }
-            probabilities = try await withRetries { try await scorer.letterProbabilities(prompt, grammar: grammar) }
+            probabilities = try await letterDistribution(prompt, scorer: scorer)
             predicted = probabilities.flatMap(LetterProbabilities.argmax)
         case .generate:
             let text = try await withRetries { try await collect(prompt) }
@@ -230,6 +288,19 @@ public struct BaselineRunner: Sendable {
                               questionID: question.id, task: question.task, subject: question.subject,
                               gold: question.gold, predicted: predicted, letterProbabilities: probabilities,
                               correct: predicted == question.gold, latencyMs: ms, reply: reply)
+    }
+
+    /// The model's probabilities of A-D as the reply's first token: the four letter tokens'
+    /// share of the first token's distribution, renormalised. Asks for longer lists of
+    /// alternatives (`firstTokenSteps`) until every letter is listed; a letter still missing
+    /// after the last step counts as 0 (a server that lists only its top few).
+    public func letterDistribution(_ prompt: String, scorer: OpenAIAssistant) async throws -> [Double]? {
+        var found = FirstTokenLetters(logprobs: [nil, nil, nil, nil])
+        for top in firstTokenSteps {
+            found = try await withRetries { try await scorer.firstTokenLetters(prompt, top: top) }
+            if found.complete { break }
+        }
+        return found.probabilities
     }
 
     private func collect(_ prompt: String) async throws -> String {

@@ -17,6 +17,8 @@ public struct SessionInfo: Sendable, Equatable {
     public var assistant: AssistantName = AssistantName(provider: "", model: nil)
     /// Played by `oversight simulate` (`"simulated": true` in `session_start`).
     public var simulated = false
+    /// Counterbalanced studies: the participant's arm (1-based), from `session_start`.
+    public var arm: Int? = nil
 }
 
 /// Which assistant a session worked with, or which model a baseline ran: a provider

@@ -18,6 +18,8 @@ public struct ScoreReport: Sendable {
     public var flagRule: String
     /// Scored logs with a broken hash link whose records past it were kept (`--keep-damaged`).
     public var keptDamaged: [String] = []
+    /// Counterbalanced studies only: how evenly items were answered under each condition.
+    public var balance: BalanceReport? = nil
 
     /// The report's first line when damaged records were kept; nil otherwise.
     public var keptDamagedNotice: String? {

@@ -23,6 +23,8 @@ public struct ScoreWarning: Sendable, Equatable, Hashable, CustomStringConvertib
         case exclusion
         case statistics
         case mixedAssistants = "mixed_assistants"
+        /// A counterbalanced study's items were not seen under each condition equally often.
+        case balance
     }
 
     /// File concerned, nil for whole-study remarks.

@@ -37,11 +37,15 @@ public enum Scorer {
         }
         let (rows, flagWarnings) = participantRows(d, options.outlierRule)
         warnings.append(contentsOf: flagWarnings)
-        return ScoreReport(studyID: d.studyID, studyHash: d.studyHash, seed: options.seed,
+        let balance = Balance.report(d)
+        if let w = balance?.1 { warnings.append(w) }
+        var report = ScoreReport(studyID: d.studyID, studyHash: d.studyHash, seed: options.seed,
                            resamples: options.resamples, scale: d.scale, sessions: d.sessions.count,
                            participants: d.participants.count, excluded: d.excluded, tasks: tasks,
                            participantRows: rows, blocks: blockRows(d, assistants: assistants), warnings: warnings,
                            flagRule: options.outlierRule.description, keptDamaged: d.keptDamaged)
+        report.balance = balance?.0
+        return report
     }
 
     // MARK: - Task rows

@@ -50,13 +50,24 @@ public enum SimulationRunner {
             throw SimulationError("\(url.path): a log already exists here; simulate into another --sessions folder "
                                   + "or remove the earlier simulated logs")
         }
+        // Counterbalanced: the simulated participants arrive in id order and get arms round-robin.
+        var arranged = [ResolvedStudy](repeating: study, count: ids.count)
+        if study.study.counterbalance {
+            let arms = Counterbalance.armCount(study.study)
+            let url = Assignments.url(root: sessionsRoot, studyID: study.study.id)
+            for (i, id) in ids.enumerated() {
+                let arm = try Assignments.arm(for: id, arms: arms, studyHash: study.study.hash, url: url,
+                                              wallNowMs: wallClock)
+                arranged[i] = study.arranged(arm: arm - 1)
+            }
+        }
         let start = Date()
         let tally = Tally(total: ids.count)
         return try await withThrowingTaskGroup(of: (Int, SimulatedSessionSummary).self) { group in
             var next = 0
             var results = [SimulatedSessionSummary?](repeating: nil, count: ids.count)
             func launch(_ i: Int) {
-                let id = ids[i], url = urls[i]
+                let id = ids[i], url = urls[i], study = arranged[i]
                 group.addTask {
                     let lock = try FileLock.acquire(for: url)
                     defer { lock.release() }

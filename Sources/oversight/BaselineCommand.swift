@@ -150,7 +150,7 @@ struct BaselineCommand: AsyncParsableCommand {
             scorer = try OpenAIAssistant(config: genConfig)
         }
         let runner = BaselineRunner(provider: config.provider, model: modelName, assistant: handle.assistant,
-                                    scorer: scorer, grammar: handle.server != nil ? BaselineRunner.letterGrammar : nil,
+                                    scorer: scorer, firstTokenSteps: handle.server != nil ? BaselineRunner.llamaCppSteps : [20],
                                     retry: RetryPolicy(maxAttempts: attempts, baseDelay: 1, maxDelay: 30))
 
         let sessionsRoot = sessions.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? SessionPaths.defaultRoot

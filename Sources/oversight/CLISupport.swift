@@ -15,7 +15,7 @@ enum SessionFiles {
             }
             if isDir.boolValue {
                 let found = (FileManager.default.enumerator(atPath: p)?.allObjects as? [String] ?? [])
-                    .filter { $0.hasSuffix(".jsonl") }
+                    .filter { $0.hasSuffix(".jsonl") && ($0 as NSString).lastPathComponent != Assignments.fileName }
                     .sorted()
                     .map { URL(fileURLWithPath: p).appendingPathComponent($0) }
                 if found.isEmpty { throw CLIError("\(p): no session logs (.jsonl) in this folder") }

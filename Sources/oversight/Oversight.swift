@@ -25,6 +25,7 @@ struct Oversight: AsyncParsableCommand {
             ScoreCommand.self,
             SimulateCommand.self,
             PowerCommand.self,
+            MonitorCommand.self,
         ]
     )
 }

@@ -16,7 +16,10 @@ struct RunCommand: AsyncParsableCommand {
             Every event is written to Sessions/<study id>/<participant>.jsonl (or under --sessions). \
             If that log exists and is unfinished, the session continues where it stopped: you are \
             asked first, unless --resume or --no-resume says what to do. One process at a time \
-            runs a session: a second one exits at once, saying where the first runs. Exit status: \
+            runs a session: a second one exits at once, saying where the first runs. Without \
+            --participant or --participant-env, an id screen asks for the id (label and pattern from \
+            the study's participant_label and participant_pattern); Ctrl-C there leaves with status 1 \
+            and writes nothing. Exit status: \
             0 the study is finished, 1 the participant quit (the session can be resumed), it was \
             already finished (its completion code is printed) or it is already running, 2 bad input.
             """
@@ -25,8 +28,11 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The study file (TOML).")
     var study: String
 
-    @Option(name: .long, help: "Participant id: letters, digits, '-' and '_' (at most 64).")
-    var participant: String
+    @Option(name: .long, help: "Participant id: letters, digits, '-' and '_' (at most 64). Without it (and without --participant-env) the participant types it on an id screen.")
+    var participant: String?
+
+    @Option(name: .customLong("participant-env"), help: ArgumentHelp("Take the participant id from this environment variable (for gateways that know it).", valueName: "NAME"))
+    var participantEnv: String?
 
     @Option(name: .long, help: "Folder of the session logs (default: Sessions under the current folder).")
     var sessions: String?
@@ -39,11 +45,28 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let root = sessions.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? SessionPaths.defaultRoot
-        let choice: SessionLauncher.ResumeChoice = resume ? .always : (noResume ? .never : .ask)
-        let (study, participant, conflict) = (study, participant, resume && noResume)
+        var choice: SessionLauncher.ResumeChoice = resume ? .always : (noResume ? .never : .ask)
+        let (study, conflict) = (study, resume && noResume)
+        let participant: String
+        if let given = self.participant {
+            if participantEnv != nil {
+                try InputFailure.report { throw CLIError("--participant and --participant-env cannot be used together") }
+            }
+            participant = given
+        } else if let name = participantEnv {
+            participant = try Arrival.fromEnvironment(name, studyPath: study)
+        } else {
+            if conflict { try InputFailure.report { throw CLIError("--resume and --no-resume cannot be used together") } }
+            guard let accepted = try await SessionLauncher.onOwnThread({
+                try Arrival.ask(studyPath: study, sessionsRoot: root)
+            }) else { throw ExitCode(1) }
+            participant = accepted.participant
+            if accepted.resumeConfirmed && !noResume { choice = .always }
+        }
+        let resumeChoice = choice
         let code = try await SessionLauncher.onOwnThread {
             try SessionLauncher.run(studyPath: study, participant: participant, sessionsRoot: root,
-                                    resume: choice, resumeFlagsConflict: conflict)
+                                    resume: resumeChoice, resumeFlagsConflict: conflict)
         }
         if code != 0 { throw ExitCode(code) }
     }
@@ -83,6 +106,9 @@ enum SessionLauncher {
             }
             var study = try StudyLoader.load(path: studyPath)
             if let providerOverride { study.assistant.provider = providerOverride }
+            if study.counterbalance, participant + ".jsonl" == Assignments.fileName {
+                throw CLIError("participant id \"\(participant)\" is reserved in a counterbalanced study (\(Assignments.fileName))")
+            }
             let secret = try StudySecret.load(for: study)
             return (study, SessionPaths.logURL(root: sessionsRoot, studyID: study.id, participant: participant), secret)
         }
@@ -102,7 +128,7 @@ enum SessionLauncher {
             throw ExitCode(2)
         }
         defer { lock.release() }
-        let resolved = try InputFailure.report { try StudyResolver.resolve(study) }
+        var resolved = try InputFailure.report { try StudyResolver.resolve(study) }
 
         let exists = FileManager.default.fileExists(atPath: logURL.path)
         let existing = exists ? SessionLogReader.read(url: logURL) : nil
@@ -139,6 +165,24 @@ enum SessionLauncher {
                 }
             case .always:
                 break
+            }
+        }
+
+        // Counterbalanced: the participant's arm (kept from an earlier start, or the next one).
+        if study.counterbalance {
+            let arms = Counterbalance.armCount(study)
+            let url = Assignments.url(root: sessionsRoot, studyID: study.id)
+            do {
+                let arm = try InputFailure.report {
+                    try Assignments.arm(for: participant, arms: arms, studyHash: study.hash, url: url)
+                }
+                resolved = resolved.arranged(arm: arm - 1)
+            } catch let error as LogWriteError {
+                printError(error.description)
+                throw ExitCode(2)
+            } catch let held as FileLockHeld {
+                printError("oversight: \(held)")
+                return 1
             }
         }
 

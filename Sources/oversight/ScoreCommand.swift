@@ -26,7 +26,13 @@ struct ScoreCommand: AsyncParsableCommand {
             (a note on stderr counts them), scored alone with --simulated (or when the folder \
             holds nothing else), or together with the real ones with --include-simulated; a \
             report with simulated sessions says so on its first line (JSON: the first key, \
-            "simulated_sessions"). Exit status 2 when there is nothing to score.
+            "simulated_sessions"). Exit status 2 when there is nothing to score. \
+            --payments FILE writes one CSV row per finished real participant \
+            (participant,completion_code,answers,correct,bonus; the code from the log's \
+            session_end record, the bonus = correct x bonus_per_correct of the study file given \
+            by --study, 0 without it); unfinished and damaged sessions are listed on stderr and \
+            not paid; simulated sessions are never paid; --exclude does not \
+            affect payments.
             """
     )
 
@@ -56,6 +62,14 @@ struct ScoreCommand: AsyncParsableCommand {
     @Option(name: .customLong("html"), help: ArgumentHelp("Also write a self-contained HTML report to this file.", valueName: "file"))
     var htmlPath: String?
 
+    @Option(name: .customLong("payments"),
+            help: ArgumentHelp("Also write a CSV of finished participants to pay (completion code, bonus).", valueName: "file"))
+    var paymentsPath: String?
+
+    @Option(name: .customLong("study"),
+            help: ArgumentHelp("The study file whose [study] bonus_per_correct sets the --payments bonus.", valueName: "file"))
+    var studyPath: String?
+
     @Flag(name: .customLong("keep-damaged"),
           help: "Also score the records of a log from the one before its first broken hash link on (the report says so on its first line).")
     var keepDamaged = false
@@ -79,6 +93,9 @@ struct ScoreCommand: AsyncParsableCommand {
     func validate() throws {
         if resamples < 2000 { throw ValidationError("--resamples must be at least 2000") }
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if studyPath != nil && paymentsPath == nil {
+            throw ValidationError("--study is only used with --payments")
+        }
         if simulatedOnly && includeSimulated {
             throw ValidationError("--simulated and --include-simulated cannot be used together")
         }
@@ -96,6 +113,7 @@ struct ScoreCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("oversight score: \(b): no such baseline file\n".utf8))
             throw ExitCode(2)
         }
+        if let paymentsPath { try PaymentsOutput(path: paymentsPath, studyPath: studyPath).write(logs: inputs.logs) }
         func load(_ kinds: ParticipantKinds) -> Dataset {
             DatasetLoader.load(logs: inputs.logs, baselines: inputs.baselines + baselines,
                                exclude: excluded, jobs: jobs, keepDamaged: keepDamaged, kinds: kinds)

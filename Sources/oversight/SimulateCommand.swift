@@ -132,6 +132,9 @@ struct SimulateCommand: AsyncParsableCommand {
         } catch let e as SessionRuntimeError {
             SessionLauncher.printError("oversight simulate: \(e)")
             throw ExitCode(2)
+        } catch let e as InputErrors {
+            for line in e.lines() { SessionLauncher.printError(line) }
+            throw ExitCode(2)
         }
         if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
         let answers = summaries.reduce(0) { $0 + $1.answers }

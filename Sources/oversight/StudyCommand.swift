@@ -27,6 +27,11 @@ struct StudyCommand: ParsableCommand {
         @Flag(name: .long, help: "Also list the drawn question ids.")
         var ids = false
 
+        @Option(name: .long, help: ArgumentHelp(
+            "Also show the block order and questions of each of the first N participants.",
+            discussion: "With [study] counterbalance = true, participants get arms in arrival order, round-robin."))
+        var participants: Int?
+
         func run() throws {
             let resolved = try InputFailure.report { try StudyResolver.resolve(try StudyLoader.load(path: file)) }
             let s = resolved.study
@@ -43,6 +48,27 @@ struct StudyCommand: ParsableCommand {
                 let hard = qs.filter { $0.metadata.difficult == true }.count
                 if qs.contains(where: { $0.task == .quality }) { print("  \(hard) of \(qs.count) in the QuALITY hard subset") }
                 if ids { for q in qs { print("    \(q.id)") } }
+            }
+            if let participants {
+                guard participants >= 1 else {
+                    FileHandle.standardError.write(Data("--participants must be 1 or more, not \(participants)\n".utf8))
+                    throw ExitCode(2)
+                }
+                let arms = Counterbalance.armCount(s)
+                print(s.counterbalance ? "Counterbalanced: \(arms) arms, given in arrival order, round-robin"
+                                       : "Not counterbalanced: every participant sees the blocks above, in order")
+                for p in 0..<participants {
+                    let mine = resolved.arranged(arm: p % arms)
+                    let arm = mine.study.arm.map { "arm \($0.index + 1) of \($0.count)" } ?? "arm 1 of 1"
+                    let order = mine.study.arm.map { $0.order.map { String($0 + 1) } }
+                        ?? s.blocks.indices.map { String($0 + 1) }
+                    print("Participant \(p + 1): \(arm), block order \(order.joined(separator: ", "))")
+                    let sets = mine.study.arm?.presentedSets ?? Array(s.blocks.indices)
+                    for (i, (block, qs)) in zip(mine.study.blocks, mine.blocks).enumerated() {
+                        print("  \(i + 1). \(block.condition.rawValue): questions of block \(sets[i] + 1): "
+                              + qs.map(\.id).joined(separator: " "))
+                    }
+                }
             }
         }
     }

@@ -11,15 +11,25 @@ final class ReadmeCommandsTests: XCTestCase {
     static func readmeCommands() throws -> [String] {
         let text = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
         var commands: [String] = []
-        var inBlock = false
+        // The fence's language: nil outside a block; "sh" and "" hold commands, "console" holds
+        // `$ command` lines among their output, anything else (toml, text) holds no commands.
+        var block: String?
         for line in text.components(separatedBy: "\n") {
             if line.hasPrefix("```") {
-                inBlock.toggle()
+                block = block == nil ? String(line.dropFirst(3)).trimmingCharacters(in: .whitespaces) : nil
                 continue
             }
-            if inBlock {
-                let command = line.components(separatedBy: " #").first?.trimmingCharacters(in: .whitespaces) ?? ""
-                if !command.isEmpty { commands.append(command) }
+            if let language = block {
+                var typed: String
+                switch language {
+                case "sh", "": typed = line
+                case "console":
+                    guard line.hasPrefix("$ ") else { continue }
+                    typed = String(line.dropFirst(2))
+                default: continue
+                }
+                typed = typed.components(separatedBy: " #").first?.trimmingCharacters(in: .whitespaces) ?? ""
+                if !typed.isEmpty { commands.append(typed) }
                 continue
             }
             // Inline code: `...`

@@ -64,7 +64,7 @@ final class BaselineCommandTests: XCTestCase {
     }
 
     private func logprobBody(_ letter: String) -> String {
-        #"{"choices":[{"logprobs":{"content":[{"token":"\#(letter)","logprob":-0.1,"top_logprobs":[{"token":"\#(letter)","logprob":-0.1}]}]}}]}"#
+        BaselineTests.logprobStream([(letter, -0.1)])
     }
 
     func testBaselineAgainstServerResumesAndReports() throws {
@@ -74,7 +74,7 @@ final class BaselineCommandTests: XCTestCase {
         let out = bank.deletingLastPathComponent().appendingPathComponent("\(bank.lastPathComponent)-out.jsonl")
         defer { try? FileManager.default.removeItem(at: out) }
         // Questions run in id order: arith/val/1 (gold B) then arith/val/2 (gold C).
-        let server = try FaultServer([.respond(status: 200, body: logprobBody("B")), .respond(status: 200, body: logprobBody("A"))])
+        let server = try FaultServer([.sse(logprobBody("B")), .sse(logprobBody("A"))])
         defer { server.stop() }
         let r = try run(["--bank", bank.path, "--provider", "openai", "--base-url", server.baseURL, "--model", "m",
                          "--api-key-env", "TEST_API_KEY", "--convention", "likelihood", "--concurrency", "1", "--out", out.path])
@@ -101,8 +101,7 @@ final class BaselineCommandTests: XCTestCase {
         let study = FileManager.default.temporaryDirectory.appendingPathComponent("study-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: study, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: study) }
-        let server = try FaultServer([.respond(status: 200, body: logprobBody("B")), .respond(status: 200, body: logprobBody("A")),
-                                     .respond(status: 200, body: logprobBody("B")), .respond(status: 200, body: logprobBody("A"))])
+        let server = try FaultServer([.sse(logprobBody("B")), .sse(logprobBody("A")), .sse(logprobBody("B")), .sse(logprobBody("A"))])
         defer { server.stop() }
         let common = ["--bank", bank.path, "--provider", "openai", "--base-url", server.baseURL, "--model", "m-\(UUID().uuidString.prefix(8))",
                       "--api-key-env", "TEST_API_KEY", "--convention", "likelihood", "--concurrency", "1"]

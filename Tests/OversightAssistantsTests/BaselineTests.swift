@@ -37,9 +37,14 @@ final class BaselineTests: XCTestCase {
         let p = try XCTUnwrap(try LetterProbabilities.fromResponse(Data(body.utf8)))
         XCTAssertEqual(p.reduce(0, +), 1, accuracy: 1e-9)
         XCTAssertEqual(LetterProbabilities.argmax(p), 1)
-        let b = exp(-0.5) + exp(-2.0), c = exp(-1.5), a = exp(-3.0)
-        XCTAssertEqual(p[1], b / (a + b + c), accuracy: 1e-9)
+        // Only the letter tokens themselves count (" B" is another token): a softmax over the
+        // four letters' log-probabilities, an unlisted letter (D) as 0.
+        let b = exp(-0.5), c = exp(-1.5), a = exp(-3.0)
+        XCTAssertEqual(p[0], a / (a + b + c), accuracy: 1e-12)
+        XCTAssertEqual(p[1], b / (a + b + c), accuracy: 1e-12)
+        XCTAssertEqual(p[2], c / (a + b + c), accuracy: 1e-12)
         XCTAssertEqual(p[3], 0)
+        XCTAssertFalse(try LetterProbabilities.letters(Data(body.utf8)).complete)
         // Completions format.
         let old = #"{"choices":[{"text":"D","logprobs":{"top_logprobs":[{"D":-0.1,"A":-3.0}]}}]}"#
         XCTAssertEqual(LetterProbabilities.argmax(try XCTUnwrap(try LetterProbabilities.fromResponse(Data(old.utf8)))), 3)
@@ -47,13 +52,68 @@ final class BaselineTests: XCTestCase {
         XCTAssertThrowsError(try LetterProbabilities.fromResponse(Data("nope".utf8)))
     }
 
+    /// Letters far down the list (the model would rather start "The answer is") keep their
+    /// relative sizes instead of underflowing to 0 or 0.5/0.5.
+    func testLetterProbabilitiesFarDownTheListDoNotUnderflow() throws {
+        let letters = FirstTokenLetters(logprobs: [-750.0, -751.0, -752.0, -.infinity])
+        XCTAssertTrue(letters.complete)
+        let p = try XCTUnwrap(letters.probabilities)
+        let z = 1 + exp(-1.0) + exp(-2.0)
+        XCTAssertEqual(p[0], 1 / z, accuracy: 1e-12)
+        XCTAssertEqual(p[1], exp(-1.0) / z, accuracy: 1e-12)
+        XCTAssertEqual(p[2], exp(-2.0) / z, accuracy: 1e-12)
+        XCTAssertEqual(p[3], 0)
+        XCTAssertNil(FirstTokenLetters(logprobs: [nil, nil, nil, nil]).probabilities)
+        XCTAssertNil(FirstTokenLetters(logprobs: [-.infinity, nil, nil, nil]).probabilities)
+    }
+
+    /// A streamed one-token reply with its log-probabilities, as llama-cpp-python sends it.
+    static func logprobStream(_ top: [(String, Double)]) -> String {
+        let items = top.map { #"{"token":"\#($0.0)","logprob":\#($0.1),"bytes":null}"# }.joined(separator: ",")
+        let first = #"{"id":"c","object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{"content":"\#(top[0].0)"},"logprobs":{"content":[{"token":"\#(top[0].0)","logprob":\#(top[0].1),"bytes":null,"top_logprobs":[\#(items)]}],"refusal":null},"finish_reason":null}]}"#
+        let last = #"{"id":"c","object":"chat.completion.chunk","model":"m","choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"length"}]}"#
+        return "data: \(first)\r\n\r\ndata: \(last)\r\n\r\ndata: [DONE]\r\n\r\n"
+    }
+
+    /// A letter missing from the first list: the runner asks again for a longer one (a
+    /// llama.cpp server lists as many as asked) and reports the complete distribution.
+    func testRunnerAsksForMoreAlternativesUntilEveryLetterIsListed() async throws {
+        let short = BaselineTests.logprobStream([("The", -0.1), ("C", -3.0), ("B", -4.0)])
+        let long = BaselineTests.logprobStream([("The", -0.1), ("C", -3.0), ("B", -4.0), ("Answer", -5.0), ("A", -9.0), ("D", -12.0)])
+        let server = try FaultServer([.sse(short), .sse(long)])
+        defer { server.stop() }
+        let a = try OpenAIAssistant(config: Fixtures.config(server.baseURL), environment: Fixtures.env, retry: .none)
+        let r = BaselineRunner(provider: "local", model: "m", assistant: a, scorer: a,
+                               firstTokenSteps: BaselineRunner.llamaCppSteps, retry: .none)
+        let res = try await r.run(Fixtures.question(gold: 2), shots: [], convention: .likelihood)
+        XCTAssertEqual(server.requests.count, 2, "stops as soon as all four letters are listed")
+        XCTAssertTrue(server.requests[0].body.contains(#""top_logprobs":20"#), server.requests[0].body)
+        XCTAssertTrue(server.requests[1].body.contains(#""top_logprobs":1000"#), server.requests[1].body)
+        XCTAssertFalse(server.requests[0].body.contains("grammar"))
+        let p = try XCTUnwrap(res.letterProbabilities)
+        let mass = [exp(-9.0), exp(-4.0), exp(-3.0), exp(-12.0)]
+        for i in 0..<4 { XCTAssertEqual(p[i], mass[i] / mass.reduce(0, +), accuracy: 1e-12) }
+        XCTAssertEqual(res.predicted, 2)
+
+        // A server that lists at most 20 (OpenAI's API): one request; unlisted letters are 0.
+        let capped = try FaultServer([.sse(short)])
+        defer { capped.stop() }
+        let b = try OpenAIAssistant(config: Fixtures.config(capped.baseURL), environment: Fixtures.env, retry: .none)
+        let rc = BaselineRunner(provider: "openai", model: "m", assistant: b, scorer: b, retry: .none)
+        let rcRes = try await rc.run(Fixtures.question(gold: 2), shots: [], convention: .likelihood)
+        let pc = try XCTUnwrap(rcRes.letterProbabilities)
+        XCTAssertEqual(capped.requests.count, 1)
+        XCTAssertEqual(pc[0], 0)
+        XCTAssertEqual(pc[2], exp(-3.0) / (exp(-3.0) + exp(-4.0)), accuracy: 1e-12)
+    }
+
     private func runner(_ server: FaultServer, retry: RetryPolicy = .none) throws -> BaselineRunner {
         let a = try OpenAIAssistant(config: Fixtures.config(server.baseURL), environment: Fixtures.env, retry: .none)
-        return BaselineRunner(provider: "openai", model: "test-model", assistant: a, scorer: a, grammar: nil, retry: retry)
+        return BaselineRunner(provider: "openai", model: "test-model", assistant: a, scorer: a, retry: retry)
     }
 
     private static func logprobBody(_ letter: String) -> String {
-        #"{"choices":[{"logprobs":{"content":[{"token":"\#(letter)","logprob":-0.2,"top_logprobs":[{"token":"\#(letter)","logprob":-0.2},{"token":"A","logprob":-2.0}]}]}}]}"#
+        logprobStream([(letter, -0.2), ("A", -2.0)])
     }
 
     private static func sseReply(_ text: String) -> String {
@@ -61,7 +121,7 @@ final class BaselineTests: XCTestCase {
     }
 
     func testRunnerBothConventionsAgainstServerAndGoldNeverSent() async throws {
-        let server = try FaultServer([.respond(status: 200, body: BaselineTests.logprobBody("C")),
+        let server = try FaultServer([.sse(BaselineTests.logprobBody("C")),
                                       .sse(BaselineTests.sseReply("(B) Jupiter"))])
         defer { server.stop() }
         let r = try runner(server)
@@ -87,7 +147,7 @@ final class BaselineTests: XCTestCase {
     func testRunnerFaultsAreErrorsNotAnswers() async throws {
         let refused = try LocalModelServer.freePort()
         let a = try OpenAIAssistant(config: Fixtures.config("http://127.0.0.1:\(refused)/v1"), environment: Fixtures.env, retry: .none)
-        let r = BaselineRunner(provider: "openai", model: "m", assistant: a, scorer: a, grammar: nil, retry: .none)
+        let r = BaselineRunner(provider: "openai", model: "m", assistant: a, scorer: a, retry: .none)
         for convention in BaselineConvention.allCases {
             do {
                 _ = try await r.run(Fixtures.question(), shots: [], convention: convention)
@@ -97,7 +157,7 @@ final class BaselineTests: XCTestCase {
             }
         }
         let dns = try OpenAIAssistant(config: Fixtures.config("http://nowhere.invalid/v1"), environment: Fixtures.env, retry: .none)
-        let rd = BaselineRunner(provider: "openai", model: "m", assistant: dns, scorer: dns, grammar: nil, retry: .none)
+        let rd = BaselineRunner(provider: "openai", model: "m", assistant: dns, scorer: dns, retry: .none)
         await XCTAssertThrowsAsync(try await rd.run(Fixtures.question(), shots: [], convention: .likelihood))
 
         let faults: [FaultServer.Behavior] = [
@@ -114,7 +174,7 @@ final class BaselineTests: XCTestCase {
             defer { server.stop() }
             let c = Fixtures.config(server.baseURL, timeout: 0.5)
             let a = try OpenAIAssistant(config: c, environment: Fixtures.env, retry: .none)
-            let r = BaselineRunner(provider: "openai", model: "m", assistant: a, scorer: a, grammar: nil, retry: .none)
+            let r = BaselineRunner(provider: "openai", model: "m", assistant: a, scorer: a, retry: .none)
             do {
                 let res = try await r.run(Fixtures.question(), shots: [], convention: .likelihood)
                 XCTFail("\(fault): expected an error, got \(res)")
@@ -125,7 +185,7 @@ final class BaselineTests: XCTestCase {
     }
 
     func testRunnerRetries500ThenSucceeds() async throws {
-        let server = try FaultServer([.respond(status: 503, body: "{}"), .respond(status: 200, body: BaselineTests.logprobBody("C"))])
+        let server = try FaultServer([.respond(status: 503, body: "{}"), .sse(BaselineTests.logprobBody("C"))])
         defer { server.stop() }
         let r = try runner(server, retry: RetryPolicy(maxAttempts: 3, baseDelay: 0.01, maxDelay: 1))
         let res = try await r.run(Fixtures.question(gold: 2), shots: [], convention: .likelihood)

@@ -163,8 +163,8 @@ final class LocalModelTests: XCTestCase {
     /// `oversight baseline --limit 20` on the MMLU validation split, both conventions.
     func testBaselineCommandOnMMLU() throws {
         try requireModel()
-        let data = Self.root.deletingLastPathComponent().appendingPathComponent("shared/data/mmlu/val")
-        guard FileManager.default.fileExists(atPath: data.path) else { throw XCTSkip("no ../shared/data/mmlu/val") }
+        let data = BaselineAgreementTests.sharedFolder().appendingPathComponent("data/mmlu/val")
+        guard FileManager.default.fileExists(atPath: data.path) else { throw XCTSkip("no MMLU data at \(data.path)") }
         let binary = Self.root.appendingPathComponent(".build/debug/oversight")
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw XCTSkip("build the oversight product first (swift build --product oversight)")

@@ -35,8 +35,9 @@ final class RequestBuildingTests: XCTestCase {
 
     func testLikelihoodBodyExactJSON() throws {
         let a = try OpenAIAssistant(config: Fixtures.config("http://127.0.0.1:9/v1"), environment: Fixtures.env)
-        let json = String(decoding: try a.likelihoodRequestBody("Q", grammar: "root ::= [ABCD]").encoded(), as: UTF8.self)
-        XCTAssertEqual(json, #"{"grammar":"root ::= [ABCD]","logprobs":true,"max_tokens":1,"messages":[{"content":"Q","role":"user"}],"model":"test-model","stream":false,"temperature":0,"top_logprobs":10}"#)
+        let json = String(decoding: try a.likelihoodRequestBody("Q", top: 20).encoded(), as: UTF8.self)
+        // No grammar: the letters' probabilities are read, not sampled.
+        XCTAssertEqual(json, #"{"logprobs":true,"max_tokens":1,"messages":[{"content":"Q","role":"user"}],"model":"test-model","stream":true,"temperature":0,"top_logprobs":20}"#)
     }
 
     func testAnthropicBodyExactJSONAndHeaders() throws {

@@ -224,7 +224,7 @@ final class EchoedKeyTests: XCTestCase {
         }])
         defer { server.stop() }
         let a = try openAI(server)
-        let runner = BaselineRunner(provider: "openai", model: "test-model", assistant: a, scorer: a, grammar: nil, retry: .none)
+        let runner = BaselineRunner(provider: "openai", model: "test-model", assistant: a, scorer: a, retry: .none)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("echo-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("baseline.jsonl")

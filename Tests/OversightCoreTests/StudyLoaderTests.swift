@@ -175,3 +175,32 @@ final class StudyLoaderTests: XCTestCase {
         }
     }
 }
+
+/// `[study] bonus_per_correct`: a plain number, 0 when absent, errors naming the line.
+final class StudyBonusTests: XCTestCase {
+    private func load(_ bonusLine: String) throws -> Study {
+        try StudyLoader.parse(text: """
+            [study]
+            id = "x"
+            \(bonusLine)
+            [[blocks]]
+            condition = "unaided"
+            bank = "."
+            questions = 1
+            """, path: "/tmp/bonus-study.toml")
+    }
+
+    func testBonusPerCorrect() throws {
+        XCTAssertEqual(try load("").bonusPerCorrect, 0)
+        XCTAssertEqual(try load("bonus_per_correct = 0.25").bonusPerCorrect, 0.25)
+        XCTAssertEqual(try load("bonus_per_correct = 2").bonusPerCorrect, 2)
+        for (line, message) in [("bonus_per_correct = \"0.25\"", "3: \"study.bonus_per_correct\" must be a number"),
+                                ("bonus_per_correct = -1", "3: \"study.bonus_per_correct\" must be between 0.0 and 1000000.0, not -1.0"),
+                                ("bonus_per_corect = 1", "3: unknown key \"study.bonus_per_corect\" (did you mean \"bonus_per_correct\"?)")] {
+            XCTAssertThrowsError(try load(line)) { error in
+                let lines = (error as? InputErrors)?.errors.map(\.description) ?? []
+                XCTAssertEqual(lines, ["/tmp/bonus-study.toml:" + message], line)
+            }
+        }
+    }
+}

@@ -193,6 +193,26 @@ final class LayoutTests: XCTestCase {
         XCTAssertTrue(rows.contains { $0.contains("line 1/") && $0.hasPrefix("└") }, rows.joined(separator: "\n"))
     }
 
+    /// At 80x24 beside the chat, long MMLU options take the rows a short question leaves
+    /// rather than scrolling with empty rows below the answer pane.
+    func testLongMMLUOptionsUseTheRowsTheQuestionLeaves() throws {
+        var study = Self.assistedMMLU()
+        let option = "A computer system that does one particular thing for clients over a network"
+        study.blocks[0][0] = Question(id: "mmlu/x/val/1", task: .mmlu, subject: "computer_security",
+                                      text: "Which of the following best describes a Web server?",
+                                      options: [option + " (A)", option + " (B)", option + " (C)", option + " (D)"],
+                                      gold: 0, passage: nil, metadata: QuestionMetadata(source: "x.csv", line: 1))
+        var c = Core(study: study, size: Self.small)
+        c.key(.enter)
+        let layout = try XCTUnwrap(AppCore.screenLayout(c.state))
+        let rows = screen(c).joined(separator: "\n")
+        for letter in ["(A)", "(B)", "(C)", "(D)"] {
+            XCTAssertTrue(rows.contains("network " + letter), "option \(letter) is shown:\n\(rows)")
+        }
+        XCTAssertFalse(rows.contains("more below"), rows)
+        XCTAssertLessThanOrEqual(layout.passage.height + layout.answer.height, Self.small.rows - 2)
+    }
+
     // MARK: - Answer pane in a narrow column
 
     func testConfidenceScaleWrapsInsteadOfBeingCut() {

@@ -53,6 +53,14 @@ public struct SessionStart: Codable, Sendable, Equatable {
     public var assistantModel: String?
     /// True when `oversight simulate` played the participant; absent (nil) for real people.
     public var simulated: Bool?
+    /// Counterbalanced studies only: the participant's arm (1-based) and the number of arms.
+    public var arm: Int?
+    public var arms: Int?
+    /// Counterbalanced studies only: study-file block numbers (1-based) in presentation order.
+    public var blockOrder: [Int]?
+    /// Counterbalanced studies only: for each presented block, the study-file block number whose
+    /// drawn question set it shows.
+    public var questionSets: [Int]?
 
     public init(studyID: String, studyHash: String, questionsHash: String, seed: UInt64,
                 appVersion: String, participant: String, sessionID: String, feedback: Bool,
@@ -78,6 +86,7 @@ public struct SessionStart: Codable, Sendable, Equatable {
         case seed, appVersion = "app_version", participant, sessionID = "session_id", feedback
         case confidence, blocks, assistantProvider = "assistant_provider"
         case assistantModel = "assistant_model", simulated
+        case arm, arms, blockOrder = "block_order", questionSets = "question_sets"
     }
 }
 

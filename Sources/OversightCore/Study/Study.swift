@@ -73,6 +73,21 @@ public struct Study: Sendable, Equatable {
     /// Name of the environment variable holding the study secret that keys completion codes
     /// (`[study] secret_env`); never the secret itself. Nil: codes are unkeyed.
     public var secretEnv: String?
+    /// Bonus paid per correct answer (`[study] bonus_per_correct`, a plain number in the
+    /// study's currency); 0 when absent. Used by `oversight score --payments`.
+    public var bonusPerCorrect: Double = 0
+    /// What the id screen calls the participant id (`[study] participant_label`, e.g.
+    /// "Prolific ID"); nil: "Participant ID".
+    public var participantLabel: String?
+    /// A regular expression a participant id must match (`[study] participant_pattern`), on top
+    /// of the id rules; nil: none.
+    public var participantPattern: String?
+    /// `[study] counterbalance`: participants get arms that rotate the question sets among
+    /// interchangeable blocks and the block order (see `Counterbalance`).
+    public var counterbalance: Bool = false
+    /// The participant's arm once the study is arranged for one (`ResolvedStudy.arranged`);
+    /// nil for the study as written.
+    public var arm: StudyArm?
 
     public static let defaultConfidence = [25, 42, 60, 80, 100]
 

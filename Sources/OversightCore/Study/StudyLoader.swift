@@ -5,7 +5,9 @@ import TOMLKit
 /// `PATH:LINE: message` naming the key, and nothing is guessed: unknown keys are errors too, so
 /// a typo cannot silently change a study.
 public enum StudyLoader {
-    static let studyKeys: Set<String> = ["id", "seed", "feedback", "confidence", "instructions", "secret_env"]
+    static let studyKeys: Set<String> = ["id", "seed", "feedback", "confidence", "instructions", "secret_env",
+                                         "bonus_per_correct", "participant_label", "participant_pattern",
+                                         "counterbalance"]
     static let blockKeys: Set<String> = ["condition", "bank", "questions", "time_limit_seconds", "hard_only",
                                          "subjects", "split"]
     static let assistantKeys: Set<String> = ["provider", "model", "base_url", "api_key_env", "temperature",
@@ -184,6 +186,31 @@ public enum StudyLoader {
                 }
             }
 
+            let bonus = double(st, "bonus_per_correct", "study", range: 0...1_000_000) ?? 0
+            let counterbalance = bool(st, "counterbalance", "study") ?? false
+
+            var participantLabel: String?
+            if let label = string(st, "participant_label", "study") {
+                let trimmed = label.trimmingCharacters(in: .whitespaces)
+                if trimmed.isEmpty || trimmed.count > 40
+                    || !trimmed.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) {
+                    fail("study", nil, "participant_label",
+                         "\"study.participant_label\" must be 1 to 40 characters on one line, e.g. \"Prolific ID\"")
+                } else {
+                    participantLabel = trimmed
+                }
+            }
+            var participantPattern: String?
+            if let pattern = string(st, "participant_pattern", "study") {
+                do {
+                    _ = try NSRegularExpression(pattern: pattern)
+                    participantPattern = pattern
+                } catch {
+                    fail("study", nil, "participant_pattern",
+                         "\"study.participant_pattern\" is not a valid regular expression: \"\(Printable.escaped(pattern))\"")
+                }
+            }
+
             var blocks: [StudyBlock] = []
             if let v = root["blocks"] {
                 if let arr = v.array {
@@ -210,6 +237,10 @@ public enum StudyLoader {
             var study = Study(id: id, seed: UInt64(seed), feedback: feedback, confidence: confidence,
                               instructions: instructions, blocks: blocks, assistant: assistant, path: path, hash: hash)
             study.secretEnv = secretEnv
+            study.bonusPerCorrect = bonus
+            study.participantLabel = participantLabel
+            study.participantPattern = participantPattern
+            study.counterbalance = counterbalance
             return study
         }
 

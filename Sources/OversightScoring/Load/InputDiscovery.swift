@@ -31,7 +31,7 @@ extension DatasetLoader {
             _ = FileManager.default.fileExists(atPath: full, isDirectory: &sub)
             if sub.boolValue {
                 subfolders.append(name)
-            } else if name.hasSuffix(".jsonl") {
+            } else if name.hasSuffix(".jsonl"), name != Assignments.fileName {
                 if name.hasPrefix("baseline-") { baselines.append(full) } else { logs.append(full) }
             }
         }

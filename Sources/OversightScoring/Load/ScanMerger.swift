@@ -123,7 +123,7 @@ final class Merger: @unchecked Sendable {
             sessions.append(SessionInfo(path: f.path, participant: s.participant, sessionID: s.sessionID,
                                         studyHash: s.studyHash, completed: f.ended, planned: s.planned,
                                         scale: s.scale, bytes: f.bytes, assistant: s.assistant,
-                                        simulated: s.simulated))
+                                        simulated: s.simulated, arm: s.arm))
             if !s.scale.isEmpty && !scales.contains(s.scale) { scales.append(s.scale) }
         }
         var scale = Statistics.defaultScale

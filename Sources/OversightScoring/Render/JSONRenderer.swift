@@ -129,6 +129,18 @@ public enum JSONRenderer {
             ("participants", .array(r.participantRows.map(participant))),
             ("blocks", .array(r.blocks.map(block))),
             ("warnings", .array(r.warnings.map(warning))),
+        ] + (r.balance.map { [("balance", balance($0))] } ?? []))
+    }
+
+    static func balance(_ b: BalanceReport) -> JSON {
+        .object([
+            ("counterbalanced_sessions", .int(b.counterbalancedSessions)),
+            ("participants_per_arm", .object(b.participantsPerArm.map { (String($0.arm), JSON.int($0.participants)) })),
+            ("items", .int(b.items)),
+            ("items_under_both_conditions", .int(b.itemsUnderBoth)),
+            ("balanced_items", .int(b.balancedItems)),
+            ("largest_gap", .int(b.largestGap)),
+            ("balanced", .bool(b.isBalanced)),
         ])
     }
 

@@ -21,6 +21,7 @@ public enum TextRenderer {
         if let notice = r.keptDamagedNotice { para(notice) }
         para("Study \(r.studyID) (study hash \(r.studyHash.prefix(12))): \(r.participants) participant(s), \(r.sessions) session log(s)")
         para("Excluded: \(r.excluded.isEmpty ? "none" : r.excluded.joined(separator: ", "))")
+        if let b = r.balance { para(b.summary) }
         para("95% CI: bias-corrected percentile bootstrap over participants and items (two-way; items resampled "
             + "within strata: unaided-only, assisted-only, both, model-only), "
             + "\(r.resamples) resamples, seed \(r.seed) (deterministic for a seed); vote rows: the resamples' spread "

@@ -112,9 +112,11 @@ extension SessionScanner {
         var planned = 0
         var provider = "", model: String?
         var simulated = false
+        var arm: Int?
         try p.object { p, ks, kl in
             if p.key(ks, kl, is: "study_id") { study = try p.string() }
             else if p.key(ks, kl, is: "simulated") { simulated = try p.bool() }
+            else if p.key(ks, kl, is: "arm") { arm = Int(try p.int()) }
             else if p.key(ks, kl, is: "assistant_provider") { provider = try p.string() }
             else if p.key(ks, kl, is: "assistant_model") { model = try p.optionalString() }
             else if p.key(ks, kl, is: "study_hash") { hash = try p.string() }
@@ -145,6 +147,7 @@ extension SessionScanner {
         guard let session else { throw ScanError("missing field \"data.session_id\"") }
         return SessionStartInfo(studyID: study, studyHash: hash, participant: participant, sessionID: session,
                                 scale: scale, planned: planned, line: lineNo,
-                                assistant: AssistantName(provider: provider, model: model), simulated: simulated)
+                                assistant: AssistantName(provider: provider, model: model), simulated: simulated,
+                                arm: arm)
     }
 }

@@ -15,6 +15,8 @@ struct SessionStartInfo: Sendable {
     var assistant = AssistantName(provider: "", model: nil)
     /// `"simulated": true`: written by `oversight simulate`, not by a person.
     var simulated = false
+    /// Counterbalanced studies: the participant's arm (1-based).
+    var arm: Int?
 }
 
 /// One submitted answer as read from a log (strings still local to the file).

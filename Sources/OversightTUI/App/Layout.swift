@@ -49,7 +49,10 @@ public struct ScreenLayout: Sendable, Equatable {
         let showQ = question.task == .quality
         func answerHeight(width: Int, share: Int) -> Int {
             // Beyond `share` percent of the body the question and options scroll.
-            let maxInner = max(6, body.height * share / 100 - 2)
+            answerHeight(width: width, maxRows: body.height * share / 100)
+        }
+        func answerHeight(width: Int, maxRows: Int) -> Int {
+            let maxInner = max(6, maxRows - 2)
             let inner = AnswerPane.content(Rect(col: 0, row: 0, width: width, height: 3)).width
             return min(maxInner, AnswerPane.innerHeight(question: question, showQuestion: showQ, innerWidth: inner,
                                                         maxInner: maxInner, scale: scale)) + 2
@@ -69,10 +72,11 @@ public struct ScreenLayout: Sendable, Equatable {
         // MMLU: one column no wider than a reading line, panes as tall as their content; the
         // question pane scrolls when the two do not fit.
         let width = assisted ? columnW : min(size.cols, maxReadingPaneWidth)
-        let answerH = answerHeight(width: width, share: 60)
         let textW = PassageView.textWidth(inner: Rect(col: 0, row: 0, width: width, height: 3).inner)
         let wanted = TextLayout.wrap(AppCore.paneText(question), width: textW).count + 2
-        let questionH = max(3, min(wanted, body.height - answerH))
+        let questionH = max(3, min(wanted, body.height - answerHeight(width: width, share: 60)))
+        // The options take the rows the question leaves, before they scroll.
+        let answerH = answerHeight(width: width, maxRows: body.height - questionH)
         return ScreenLayout(size: size, body: body,
                             passage: Rect(col: 0, row: body.row, width: width, height: questionH),
                             chat: assisted ? Rect(col: width, row: body.row, width: size.cols - width, height: body.height) : nil,

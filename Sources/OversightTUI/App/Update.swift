@@ -46,7 +46,7 @@ extension AppCore {
     /// `resized` record), then the instructions (or the first question when the study has none).
     public static func startEffects(_ s: AppState, sessionID: String) -> [Effect] {
         let c = s.context
-        let start = SessionStart(
+        var start = SessionStart(
             studyID: c.study.id, studyHash: c.study.hash,
             questionsHash: SHA256.hex(c.blocks.flatMap { $0.map(\.id) }.joined(separator: "\n")),
             seed: c.study.seed, appVersion: AppInfo.version, participant: c.participant, sessionID: sessionID,
@@ -55,6 +55,12 @@ extension AppCore {
                 BlockPlan(condition: b.condition, questionIDs: qs.map(\.id), timeLimitSeconds: b.timeLimitSeconds)
             },
             assistantProvider: c.study.assistant.provider, assistantModel: c.study.assistant.model)
+        if let arm = c.study.arm {
+            start.arm = arm.index + 1
+            start.arms = arm.count
+            start.blockOrder = arm.order.map { $0 + 1 }
+            start.questionSets = arm.presentedSets.map { $0 + 1 }
+        }
         var effects: [Effect] = [.appendLog(.sessionStart(start)),
                                  .appendLog(.resized(cols: s.size.cols, rows: s.size.rows))] + pauseEffects(s)
         if let text = c.study.instructions, !text.isEmpty {

@@ -1,0 +1,76 @@
+import Foundation
+import OversightCore
+import OversightTUI
+
+/// Where `run` gets the participant id from when `--participant` is not given: an environment
+/// variable (`--participant-env`) or the id screen on the terminal.
+enum Arrival {
+    /// The id and whether the participant already agreed to continue an unfinished session.
+    struct Accepted: Equatable {
+        var participant: String
+        var resumeConfirmed: Bool
+    }
+
+    /// The id held by the environment variable `name`. Missing, empty or not matching the
+    /// study's pattern is bad input (exit 2); the id rules are checked by the launcher.
+    static func fromEnvironment(_ name: String, studyPath: String,
+                                environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
+        try InputFailure.report {
+            guard let value = environment[name], !value.isEmpty else {
+                throw CLIError("--participant-env \(Printable.escaped(name)): the environment variable is not set or is empty")
+            }
+            let study = try StudyLoader.load(path: studyPath)
+            if let pattern = study.participantPattern, Identifier.isValid(value),
+               ArrivalScreen.problem(with: value, label: "id", pattern: pattern) != nil {
+                throw CLIError("--participant-env \(Printable.escaped(name)): the participant id \"\(value)\" "
+                               + "does not match study.participant_pattern")
+            }
+            return value
+        }
+    }
+
+    /// Shows the id screen until an id is accepted; nil when the participant leaves (Ctrl-C).
+    /// Nothing is written before an id is accepted.
+    static func ask(studyPath: String, sessionsRoot: URL) throws -> Accepted? {
+        let study = try InputFailure.report { try StudyLoader.load(path: studyPath) }
+        do {
+            _ = try NcursesTerminal.preflight()
+        } catch let error as TerminalError {
+            SessionLauncher.printError("oversight: \(error)")
+            return nil
+        }
+        let session = ArrivalScreenSession(
+            state: ArrivalState(label: study.participantLabel, pattern: study.participantPattern),
+            lookUp: { id in lookUp(SessionPaths.logURL(root: sessionsRoot, studyID: study.id, participant: id)) })
+        let driver = TerminalDriver(noColor: NcursesTerminal.colorDisabled(environment: ProcessInfo.processInfo.environment))
+        do {
+            _ = try driver.run(session)
+        } catch let error as TerminalError {
+            SessionLauncher.printError("oversight: \(error)")
+            return nil
+        }
+        guard case .accepted(let id, let resume) = session.state.phase else { return nil }
+        return Accepted(participant: id, resumeConfirmed: resume)
+    }
+
+    /// What is on disk for the log at `logURL`, read without creating anything.
+    static func lookUp(_ logURL: URL) -> ArrivalLookup {
+        // The lock file exists once a session has run; probing it creates nothing new.
+        if FileManager.default.fileExists(atPath: FileLock.lockPath(for: logURL)) {
+            do {
+                let lock = try FileLock.acquire(for: logURL)
+                lock.release()
+            } catch let held as FileLockHeld {
+                return .running(holder: held.holder)
+            } catch {
+                return .refused(reason: "its lock file cannot be opened")
+            }
+        }
+        guard FileManager.default.fileExists(atPath: logURL.path) else { return .new }
+        let existing = SessionLogReader.read(url: logURL)
+        if let code = SessionLauncher.finishedCode(existing.records) { return .finished(code: code) }
+        if let refusal = existing.resumeRefusal { return .refused(reason: refusal) }
+        if existing.records.isEmpty { return .new }
+        return .unfinished(position: SessionLauncher.describePosition(existing.records))
+    }
+}
