@@ -15,8 +15,11 @@ let package = Package(
         // Pure domain: task banks, study files, session log, assistant seam. No terminal code.
         .target(
             name: "OversightCore",
-            dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]
+            dependencies: ["CLibcrypto", .product(name: "TOMLKit", package: "TOMLKit")]
         ),
+        // libcrypto (OpenSSL 3) from Debian's libssl-dev (scripts/setup.sh installs it): SHA-256.
+        // Its headers and library are on the default paths; the module map links it.
+        .systemLibrary(name: "CLibcrypto"),
         // ncursesw from Debian's libncurses-dev (scripts/setup.sh installs it). No pkgConfig:
         // SwiftPM drops its -D flags with a warning on every build, and shim.h defines what
         // the wide-character API needs; the module map links ncursesw.
@@ -48,11 +51,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // A private tmux server driving the real binary: the end-to-end tests and the benchmarks.
+        .target(name: "TmuxSupport"),
         // Benchmarks, run on demand: `swift run -c release oversight-bench --help`.
         .executableTarget(
             name: "oversight-bench",
             dependencies: [
                 "OversightCore", "OversightTUI", "OversightAssistants", "OversightScoring", "OversightSimulation",
+                "TmuxSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks"
@@ -64,7 +70,7 @@ let package = Package(
         .testTarget(name: "OversightScoringTests", dependencies: ["OversightScoring", "OversightCore"], exclude: ["Fixtures"]),
         .testTarget(name: "OversightSimulationTests",
                     dependencies: ["OversightSimulation", "OversightScoring", "OversightCore", "OversightTUI"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["OversightCore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["OversightCore", "TmuxSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import OversightCore
 import OversightTUI
+import TmuxSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -205,7 +206,7 @@ struct LaunchTimer {
     }
 
     func run() throws {
-        guard let tmux = Self.which("tmux") else { throw Failure(description: "tmux is not installed") }
+        let tmux = try TmuxServer(socketPrefix: "oversight-bench")
         let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         let app = exe.deletingLastPathComponent().appendingPathComponent("oversight").path
         guard FileManager.default.isExecutableFile(atPath: app) else {
@@ -240,34 +241,29 @@ struct LaunchTimer {
             provider = "simulated"
             """.write(to: study, atomically: true, encoding: .utf8)
 
-        let socket = FileManager.default.temporaryDirectory.appendingPathComponent("oversight-bench-\(getpid()).sock").path
-        defer {
-            _ = try? Self.client(tmux, socket, ["kill-server"])
-            try? FileManager.default.removeItem(atPath: socket)
-        }
+        defer { tmux.shutdown() }
         // One session stays for the whole run, so the server is up before every timed launch and
         // killing a timed session never shuts it down (a new server would race the old one).
-        let keep = try Self.spawn([tmux, "-S", socket, "-f", "/dev/null", "new-session", "-d", "-s", "keep",
-                                   "--", "sleep", "600"])
+        let keep = try tmux.newSession("keep", cols: 80, rows: 24, command: ["sleep", "600"])
         guard keep == 0 else { throw Failure(description: "tmux new-session failed (\(keep))") }
         var baseline: [Double] = []
         var launch: [Double] = []
         var appPeakKB: [Int] = []
         for i in 0..<launches {
-            baseline.append(try timeToScreen(tmux, socket, session: "base\(i)",
+            baseline.append(try timeToScreen(tmux, session: "base\(i)",
                                              command: ["sh", "-c", "printf 'READY\\n'; exec sleep 60"], marker: "READY").ms)
             let logRoot = logDir.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? dir
             let sessions = logRoot.appendingPathComponent("oversight-bench-\(getpid())-Sessions-\(i)").path
             defer { try? FileManager.default.removeItem(atPath: sessions) }
-            let result = try timeToScreen(tmux, socket, session: "app\(i)",
+            let result = try timeToScreen(tmux, session: "app\(i)",
                                           command: ["env", "LANG=C.UTF-8", "TERM=tmux-256color", app, "run",
                                                     "--study", study.path, "--participant", "bench\(i)",
                                                     "--sessions", sessions],
                                           marker: "What does the keeper do")
             launch.append(result.ms)
             if let kb = PeakMemory.kilobytes(pid: result.pid) { appPeakKB.append(kb) }
-            _ = try? Self.client(tmux, socket, ["kill-session", "-t", "app\(i)"])
-            _ = try? Self.client(tmux, socket, ["kill-session", "-t", "base\(i)"])
+            _ = try? tmux.run(["kill-session", "-t", "app\(i)"])
+            _ = try? tmux.run(["kill-session", "-t", "base\(i)"])
         }
         let b = baseline.sorted()[baseline.count / 2]
         let l = launch.sorted()[launch.count / 2]
@@ -280,91 +276,28 @@ struct LaunchTimer {
     }
 
     /// Starts `command` in a new detached 200x60 session and polls until `marker` is on screen.
-    private func timeToScreen(_ tmux: String, _ socket: String, session: String, command: [String],
+    private func timeToScreen(_ tmux: TmuxServer, session: String, command: [String],
                               marker: String) throws -> (ms: Double, pid: pid_t?) {
         var start = Date()
-        var status = try Self.spawn([tmux, "-S", socket, "-f", "/dev/null", "new-session", "-d", "-s", session,
-                                     "-x", "200", "-y", "60", "--"] + command)
+        var status = try tmux.newSession(session, cols: 200, rows: 60, command: command)
         if status != 0 {
             // A server still starting or shutting down on this socket refuses now and then: retry once.
             usleep(200_000)
             start = Date()
-            status = try Self.spawn([tmux, "-S", socket, "-f", "/dev/null", "new-session", "-d", "-s", session,
-                                     "-x", "200", "-y", "60", "--"] + command)
+            status = try tmux.newSession(session, cols: 200, rows: 60, command: command)
         }
         guard status == 0 else { throw Failure(description: "tmux new-session failed (\(status))") }
         let deadline = start.addingTimeInterval(10)
         while Date() < deadline {
-            let screen = try Self.client(tmux, socket, ["capture-pane", "-p", "-t", session])
+            let screen = (try? tmux.capture(session)) ?? ""
             if screen.contains(marker) {
                 let ms = Date().timeIntervalSince(start) * 1000
-                let pidText = try? Self.client(tmux, socket, ["display-message", "-p", "-t", session, "#{pane_pid}"])
-                return (ms, pidText.flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
+                return (ms, try? tmux.panePID(session))
             }
             usleep(2_000)
         }
-        let screen = (try? Self.client(tmux, socket, ["capture-pane", "-p", "-t", session])) ?? ""
+        let screen = (try? tmux.capture(session)) ?? ""
         throw Failure(description: "no first frame within 10 s; screen:\n\(screen)")
-    }
-
-    static func which(_ name: String) -> String? {
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
-            let p = "\(dir)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: p) { return p }
-        }
-        return nil
-    }
-
-    static func client(_ tmux: String, _ socket: String, _ args: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tmux)
-        process.arguments = ["-S", socket] + args
-        var env = ProcessInfo.processInfo.environment
-        env["TMUX"] = nil
-        process.environment = env
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    /// posix_spawnp + waitpid with an empty signal mask and stdio on /dev/null (a tmux server
-    /// started through Foundation's Process would keep its pipes open forever).
-    static func spawn(_ args: [String]) throws -> Int32 {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        for fd: Int32 in [0, 1, 2] {
-            posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
-        }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
-        var env = ProcessInfo.processInfo.environment
-        env["TMUX"] = nil
-        env["LANG"] = "C.UTF-8"
-        env["TERM"] = "xterm-256color"
-        let argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
-        let envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            for p in argv { free(p) }
-            for p in envp { free(p) }
-        }
-        var pid: pid_t = 0
-        let rc = posix_spawnp(&pid, args[0], &actions, &attributes, argv, envp)
-        guard rc == 0 else { throw Failure(description: "cannot start \(args[0]): \(String(cString: strerror(rc)))") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
-            if errno != EINTR { throw Failure(description: "waitpid failed") }
-        }
-        return status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
     }
 }
 
@@ -373,19 +306,15 @@ struct LaunchTimer {
 enum PaintTimer {
     /// Starts this benchmark in paint-worker mode in tmux and prints what it measured.
     static func measure(frames: Int, words: Int, messages: Int) throws {
-        guard let tmux = LaunchTimer.which("tmux") else { throw LaunchTimer.Failure(description: "tmux is not installed") }
+        let tmux = try TmuxServer(socketPrefix: "oversight-paint")
         let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         let result = FileManager.default.temporaryDirectory.appendingPathComponent("oversight-paint-\(getpid()).txt")
         defer { try? FileManager.default.removeItem(at: result) }
-        let socket = FileManager.default.temporaryDirectory.appendingPathComponent("oversight-paint-\(getpid()).sock").path
-        defer {
-            _ = try? LaunchTimer.client(tmux, socket, ["kill-server"])
-            try? FileManager.default.removeItem(atPath: socket)
-        }
-        let status = try LaunchTimer.spawn([tmux, "-S", socket, "-f", "/dev/null", "new-session", "-d", "-s", "paint",
-                                            "-x", "200", "-y", "60", "--", "env", "LANG=C.UTF-8", "TERM=tmux-256color",
-                                            exe, "render", "--paint-worker", result.path, "--frames", String(frames),
-                                            "--words", String(words), "--messages", String(messages)])
+        defer { tmux.shutdown() }
+        let status = try tmux.newSession("paint", cols: 200, rows: 60, command: [
+            "env", "LANG=C.UTF-8", "TERM=tmux-256color", exe, "render", "--paint-worker", result.path,
+            "--frames", String(frames), "--words", String(words), "--messages", String(messages),
+        ])
         guard status == 0 else { throw LaunchTimer.Failure(description: "tmux new-session failed (\(status))") }
         let deadline = Date().addingTimeInterval(120)
         while Date() < deadline {

@@ -12,7 +12,9 @@ struct ScoreBench: AsyncParsableCommand {
             Writes the synthetic logs to a temporary folder (not timed), resets the peak-memory \
             mark, then reads, checks and scores them (2,000 bootstrap resamples) and renders the \
             text report. Prints the scoring time, MB/s over the log bytes and the peak resident \
-            memory (VmHWM). Build in release: swift build -c release --product oversight-bench.
+            memory (VmHWM). With --compare-decoder it also reads and checks the same logs \
+            with the core reader (Foundation's JSONDecoder) and prints how much slower that is than \
+            the scanner's JSONCursor. Build in release: swift build -c release --product oversight-bench.
             """
     )
 
@@ -36,6 +38,9 @@ struct ScoreBench: AsyncParsableCommand {
 
     @Flag(help: "Keep the generated folder.")
     var keep = false
+
+    @Flag(help: "Also read and check the logs with the core reader (JSONDecoder), to compare with the scanner.")
+    var compareDecoder = false
 
     func run() async throws {
         let folder: URL
@@ -79,8 +84,42 @@ struct ScoreBench: AsyncParsableCommand {
         print(String(format: "peak RSS while scoring: %.0f MB (before: %.0f MB); %d threads, %d cores, %d resamples, %d warnings, %d chars of report, SHA-256: %@",
                      PeakMemory.megabytes(), hwmBefore, jobs, ProcessInfo.processInfo.activeProcessorCount, resamples,
                      report.warnings.count, text.count, ScanInfo.sha256Implementation))
+        if compareDecoder {
+            // The same logs through the core's reader: Foundation's JSONDecoder into typed records,
+            // the same hash-chain checks, the same threads. Only the records' count is kept.
+            let paths = inputs.logs
+            let work = SharedCount()
+            let records = SharedCount()
+            let t0 = Date()
+            DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, paths.count))) { _ in
+                while true {
+                    let i = work.add(1) - 1
+                    guard i < paths.count else { return }
+                    var n = 0
+                    SessionLogReader.forEach(url: URL(fileURLWithPath: paths[i])) { _ in n += 1 }
+                    _ = records.add(n)
+                }
+            }
+            let seconds = Date().timeIntervalSince(t0)
+            let scannerSeconds = loaded.timeIntervalSince(start)
+            print(String(format: "read+check with the core reader (JSONDecoder): %.2f s (%.0f MB/s), %.1fx the scanner's %.2f s; %d records",
+                         seconds, mb / seconds, seconds / scannerSeconds, scannerSeconds, records.add(0)))
+        }
         if let load = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) {
             print("load average (1, 5, 15 min): \(load.split(separator: " ").prefix(3).joined(separator: " "))")
         }
+    }
+}
+
+/// A counter shared by threads.
+final class SharedCount: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    /// Adds `n` and returns the new value.
+    func add(_ n: Int) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value += n
+        return value
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import OversightAssistants
 import OversightCore
+import TmuxSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -122,15 +123,14 @@ struct StreamBench: AsyncParsableCommand {
 final class AppStreamRun {
     struct Reply { var seconds: Double; var cpu: Double; var ttftMs: Double }
 
-    private let tmux: String
-    private let socket: String
+    private let tmux: TmuxServer
     private let dir: URL
     private let log: URL
     private let pid: pid_t
     private var replies = 0
 
     init(app: String, baseURL: String, model: String, maxTokens: Int?) throws {
-        guard let tmux = LaunchTimer.which("tmux") else { throw LaunchTimer.Failure(description: "tmux is not installed") }
+        let tmux = try TmuxServer(socketPrefix: "oversight-stream")
         self.tmux = tmux
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("oversight-stream-\(getpid())-\(UUID().uuidString.prefix(6))")
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("mmlu"), withIntermediateDirectories: true)
@@ -155,26 +155,21 @@ final class AppStreamRun {
             timeout_seconds = 300
             \(maxTokens.map { "max_tokens = \($0)" } ?? "")
             """.write(to: dir.appendingPathComponent("study.toml"), atomically: true, encoding: .utf8)
-        socket = dir.appendingPathComponent("tmux.sock").path
         log = dir.appendingPathComponent("Sessions/stream/p1.jsonl")
-        let status = try LaunchTimer.spawn([tmux, "-S", socket, "-f", "/dev/null", "new-session", "-d", "-s", "app",
-                                            "-x", "120", "-y", "40", "--", "env", "LANG=C.UTF-8", "TERM=tmux-256color",
-                                            app, "run", "--study", dir.appendingPathComponent("study.toml").path,
-                                            "--participant", "p1", "--sessions", dir.appendingPathComponent("Sessions").path])
+        let status = try tmux.newSession("app", cols: 120, rows: 40, command: [
+            "env", "LANG=C.UTF-8", "TERM=tmux-256color", app, "run", "--study",
+            dir.appendingPathComponent("study.toml").path, "--participant", "p1", "--sessions",
+            dir.appendingPathComponent("Sessions").path,
+        ])
         guard status == 0 else { throw LaunchTimer.Failure(description: "tmux new-session failed (\(status))") }
-        let sock = socket
         try Self.wait(20, "the question screen") {
-            (try? LaunchTimer.client(tmux, sock, ["capture-pane", "-p", "-t", "app"]))?.contains("STREAM-Q1") == true
+            (try? tmux.capture("app"))?.contains("STREAM-Q1") == true
         }
-        let text = try LaunchTimer.client(tmux, socket, ["display-message", "-p", "-t", "app", "#{pane_pid}"])
-        guard let p = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw LaunchTimer.Failure(description: "no pane pid")
-        }
-        pid = p
+        pid = try tmux.panePID("app")
     }
 
     func close() {
-        _ = try? LaunchTimer.client(tmux, socket, ["kill-server"])
+        tmux.shutdown()
         try? FileManager.default.removeItem(at: dir)
     }
 
@@ -189,10 +184,10 @@ final class AppStreamRun {
     /// straight to the server), wait until its reply is logged; the reply's length and ttft from
     /// the log and the app's CPU time over the exchange.
     func reply(_ text: String) throws -> Reply {
-        if replies > 0 { _ = try LaunchTimer.client(tmux, socket, ["send-keys", "-t", "app", "C-r"]) }
+        if replies > 0 { _ = try tmux.run(["send-keys", "-t", "app", "C-r"]) }
         let cpuBefore = try cpuSeconds()
-        _ = try LaunchTimer.client(tmux, socket, ["send-keys", "-t", "app", "-l", "--", text])
-        _ = try LaunchTimer.client(tmux, socket, ["send-keys", "-t", "app", "Enter"])
+        _ = try tmux.run(["send-keys", "-t", "app", "-l", "--", text])
+        _ = try tmux.run(["send-keys", "-t", "app", "Enter"])
         replies += 1
         var found: AssistantReply?
         try Self.wait(600, "reply \(replies) in the log") {

@@ -52,17 +52,14 @@ public enum BaselineFile {
     /// The results already in `url` (none when it does not exist). A final line cut short by
     /// an interrupted run is ignored; any other unreadable line is an `InputError`.
     public static func load(_ url: URL) throws -> [BaselineResult] {
-        guard let data = FileManager.default.contents(atPath: url.path) else { return [] }
-        let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-        let decoder = JSONDecoder()
+        guard let lines = BaselineResultReader.lines(path: url.path) else { return [] }
         var out: [BaselineResult] = []
-        for (i, line) in lines.enumerated() where !line.isEmpty {
-            do {
-                out.append(try decoder.decode(BaselineResult.self, from: Data(line)))
-            } catch {
-                let isTornTail = i == lines.count - 1
-                if isTornTail { continue }
-                throw InputError(path: url.path, line: i + 1, "not a baseline result line")
+        for line in lines {
+            switch line.result {
+            case .success(let r): out.append(r)
+            case .failure:
+                if !line.terminated { continue }
+                throw InputError(path: url.path, line: line.number, "not a baseline result line")
             }
         }
         return out

@@ -1,13 +1,56 @@
 import Foundation
 import OversightCore
 
+/// A statistic the scorer estimates for one task, with a bootstrap interval.
+///
+/// Answers fall into groups: `Statistic.unaided` (0) is the unaided answers, 1... the assisted
+/// ones, one group per assistant (one group when the whole study used one assistant).
+enum Statistic: Hashable, Sendable {
+    /// Accuracy of the individual answers of a group.
+    case accuracy(group: Int)
+    /// Accuracy of the confidence-weighted vote of a group.
+    case voteAccuracy(group: Int)
+    /// Accuracy of model run `m` (the task's runs in order).
+    case model(Int)
+
+    /// The group of the unaided answers.
+    static let unaided = 0
+
+    /// Column of the statistic in the bootstrap's results with `groups` answer groups: each
+    /// group's accuracy, each group's vote accuracy, then one per model run (with one
+    /// assistant: unaided, assisted, unaided vote, assisted vote, models).
+    func column(groups: Int) -> Int {
+        switch self {
+        case .accuracy(let g): g
+        case .voteAccuracy(let g): groups + g
+        case .model(let m): 2 * groups + m
+        }
+    }
+
+    /// Vote statistics get the re-centred interval (their resamples are biased downward).
+    var isVote: Bool {
+        if case .voteAccuracy = self { return true }
+        return false
+    }
+}
+
+/// Point estimates and bootstrap replicates of every statistic of one task.
+struct BootstrapResult: Sendable, Equatable {
+    /// Number of answer groups.
+    var groups: Int
+    /// Per column (`Statistic.column`): the estimate with every weight 1.
+    var point: [Double]
+    /// Per column: the replicates in resample order (empty without resamples).
+    var replicates: [[Double]]
+
+    func point(_ s: Statistic) -> Double { point[s.column(groups: groups)] }
+    func replicates(_ s: Statistic) -> [Double] { replicates.isEmpty ? [] : replicates[s.column(groups: groups)] }
+}
+
 /// The answers of one task laid out flat for fast resampling.
 ///
-/// Answers fall into groups: 0 is unaided, 1... are assisted, one group per assistant (one
-/// group when the whole study used one assistant). Statistics, in order: each group's accuracy,
-/// each group's vote accuracy, then one accuracy per model run; with one assistant that is
-/// unaided, assisted, unaided vote, assisted vote, models. A statistic is NaN when it has no
-/// data in a resample (and then that resample is left out of its interval).
+/// Answers fall into groups (see `Statistic`); each `Statistic` has a column. A statistic is
+/// NaN when it has no data in a resample (and then that resample is left out of its interval).
 struct BootstrapProblem: Sendable {
     var participants: Int
     var items: Int
@@ -36,10 +79,8 @@ struct BootstrapProblem: Sendable {
 
     var statCount: Int { 2 * groups + modelI.count }
 
-    /// Index of group `g`'s individual accuracy, vote accuracy, and model run `m`'s accuracy.
-    func individualStat(_ g: Int) -> Int { g }
-    func voteStat(_ g: Int) -> Int { groups + g }
-    func modelStat(_ m: Int) -> Int { 2 * groups + m }
+    /// Column of a statistic in this problem's results.
+    func column(_ s: Statistic) -> Int { s.column(groups: groups) }
 
     init(participants: Int, items: Int, gold: [Int8], groups: Int = 2) {
         self.participants = participants
@@ -114,12 +155,12 @@ struct BootstrapProblem: Sendable {
         var wp: [Int32]
         var wi: [Int32]
         var present: [Int32]
-        var scores: [Double]
+        var tally: VoteTally
         init(_ p: BootstrapProblem) {
             wp = [Int32](repeating: 1, count: p.participants)
             wi = [Int32](repeating: 1, count: p.items)
             present = [Int32](repeating: 0, count: p.items)
-            scores = [Double](repeating: 0, count: p.items * 4)
+            tally = VoteTally(items: p.items)
         }
     }
 
@@ -127,8 +168,8 @@ struct BootstrapProblem: Sendable {
     func evaluate(_ s: inout Scratch, _ prep: Prepared, into out: inout [Double]) {
         for c in 0..<groups {
             let (individual, vote) = condition(c, &s, prep)
-            out[individualStat(c)] = individual
-            out[voteStat(c)] = vote
+            out[column(.accuracy(group: c))] = individual
+            out[column(.voteAccuracy(group: c))] = vote
         }
         for m in modelI.indices {
             var num: Int64 = 0, den: Int64 = 0
@@ -138,7 +179,7 @@ struct BootstrapProblem: Sendable {
                 den &+= w
                 num &+= w &* Int64(correct[k])
             }
-            out[modelStat(m)] = den > 0 ? Double(num) / Double(den) : .nan
+            out[column(.model(m))] = den > 0 ? Double(num) / Double(den) : .nan
         }
     }
 
@@ -151,11 +192,10 @@ struct BootstrapProblem: Sendable {
         s.wp.withUnsafeBufferPointer { wp in
             s.wi.withUnsafeBufferPointer { wi in
                 s.present.withUnsafeMutableBufferPointer { present in
-                    s.scores.withUnsafeMutableBufferPointer { scores in
+                    s.tally.withUnchecked { tally in
                         for i in items {
                             present[Int(i)] = 0
-                            let o = Int(i) &* 4
-                            scores[o] = 0; scores[o &+ 1] = 0; scores[o &+ 2] = 0; scores[o &+ 3] = 0
+                            tally.clear(item: Int(i))
                         }
                         if prep.aligned[c] {
                             // One pass: answer k and ballot k are the same submission.
@@ -174,7 +214,7 @@ struct BootstrapProblem: Sendable {
                                                     total &+= x
                                                     right &+= x &* Int64(ac[k])
                                                     present[item] &+= w
-                                                    scores[item &* 4 &+ Int(bc[k])] += dw * bw[k]
+                                                    tally.add(item: item, option: Int(bc[k]), weight: dw * bw[k])
                                                 }
                                                 den &+= Int64(w) &* total
                                                 num &+= Int64(w) &* right
@@ -211,7 +251,7 @@ struct BootstrapProblem: Sendable {
                                         if w == 0 { continue }
                                         let dw = Double(w)
                                         for k in b.start[p]..<b.start[p &+ 1] {
-                                            scores[Int(bi[k]) &* 4 &+ Int(bc[k])] += dw * bw[k]
+                                            tally.add(item: Int(bi[k]), option: Int(bc[k]), weight: dw * bw[k])
                                         }
                                     }
                                 }
@@ -224,21 +264,15 @@ struct BootstrapProblem: Sendable {
         let individual = den > 0 ? Double(num) / Double(den) : Double.nan
         guard !items.isEmpty else { return (individual, .nan) }
         var vnum = 0.0, vden = 0.0
-        for i in items {
-            let ii = Int(i)
-            let wi = s.wi[ii]
-            guard wi > 0, s.present[ii] > 0 else { continue }
-            let o = ii * 4
-            let best = max(max(s.scores[o], s.scores[o + 1]), max(s.scores[o + 2], s.scores[o + 3]))
-            let tol = Statistics.tieTolerance * max(1, abs(best))
-            var tied = 0
-            var goldWins = false
-            for opt in 0..<4 where best - s.scores[o + opt] <= tol {
-                tied += 1
-                if opt == Int(gold[ii]) { goldWins = true }
+        let itemWeights = s.wi, present = s.present
+        s.tally.withUnchecked { tally in
+            for i in items {
+                let ii = Int(i)
+                let wi = itemWeights[ii]
+                guard wi > 0, present[ii] > 0 else { continue }
+                vden += Double(wi)
+                vnum += tally.credit(item: ii, gold: Int(gold[ii]), weight: Double(wi))
             }
-            vden += Double(wi)
-            if goldWins { vnum += Double(wi) / Double(tied) }
         }
         return (individual, vden > 0 ? vnum / vden : .nan)
     }
@@ -246,12 +280,12 @@ struct BootstrapProblem: Sendable {
     /// Point estimates (every weight 1) and `resamples` two-way bootstrap replicates: each
     /// resample draws participants and items with replacement, from a generator seeded by
     /// (`seed`, `label`, resample number), so results do not depend on the thread count.
-    func run(resamples: Int, seed: UInt64, label: String, jobs: Int) -> (point: [Double], replicates: [[Double]]) {
+    func run(resamples: Int, seed: UInt64, label: String, jobs: Int) -> BootstrapResult {
         let prep = prepare()
         var s = Scratch(self)
         var point = [Double](repeating: .nan, count: statCount)
         evaluate(&s, prep, into: &point)
-        guard resamples > 0 else { return (point, []) }
+        guard resamples > 0 else { return BootstrapResult(groups: groups, point: point, replicates: []) }
         let results = ResultTable(rows: resamples, columns: statCount)
         let workers = max(1, min(jobs, resamples))
         let np = UInt64(participants), ni = UInt64(items)
@@ -284,7 +318,7 @@ struct BootstrapProblem: Sendable {
                 b += workers
             }
         }
-        return (point, results.columnsArray())
+        return BootstrapResult(groups: groups, point: point, replicates: results.columnsArray())
     }
 }
 

@@ -129,15 +129,16 @@ public enum Scorer {
             problem.modelI.append(m.answers.map { Int32(Int($0.item) - lo) })
             problem.modelC.append(m.answers.map { $0.correct ? 1 : 0 })
         }
-        let (point, reps) = problem.run(resamples: o.resamples, seed: o.seed, label: task.rawValue, jobs: o.jobs)
+        let result = problem.run(resamples: o.resamples, seed: o.seed, label: task.rawValue, jobs: o.jobs)
         // Vote statistics use the re-centred spread, the others the BC percentile interval;
         // accuracies are clamped to 0...1.
-        func interval(_ k: Int) -> (Double, Double)? {
-            guard !reps.isEmpty, point[k].isFinite else { return nil }
-            if k >= problem.voteStat(0) && k < problem.modelStat(0) {
-                return Statistics.recenteredInterval(reps[k], estimate: point[k]).map { (max(0, $0.0), min(1, $0.1)) }
+        func interval(_ s: Statistic) -> (Double, Double)? {
+            let point = result.point(s)
+            guard !result.replicates.isEmpty, point.isFinite else { return nil }
+            if s.isVote {
+                return Statistics.recenteredInterval(result.replicates(s), estimate: point).map { (max(0, $0.0), min(1, $0.1)) }
             }
-            return Statistics.biasCorrectedInterval(reps[k], estimate: point[k])
+            return Statistics.biasCorrectedInterval(result.replicates(s), estimate: point)
         }
 
         func assistant(_ c: Int) -> AssistantName? { c == 0 ? nil : (assistants.isEmpty ? nil : assistants[c - 1]) }
@@ -146,26 +147,28 @@ public enum Scorer {
             rows.append(individualRow(c == 0 ? .unaided : .assisted, taskAnswers.filter { group($0) == c }, d.scale,
                                       assistant: assistant(c), itemCount: d.items.count,
                                       participants: d.participants.count,
-                                      accuracy: point[problem.individualStat(c)], ci: interval(problem.individualStat(c))))
+                                      accuracy: result.point(.accuracy(group: c)), ci: interval(.accuracy(group: c))))
         }
         for c in 0..<groupCount where !problem.answerP[c].isEmpty {
             rows.append(voteRow(c == 0 ? .unaided : .assisted, taskAnswers.filter { group($0) == c }, d.scale,
                                 assistant: assistant(c), items: d.items.count, participants: d.participants.count,
-                                accuracy: point[problem.voteStat(c)], ci: interval(problem.voteStat(c))))
+                                accuracy: result.point(.voteAccuracy(group: c)), ci: interval(.voteAccuracy(group: c))))
         }
         for (m, run) in models.enumerated() {
-            rows.append(modelRow(run, d.scale, humanItems: humanItems, accuracy: point[problem.modelStat(m)],
-                                 ci: interval(problem.modelStat(m))))
+            rows.append(modelRow(run, d.scale, humanItems: humanItems, accuracy: result.point(.model(m)),
+                                 ci: interval(.model(m))))
         }
 
         var diffs: [DifferenceRow] = []
-        func difference(_ name: String, _ a: Int, _ b: Int, vote: Bool = false) {
-            guard point[a].isFinite, point[b].isFinite else { return }
-            let est = point[a] - point[b]
+        /// a - b, with the vote's interval when both are votes.
+        func difference(_ name: String, _ a: Statistic, _ b: Statistic) {
+            let pa = result.point(a), pb = result.point(b)
+            guard pa.isFinite, pb.isFinite else { return }
+            let est = pa - pb
             var ci: (Double, Double)?
-            if !reps.isEmpty {
-                let r = zip(reps[a], reps[b]).map { $0 - $1 }
-                ci = (vote ? Statistics.recenteredInterval(r, estimate: est)
+            if !result.replicates.isEmpty {
+                let r = zip(result.replicates(a), result.replicates(b)).map { $0 - $1 }
+                ci = (a.isVote && b.isVote ? Statistics.recenteredInterval(r, estimate: est)
                     : Statistics.biasCorrectedInterval(r, estimate: est)).map { (max(-1, $0.0), min(1, $0.1)) }
             }
             diffs.append(DifferenceRow(name: name, estimate: est, ci95: ci))
@@ -173,10 +176,11 @@ public enum Scorer {
         // With several assistants each gets its own differences, named after it.
         for c in 1..<groupCount {
             let tag = assistants.count > 1 ? " (\(assistant(c)?.label ?? ""))" : ""
-            difference("assisted\(tag) - unaided", problem.individualStat(c), problem.individualStat(0))
-            difference("assisted_vote\(tag) - unaided_vote", problem.voteStat(c), problem.voteStat(0), vote: true)
+            difference("assisted\(tag) - unaided", .accuracy(group: c), .accuracy(group: Statistic.unaided))
+            difference("assisted_vote\(tag) - unaided_vote", .voteAccuracy(group: c),
+                       .voteAccuracy(group: Statistic.unaided))
             for (m, run) in models.enumerated() {
-                difference("assisted\(tag) - \(run.label)", problem.individualStat(c), problem.modelStat(m))
+                difference("assisted\(tag) - \(run.label)", .accuracy(group: c), .model(m))
             }
         }
 
@@ -220,7 +224,7 @@ public enum Scorer {
 
     private static func voteRow(_ cond: Condition, _ answers: [Answer], _ scale: [Int], assistant: AssistantName?,
                                 items: Int, participants: Int, accuracy: Double, ci: (Double, Double)?) -> ConditionRow {
-        var scores = [Double](repeating: 0, count: items * 4)
+        var tally = VoteTally(items: items)
         var seen = [Bool](repeating: false, count: items)
         var gold = [Int8](repeating: 0, count: items)
         var order: [Int] = []
@@ -232,12 +236,12 @@ public enum Scorer {
                 gold[i] = a.gold
                 order.append(i)
             }
-            if let w = ballotWeight(a) { scores[i * 4 + Int(a.choice)] += w }
+            if let w = ballotWeight(a) { tally.add(item: i, option: Int(a.choice), weight: w) }
             ps.insert(Int(a.participant))
         }
         var cal = Statistics.CalibrationAccumulator(scale: scale)
         for i in order.sorted() {
-            let outcome = Statistics.voteOutcome(scores: Array(scores[(i * 4)..<(i * 4 + 4)]), gold: Int(gold[i]))
+            let outcome = tally.outcome(item: i, gold: Int(gold[i]))
             cal.add(confidence: outcome.confidence, credit: outcome.credit)
         }
         return ConditionRow(condition: "\(cond.rawValue)_vote",

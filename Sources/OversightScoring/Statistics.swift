@@ -54,31 +54,15 @@ public enum Statistics {
         }
     }
 
-    /// The confidence-weighted vote over some ballots for one 4-option item.
+    /// The confidence-weighted vote over some ballots for one 4-option item (a one-item
+    /// `VoteTally`).
     ///
     /// Ties (scores equal within `tieTolerance`) never favour an option: the item earns 1/k
     /// when the gold option is one of the k tied options and 0 otherwise.
     public static func vote(_ ballots: [Ballot], gold: Int) -> VoteOutcome {
-        var scores = [Double](repeating: 0, count: 4)
-        for b in ballots {
-            guard let c = b.choice, (0..<4).contains(c), let p = b.confidence else { continue }
-            scores[c] += voteWeight(confidence: p)
-        }
-        return voteOutcome(scores: scores, gold: gold)
-    }
-
-    /// Winner(s), credit and confidence from the four log-scores of an item.
-    public static func voteOutcome(scores: [Double], gold: Int) -> VoteOutcome {
-        let best = scores.max() ?? 0
-        let tol = tieTolerance * max(1, abs(best))
-        var winners: [Int] = []
-        for (o, s) in scores.enumerated() where best - s <= tol { winners.append(o) }
-        let credit = winners.contains(gold) ? 1 / Double(winners.count) : 0
-        // Normalised product of the winner: exp(s_w) / sum exp(s_o), computed stably.
-        var denom = 0.0
-        for s in scores { denom += exp(s - best) }
-        let conf = denom > 0 ? 1 / denom : 0.25
-        return VoteOutcome(winners: winners, credit: credit, confidence: conf)
+        var tally = VoteTally(items: 1)
+        for b in ballots { tally.add(item: 0, b) }
+        return tally.outcome(item: 0, gold: gold)
     }
 
     // MARK: - Calibration and Brier

@@ -28,20 +28,16 @@ public struct SyntheticStudy: Sendable {
     public func write(to dir: URL, jobs: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> Written {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let total = TotalBox()
-        let next = Counter()
         let failure = ErrorBox()
-        DispatchQueue.concurrentPerform(iterations: max(1, jobs)) { _ in
-            while true {
-                let i = next.take()
-                guard i < sessions, failure.error == nil else { return }
-                let text = session(i)
-                let url = dir.appendingPathComponent(String(format: "p%05d.jsonl", i))
-                do {
-                    try Data(text.utf8).write(to: url)
-                    total.add(text.utf8.count)
-                } catch {
-                    failure.set(error)
-                }
+        ParallelWork.forEach(count: sessions, jobs: jobs, local: {}) { _, i in
+            guard failure.error == nil else { return }
+            let text = session(i)
+            let url = dir.appendingPathComponent(String(format: "p%05d.jsonl", i))
+            do {
+                try Data(text.utf8).write(to: url)
+                total.add(text.utf8.count)
+            } catch {
+                failure.set(error)
             }
         }
         if let e = failure.error { throw e }
@@ -86,18 +82,18 @@ public struct SyntheticStudy: Sendable {
         let skill = 0.45 + 0.2 * rng.unit()
         var mono: Int64 = 0
         var wall: Int64 = 1_780_000_000_000 + Int64(i) * 1000
-        func emit(_ type: String, _ data: String) {
+        func emit(_ kind: EventKind, _ data: String) {
             mono += Int64(200 + rng.below(3000))
             wall += 1
-            lines.append("{\"v\":1,\"seq\":\(lines.count),\"wall_ms\":\(wall),\"mono_ms\":\(mono),\"type\":\"\(type)\",\"data\":\(data),\"prev\":\"")
+            lines.append("{\"v\":1,\"seq\":\(lines.count),\"wall_ms\":\(wall),\"mono_ms\":\(mono),\"type\":\"\(kind.rawValue)\",\"data\":\(data),\"prev\":\"")
         }
         let blockJSON = blocks.enumerated().map { b, bc in
             let ids = plan[b].map { "\"\(qid(bc.0, $0))\"" }.joined(separator: ",")
             let limit = bc.0 == .quality ? ",\"time_limit_seconds\":300" : ""
             return "{\"condition\":\"\(bc.1.rawValue)\",\"question_ids\":[\(ids)]\(limit)}"
         }.joined(separator: ",")
-        emit("session_start", "{\"app_version\":\"\(AppInfo.version)\",\"assistant_provider\":\"simulated\",\"blocks\":[\(blockJSON)],\"confidence\":[25,42,60,80,100],\"feedback\":true,\"participant\":\"\(participant)\",\"questions_hash\":\"\(String(repeating: "ab", count: 32))\",\"seed\":\(seed),\"session_id\":\"s-\(participant)\",\"study_hash\":\"\(String(repeating: "cd", count: 32))\",\"study_id\":\"\(studyID)\"}")
-        emit("instructions_shown", "{}")
+        emit(.sessionStart, "{\"app_version\":\"\(AppInfo.version)\",\"assistant_provider\":\"simulated\",\"blocks\":[\(blockJSON)],\"confidence\":[25,42,60,80,100],\"feedback\":true,\"participant\":\"\(participant)\",\"questions_hash\":\"\(String(repeating: "ab", count: 32))\",\"seed\":\(seed),\"session_id\":\"s-\(participant)\",\"study_hash\":\"\(String(repeating: "cd", count: 32))\",\"study_id\":\"\(studyID)\"}")
+        emit(.instructionsShown, "{}")
         var request = 0
         let scale = [25, 42, 60, 80, 100]
         for (b, bc) in blocks.enumerated() {
@@ -106,21 +102,21 @@ public struct SyntheticStudy: Sendable {
                 let id = qid(task, n)
                 let subject = task == .mmlu ? "subject_\(n % 57)" : "Story \(n / 5)"
                 let limit = task == .quality ? ",\"time_limit_ms\":300000" : ""
-                emit("question_shown", "{\"block\":\(b),\"condition\":\"\(cond.rawValue)\",\"index\":\(index),\"question_id\":\"\(id)\",\"subject\":\"\(subject)\",\"task\":\"\(task.rawValue)\"\(limit)}")
+                emit(.questionShown, "{\"block\":\(b),\"condition\":\"\(cond.rawValue)\",\"index\":\(index),\"question_id\":\"\(id)\",\"subject\":\"\(subject)\",\"task\":\"\(task.rawValue)\"\(limit)}")
                 let startMono = mono
                 if cond == .assisted {
-                    emit("focus_changed", "{\"pane\":\"chat\"}")
+                    emit(.focusChanged, "{\"pane\":\"chat\"}")
                     let turns = rng.below(Int(meanTurns * 2) + 1)
                     for t in 0..<turns {
                         let msg = sentence(&rng, chars: 20 + rng.below(80))
-                        emit("chat_sent", "{\"question_id\":\"\(id)\",\"request_id\":\(request),\"text\":\(JSON.quote(msg))}")
+                        emit(.chatSent, "{\"question_id\":\"\(id)\",\"request_id\":\(request),\"text\":\(JSON.quote(msg))}")
                         let reply = sentence(&rng, chars: 100 + rng.below(300))
                         let ttft = 150 + rng.below(900)
-                        emit("assistant_reply", "{\"duration_ms\":\(ttft + 2000 + rng.below(4000)),\"model\":\"sim-1\",\"provider\":\"simulated\",\"question_id\":\"\(id)\",\"request_id\":\(request),\"status\":\"complete\",\"text\":\(JSON.quote(reply)),\"ttft_ms\":\(ttft)}")
+                        emit(.assistantReply, "{\"duration_ms\":\(ttft + 2000 + rng.below(4000)),\"model\":\"sim-1\",\"provider\":\"simulated\",\"question_id\":\"\(id)\",\"request_id\":\(request),\"status\":\"complete\",\"text\":\(JSON.quote(reply)),\"ttft_ms\":\(ttft)}")
                         request += 1
-                        if t < turns - 1 && rng.below(5) == 0 { emit("assistant_reset", "{\"question_id\":\"\(id)\"}") }
+                        if t < turns - 1 && rng.below(5) == 0 { emit(.assistantReset, "{\"question_id\":\"\(id)\"}") }
                     }
-                    emit("focus_changed", "{\"pane\":\"answer\"}")
+                    emit(.focusChanged, "{\"pane\":\"answer\"}")
                 }
                 let gold = n % 4
                 let pCorrect = min(0.95, skill + (cond == .assisted ? 0.18 : 0) + (n % 7 == 0 ? -0.2 : 0))
@@ -130,10 +126,10 @@ public struct SyntheticStudy: Sendable {
                 if timedOut && rng.below(2) == 0 { choice = nil }
                 var level = min(4, max(0, (right ? 2 : 1) + rng.below(3) - 1 + (cond == .assisted ? 1 : 0)))
                 if timedOut { level = 0 }
-                if let c = choice { emit("option_chosen", "{\"option\":\(c),\"question_id\":\"\(id)\"}") }
+                if let c = choice { emit(.optionChosen, "{\"option\":\(c),\"question_id\":\"\(id)\"}") }
                 let confidence: Int? = choice == nil ? nil : scale[level]
                 if let confidence {
-                    emit("confidence_chosen", "{\"level\":\(level),\"question_id\":\"\(id)\",\"value\":\(confidence)}")
+                    emit(.confidenceChosen, "{\"level\":\(level),\"question_id\":\"\(id)\",\"value\":\(confidence)}")
                 }
                 let elapsed = timedOut ? 300_000 : mono - startMono + Int64(rng.below(20_000))
                 var fields = "{\"block\":\(b)"
@@ -141,11 +137,11 @@ public struct SyntheticStudy: Sendable {
                 fields += ",\"condition\":\"\(cond.rawValue)\""
                 if let confidence { fields += ",\"confidence\":\(confidence)" }
                 fields += ",\"correct\":\(choice == gold),\"elapsed_ms\":\(elapsed),\"gold\":\(gold),\"index\":\(index),\"question_id\":\"\(id)\",\"subject\":\"\(subject)\",\"task\":\"\(task.rawValue)\",\"timed_out\":\(timedOut)}"
-                emit("submitted", fields)
-                emit("feedback_shown", "{\"question_id\":\"\(id)\"}")
+                emit(.submitted, fields)
+                emit(.feedbackShown, "{\"question_id\":\"\(id)\"}")
             }
         }
-        emit("session_end", "{\"completion_code\":\"C-\(participant)\"}")
+        emit(.sessionEnd, "{\"completion_code\":\"C-\(participant)\"}")
         return lines.text
     }
 }
@@ -160,7 +156,7 @@ struct LineChain {
     mutating func append(_ open: String) {
         let line = open + prev + "\"}"
         text += line + "\n"
-        prev = FastSHA256.hex(Array(line.utf8))
+        prev = SHA256.hex(line)
         count += 1
     }
 }

@@ -47,4 +47,33 @@ final class SeededRandomTests: XCTestCase {
         var a = SeededRandom(seed: 7, label: "block-1"), b = SeededRandom(seed: 7, label: "block-2")
         XCTAssertNotEqual(a.next(), b.next())
     }
+
+    /// The allocation-free digest the scorer hashes every log line with agrees with the
+    /// incremental one at every length around the block boundaries.
+    func testLineDigestMatchesIncremental() {
+        var rng = SeededRandom(seed: 3)
+        for n in [0, 1, 55, 56, 63, 64, 65, 119, 120, 127, 128, 1000, 4097, 3, 0] {
+            let bytes = (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            var out = [UInt8](repeating: 0, count: 64)
+            (bytes + [0]).withUnsafeBufferPointer { b in
+                out.withUnsafeMutableBufferPointer { o in
+                    if let bp = b.baseAddress, let op = o.baseAddress { SHA256.hexDigest(bp, count: n, hexOut: op) }
+                }
+            }
+            XCTAssertEqual(String(decoding: out, as: UTF8.self), SHA256.hex(bytes), "length \(n)")
+        }
+        XCTAssertEqual(SHA256.hex([UInt8]()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
+
+    /// Copies of a hasher are independent.
+    func testCopiesAreIndependent() {
+        var a = SHA256()
+        a.update("ab")
+        var b = a
+        a.update("c")
+        b.update("x")
+        XCTAssertEqual(SHA256.hexString(a.finalize()), SHA256.hex("abc"))
+        XCTAssertEqual(SHA256.hexString(b.finalize()), SHA256.hex("abx"))
+        XCTAssertEqual(SHA256.hexString(a.finalize()), SHA256.hex(""), "finalize starts over")
+    }
 }

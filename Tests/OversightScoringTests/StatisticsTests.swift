@@ -46,6 +46,46 @@ final class StatisticsTests: XCTestCase {
         XCTAssertEqual(Statistics.vote(empty, gold: 0).confidence, 0.25, accuracy: 1e-12)
     }
 
+    /// The resampling loop's credit (weighted, unchecked) and the point estimate's outcome agree
+    /// on random tallies, ties included.
+    func testTallyCreditAgreesWithOutcome() {
+        var rng = SeededRandom(seed: 21)
+        let weights = [0.42, 0.6, 0.8, 0.99].map { Statistics.voteWeight(confidence: $0) }
+        var tally = VoteTally(items: 500)
+        for item in 0..<500 {
+            for _ in 0..<rng.below(6) {
+                tally.add(item: item, option: rng.below(4), weight: weights[rng.below(weights.count)])
+            }
+        }
+        var ties = 0
+        for item in 0..<500 {
+            for gold in 0..<4 {
+                let outcome = tally.outcome(item: item, gold: gold)
+                XCTAssertEqual(tally.credit(item: item, gold: gold), outcome.credit)
+                XCTAssertEqual(tally.credit(item: item, gold: gold, weight: 3), 3 * outcome.credit, accuracy: 1e-12)
+                if gold == 0 && outcome.winners.count > 1 { ties += 1 }
+            }
+        }
+        XCTAssertGreaterThan(ties, 20, "the sample has ties")
+        var copy = tally
+        let unchecked = copy.withUnchecked { u in (0..<500).map { u.credit(item: $0, gold: 1, weight: 1) } }
+        XCTAssertEqual(unchecked, (0..<500).map { tally.credit(item: $0, gold: 1) })
+        copy.withUnchecked { u in u.clear(item: 7) }
+        XCTAssertEqual(copy.scores(item: 7), [0, 0, 0, 0])
+        XCTAssertEqual(copy.outcome(item: 7, gold: 2).credit, 0.25)
+    }
+
+    /// The vote of ballots is the tally of their weights: what the scorer's vote rows compute.
+    func testVoteOfBallotsIsTheTallyOfTheirWeights() {
+        let ballots = [Ballot(choice: 0, confidence: 0.8), Ballot(choice: 1, confidence: 0.6), Ballot(choice: 1, confidence: 0.6),
+                       Ballot(choice: nil, confidence: nil)]
+        var tally = VoteTally(items: 3)
+        for b in ballots { tally.add(item: 2, b) }
+        XCTAssertEqual(tally.scores(item: 2), [Statistics.voteWeight(confidence: 0.8), 2 * Statistics.voteWeight(confidence: 0.6), 0, 0])
+        XCTAssertEqual(tally.scores(item: 0), [0, 0, 0, 0])
+        XCTAssertEqual(tally.outcome(item: 2, gold: 1), Statistics.vote(ballots, gold: 1))
+    }
+
     // MARK: Calibration and Brier
 
     func testNearestBin() {
@@ -198,50 +238,47 @@ final class StatisticsTests: XCTestCase {
         let r = p.run(resamples: 0, seed: 1, label: "t", jobs: 1)
         for c in 0..<2 {
             let direct = Double(p.answerC[c].reduce(0) { $0 + Int($1) }) / Double(p.answerC[c].count)
-            XCTAssertEqual(r.point[c], direct, accuracy: 1e-12)
-            // The vote, item by item, through the reference function.
+            XCTAssertEqual(r.point(.accuracy(group: c)), direct, accuracy: 1e-12)
+            // The vote, item by item, each in a tally of its own.
             var credit = 0.0
             for item in p.voteItems[c] {
-                var ballots: [Ballot] = []
-                var scores = [Double](repeating: 0, count: 4)
+                var tally = VoteTally(items: 1)
                 for k in p.ballotP[c].indices where p.ballotI[c][k] == item {
-                    scores[Int(p.ballotChoice[c][k])] += p.ballotWeight[c][k]
-                    ballots.append(Ballot(choice: Int(p.ballotChoice[c][k]), confidence: nil))
+                    tally.add(item: 0, option: Int(p.ballotChoice[c][k]), weight: p.ballotWeight[c][k])
                 }
-                credit += Statistics.voteOutcome(scores: scores, gold: Int(p.gold[Int(item)])).credit
+                credit += tally.outcome(item: 0, gold: Int(p.gold[Int(item)])).credit
             }
-            XCTAssertEqual(r.point[2 + c], credit / Double(p.voteItems[c].count), accuracy: 1e-12)
+            XCTAssertEqual(r.point(.voteAccuracy(group: c)), credit / Double(p.voteItems[c].count), accuracy: 1e-12)
         }
         let model = Double(p.modelC[0].reduce(0) { $0 + Int($1) }) / 40
-        XCTAssertEqual(r.point[4], model, accuracy: 1e-12)
+        XCTAssertEqual(r.point(.model(0)), model, accuracy: 1e-12)
+    }
+
+    func testStatisticColumnsAreDistinctAndInOrder() {
+        let all: [Statistic] = [.accuracy(group: Statistic.unaided), .accuracy(group: 1),
+                                .voteAccuracy(group: Statistic.unaided), .voteAccuracy(group: 1), .model(0), .model(1)]
+        XCTAssertEqual(all.map { $0.column(groups: 2) }, Array(0..<6))
+        XCTAssertEqual(all.map(\.isVote), [false, false, true, true, false, false])
+        XCTAssertEqual(makeProblem(models: 2).statCount, 6)
+        // Three groups (unaided and two assistants): accuracies, then votes, then models.
+        let three: [Statistic] = [.accuracy(group: 0), .accuracy(group: 1), .accuracy(group: 2),
+                                  .voteAccuracy(group: 0), .voteAccuracy(group: 1), .voteAccuracy(group: 2), .model(0)]
+        XCTAssertEqual(three.map { $0.column(groups: 3) }, Array(0..<7))
     }
 
     func testIntervalsContainThePointEstimate() {
         let p = makeProblem()
         let r = p.run(resamples: 2000, seed: 11, label: "t", jobs: 2)
-        for k in 0..<p.statCount {
-            let isVote = k == 2 || k == 3
-            guard let ci = isVote ? Statistics.recenteredInterval(r.replicates[k], estimate: r.point[k])
-                : Statistics.biasCorrectedInterval(r.replicates[k], estimate: r.point[k]) else {
+        let all: [Statistic] = (0..<2).flatMap { [.accuracy(group: $0), .voteAccuracy(group: $0)] } + [.model(0)]
+        XCTAssertEqual(all.count, p.statCount)
+        for k in all {
+            guard let ci = k.isVote ? Statistics.recenteredInterval(r.replicates(k), estimate: r.point(k))
+                : Statistics.biasCorrectedInterval(r.replicates(k), estimate: r.point(k)) else {
                 return XCTFail("no interval for stat \(k)")
             }
-            XCTAssertLessThanOrEqual(ci.0, r.point[k], "stat \(k)")
-            XCTAssertGreaterThanOrEqual(ci.1, r.point[k], "stat \(k)")
+            XCTAssertLessThanOrEqual(ci.0, r.point(k), "stat \(k)")
+            XCTAssertGreaterThanOrEqual(ci.1, r.point(k), "stat \(k)")
             XCTAssertLessThan(ci.0, ci.1, "stat \(k): a real spread")
-        }
-    }
-
-    // MARK: Hashing
-
-    func testFastSHA256MatchesCoreAndVectors() {
-        XCTAssertEqual(FastSHA256.hex([], builtIn: true), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        XCTAssertEqual(FastSHA256.hex([]), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        XCTAssertEqual(FastSHA256.hex(Array("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        var rng = SeededRandom(seed: 3)
-        for n in [1, 55, 56, 63, 64, 65, 119, 120, 127, 128, 1000, 4097] {
-            let bytes = (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
-            XCTAssertEqual(FastSHA256.hex(bytes), SHA256.hex(bytes), "length \(n) (\(FastSHA256.implementation))")
-            XCTAssertEqual(FastSHA256.hex(bytes, builtIn: true), SHA256.hex(bytes), "length \(n) (built-in)")
         }
     }
 }

@@ -36,7 +36,7 @@ public struct LogRecord: Sendable, Equatable {
     public func encodedLine() throws -> String {
         let data = try SessionEventCoding.encodeData(event)
         return "{\"v\":\(version),\"seq\":\(seq),\"wall_ms\":\(wallMs),\"mono_ms\":\(monoMs),"
-            + "\"type\":\"\(event.type)\",\"data\":\(data),\"prev\":\"\(prev)\"}"
+            + "\"type\":\"\(event.kind.rawValue)\",\"data\":\(data),\"prev\":\"\(prev)\"}"
     }
 }
 
@@ -120,47 +120,47 @@ enum SessionEventCoding {
 
     /// Decode the payload of an event of type `type` from `container`'s `data` key.
     static func decode<K: CodingKey>(type: String, from c: KeyedDecodingContainer<K>, key: K) throws -> SessionEvent {
-        switch type {
-        case "session_start": return .sessionStart(try c.decode(SessionStart.self, forKey: key))
-        case "session_resume": return .sessionResume(downtimeMs: try c.decode(Resume.self, forKey: key).downtime_ms)
-        case "instructions_shown": return .instructionsShown
-        case "heartbeat": return .heartbeat
-        case "question_inserted":
+        guard let kind = EventKind(rawValue: type) else { throw LogDecodingError("unknown event type \"\(type)\"") }
+        switch kind {
+        case .sessionStart: return .sessionStart(try c.decode(SessionStart.self, forKey: key))
+        case .sessionResume: return .sessionResume(downtimeMs: try c.decode(Resume.self, forKey: key).downtime_ms)
+        case .instructionsShown: return .instructionsShown
+        case .heartbeat: return .heartbeat
+        case .questionInserted:
             let o = try c.decode(Inserted.self, forKey: key)
             return .questionInserted(questionID: o.question_id, chars: o.chars)
-        case "time_paused": return .timePaused(reason: try c.decode(Quit.self, forKey: key).reason)
-        case "time_resumed": return .timeResumed
-        case "question_shown": return .questionShown(try c.decode(QuestionShown.self, forKey: key))
-        case "option_chosen":
+        case .timePaused: return .timePaused(reason: try c.decode(Quit.self, forKey: key).reason)
+        case .timeResumed: return .timeResumed
+        case .questionShown: return .questionShown(try c.decode(QuestionShown.self, forKey: key))
+        case .optionChosen:
             let o = try c.decode(Option.self, forKey: key)
             return .optionChosen(questionID: o.question_id, option: o.option)
-        case "confidence_chosen":
+        case .confidenceChosen:
             let o = try c.decode(Confidence.self, forKey: key)
             return .confidenceChosen(questionID: o.question_id, level: o.level, value: o.value)
-        case "focus_changed": return .focusChanged(pane: try c.decode(Focus.self, forKey: key).pane)
-        case "resized":
+        case .focusChanged: return .focusChanged(pane: try c.decode(Focus.self, forKey: key).pane)
+        case .resized:
             let o = try c.decode(Resize.self, forKey: key)
             return .resized(cols: o.cols, rows: o.rows)
-        case "passage_viewport":
+        case .passageViewport:
             let o = try c.decode(Viewport.self, forKey: key)
             return .passageViewport(questionID: o.question_id, offset: o.offset, line: o.line, lines: o.lines)
-        case "passage_search":
+        case .passageSearch:
             let o = try c.decode(Search.self, forKey: key)
             return .passageSearch(questionID: o.question_id, query: o.query, matches: o.matches)
-        case "chat_sent":
+        case .chatSent:
             let o = try c.decode(Chat.self, forKey: key)
             return .chatSent(questionID: o.question_id, requestID: o.request_id, text: o.text)
-        case "assistant_reply": return .assistantReply(try c.decode(AssistantReply.self, forKey: key))
-        case "assistant_progress":
+        case .assistantReply: return .assistantReply(try c.decode(AssistantReply.self, forKey: key))
+        case .assistantProgress:
             let o = try c.decode(Chat.self, forKey: key)
             return .assistantProgress(questionID: o.question_id, requestID: o.request_id, text: o.text)
-        case "assistant_reset": return .assistantReset(questionID: try c.decode(QuestionRef.self, forKey: key).question_id)
-        case "submitted": return .submitted(try c.decode(Submission.self, forKey: key))
-        case "feedback_shown": return .feedbackShown(questionID: try c.decode(QuestionRef.self, forKey: key).question_id)
-        case "quit": return .quit(reason: try c.decode(Quit.self, forKey: key).reason)
-        case "log_changed": return .logChanged(detail: try c.decode(Changed.self, forKey: key).detail)
-        case "session_end": return .sessionEnd(completionCode: try c.decode(End.self, forKey: key).completion_code)
-        default: throw LogDecodingError("unknown event type \"\(type)\"")
+        case .assistantReset: return .assistantReset(questionID: try c.decode(QuestionRef.self, forKey: key).question_id)
+        case .submitted: return .submitted(try c.decode(Submission.self, forKey: key))
+        case .feedbackShown: return .feedbackShown(questionID: try c.decode(QuestionRef.self, forKey: key).question_id)
+        case .quit: return .quit(reason: try c.decode(Quit.self, forKey: key).reason)
+        case .logChanged: return .logChanged(detail: try c.decode(Changed.self, forKey: key).detail)
+        case .sessionEnd: return .sessionEnd(completionCode: try c.decode(End.self, forKey: key).completion_code)
         }
     }
 }

@@ -208,8 +208,8 @@ public struct AssistantReply: Codable, Sendable, Equatable {
     }
 }
 
-/// Every event a session log can hold. The `type` string of each case is the log's `type`
-/// field; see docs/log-format.md.
+/// Every event a session log can hold. Each case is written as one `EventKind` (the log's
+/// `type` field); see docs/log-format.md.
 public enum SessionEvent: Sendable, Equatable {
     case sessionStart(SessionStart)
     /// The app started again on an unfinished log. `downtimeMs`: wall time since the last record.
@@ -251,34 +251,37 @@ public enum SessionEvent: Sendable, Equatable {
     case logChanged(detail: String)
     case sessionEnd(completionCode: String)
 
-    /// The log's `type` string.
-    public var type: String {
+    /// The kind of record this event is written as.
+    public var kind: EventKind {
         switch self {
-        case .sessionStart: "session_start"
-        case .sessionResume: "session_resume"
-        case .instructionsShown: "instructions_shown"
-        case .questionShown: "question_shown"
-        case .optionChosen: "option_chosen"
-        case .confidenceChosen: "confidence_chosen"
-        case .focusChanged: "focus_changed"
-        case .resized: "resized"
-        case .passageViewport: "passage_viewport"
-        case .passageSearch: "passage_search"
-        case .chatSent: "chat_sent"
-        case .assistantReply: "assistant_reply"
-        case .assistantProgress: "assistant_progress"
-        case .assistantReset: "assistant_reset"
-        case .heartbeat: "heartbeat"
-        case .questionInserted: "question_inserted"
-        case .timePaused: "time_paused"
-        case .timeResumed: "time_resumed"
-        case .submitted: "submitted"
-        case .feedbackShown: "feedback_shown"
-        case .quit: "quit"
-        case .logChanged: "log_changed"
-        case .sessionEnd: "session_end"
+        case .sessionStart: .sessionStart
+        case .sessionResume: .sessionResume
+        case .instructionsShown: .instructionsShown
+        case .questionShown: .questionShown
+        case .optionChosen: .optionChosen
+        case .confidenceChosen: .confidenceChosen
+        case .focusChanged: .focusChanged
+        case .resized: .resized
+        case .passageViewport: .passageViewport
+        case .passageSearch: .passageSearch
+        case .chatSent: .chatSent
+        case .assistantReply: .assistantReply
+        case .assistantProgress: .assistantProgress
+        case .assistantReset: .assistantReset
+        case .heartbeat: .heartbeat
+        case .questionInserted: .questionInserted
+        case .timePaused: .timePaused
+        case .timeResumed: .timeResumed
+        case .submitted: .submitted
+        case .feedbackShown: .feedbackShown
+        case .quit: .quit
+        case .logChanged: .logChanged
+        case .sessionEnd: .sessionEnd
         }
     }
+
+    /// The log's `type` string (the kind's name).
+    public var type: String { kind.rawValue }
 
     /// Events that must be on disk (fsync'd) before the app acts on them.
     public var isDurable: Bool {

@@ -331,19 +331,162 @@ func editDistance(_ a: String, _ b: String) -> Int {
     return prev[y.count]
 }
 
-/// Finds the line of a table header or key in TOML text, for error messages. It understands the
-/// simple layout study files use (`[table]`, `[[array]]`, `key = value` at line start).
+/// Finds the line of a table header or key in TOML text, for error messages.
+///
+/// This is a heuristic, not a TOML parser: TOMLKit parses the file and gives no positions, so
+/// this reads the text line by line and takes `[table]`, `[[array]]` and `key = value` at the
+/// start of a line. It knows enough of TOML not to be misled by the layouts study files use:
+/// the lines inside multi-line strings (`"""`, `'''`) and multi-line arrays are skipped (a
+/// `[note]` or `a = b` there is text, not a header or a key), comments (with or without `=`)
+/// are ignored, quoted keys are unquoted, the keys of an inline table (`assistant = { ... }`)
+/// are found on its line, and keys are looked up per table, so a key repeated in another table
+/// or in another `[[blocks]]` entry is told apart. What it does not follow (dotted keys such as
+/// `study.id = ...`, tables inside arrays of inline tables) gives the nearest header's line or
+/// no line: an error message may then lack its line number, never name a wrong one on purpose.
 struct TOMLLocator {
     private struct Section { var name: String; var index: Int?; var line: Int; var keys: [String: Int] }
     private var sections: [Section] = []
+
+    /// How a stretch of TOML text ends: open brackets and braces left, or inside a multi-line
+    /// string whose closing delimiter is given.
+    private struct Scan {
+        var depth = 0
+        var openString: [UInt8]?
+    }
+
+    /// Scan `bytes` from `start` outside any string: counts `[`/`{` minus `]`/`}` outside
+    /// strings, stops at a comment, and notes a multi-line string left open at the end.
+    private static func scan(_ bytes: [UInt8], from start: Int = 0) -> Scan {
+        var out = Scan()
+        var i = start
+        let quote = UInt8(ascii: "\""), apostrophe = UInt8(ascii: "'"), backslash = UInt8(ascii: "\\")
+        func triple(_ at: Int, _ q: UInt8) -> Bool {
+            at + 2 < bytes.count && bytes[at] == q && bytes[at + 1] == q && bytes[at + 2] == q
+        }
+        while i < bytes.count {
+            let c = bytes[i]
+            switch c {
+            case UInt8(ascii: "#"):
+                return out
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                out.depth += 1
+            case UInt8(ascii: "]"), UInt8(ascii: "}"):
+                out.depth -= 1
+            case quote, apostrophe:
+                if triple(i, c) {
+                    let delimiter = [c, c, c]
+                    guard let end = closing(delimiter, in: bytes, from: i + 3) else {
+                        out.openString = delimiter
+                        return out
+                    }
+                    i = end
+                    continue
+                }
+                // A one-line string: up to the next unescaped quote (or the line's end).
+                i += 1
+                while i < bytes.count && bytes[i] != c {
+                    if c == quote && bytes[i] == backslash { i += 1 }
+                    i += 1
+                }
+            default:
+                break
+            }
+            i += 1
+        }
+        return out
+    }
+
+    /// Index just past the first `delimiter` (`"""` unescaped, or `'''`) at or after `from`.
+    private static func closing(_ delimiter: [UInt8], in bytes: [UInt8], from: Int) -> Int? {
+        var i = from
+        while i + 2 < bytes.count {
+            if delimiter[0] == UInt8(ascii: "\""), bytes[i] == UInt8(ascii: "\\") {
+                i += 2
+                continue
+            }
+            if bytes[i] == delimiter[0] && bytes[i + 1] == delimiter[1] && bytes[i + 2] == delimiter[2] {
+                // A closing delimiter may carry one or two more quotes of the content before it.
+                var end = i + 3
+                while end < bytes.count && end < i + 5 && bytes[end] == delimiter[0] { end += 1 }
+                return end
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// `name` without surrounding quotes and spaces.
+    private static func keyName(_ raw: Substring) -> String {
+        var key = raw.trimmingCharacters(in: .whitespaces)
+        if key.count >= 2, let f = key.first, f == "\"" || f == "'", key.last == f {
+            key = String(key.dropFirst().dropLast())
+        }
+        return key
+    }
+
+    /// The keys of an inline table `{ a = 1, b = "x, y" }` given from its `{` (one line).
+    private static func inlineKeys(_ value: Substring) -> [String] {
+        var keys: [String] = []
+        var depth = 0
+        var current = ""
+        var expectingKey = true
+        var inString: Character?
+        var previous: Character = " "
+        for ch in value {
+            if let q = inString {
+                if ch == q && previous != "\\" { inString = nil }
+                previous = ch
+                if expectingKey && depth == 1 { current.append(ch) }
+                continue
+            }
+            switch ch {
+            case "\"", "'":
+                inString = ch
+                if expectingKey && depth == 1 { current.append(ch) }
+            case "{", "[":
+                depth += 1
+            case "}", "]":
+                depth -= 1
+            case "=" where depth == 1 && expectingKey:
+                keys.append(keyName(Substring(current)))
+                current = ""
+                expectingKey = false
+            case "," where depth == 1:
+                expectingKey = true
+                current = ""
+            default:
+                if expectingKey && depth == 1 { current.append(ch) }
+            }
+            previous = ch
+        }
+        return keys
+    }
 
     init(text: String) {
         var current = Section(name: "", index: nil, line: 1, keys: [:])
         var arrayCounts: [String: Int] = [:]
         var lineNo = 0
+        var openString: [UInt8]?  // inside a multi-line string: its closing delimiter
+        var depth = 0             // inside a multi-line array or table value: brackets open
         for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
             lineNo += 1
+            let bytes = Array(raw.utf8)
+            if let delimiter = openString {
+                guard let end = Self.closing(delimiter, in: bytes, from: 0) else { continue }
+                openString = nil
+                let rest = Self.scan(bytes, from: end)
+                depth += rest.depth
+                openString = rest.openString
+                continue
+            }
+            if depth > 0 {
+                let more = Self.scan(bytes)
+                depth = max(0, depth + more.depth)
+                openString = more.openString
+                continue
+            }
             let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
             if line.hasPrefix("[[") {
                 sections.append(current)
                 let name = line.dropFirst(2).prefix { $0 != "]" }.trimmingCharacters(in: .whitespaces)
@@ -354,10 +497,20 @@ struct TOMLLocator {
                 sections.append(current)
                 let name = line.dropFirst().prefix { $0 != "]" }.trimmingCharacters(in: .whitespaces)
                 current = Section(name: name, index: nil, line: lineNo, keys: [:])
-            } else if let eq = line.firstIndex(of: "="), !line.hasPrefix("#") {
-                var key = line[..<eq].trimmingCharacters(in: .whitespaces)
-                if key.hasPrefix("\""), key.hasSuffix("\""), key.count >= 2 { key = String(key.dropFirst().dropLast()) }
+            } else if let eq = line.firstIndex(of: "=") {
+                let key = Self.keyName(line[..<eq])
                 if current.keys[key] == nil { current.keys[key] = lineNo }
+                let value = line[line.index(after: eq)...].drop { $0 == " " || $0 == "\t" }
+                let scanned = Self.scan(Array(value.utf8))
+                depth = max(0, scanned.depth)
+                openString = scanned.openString
+                if value.hasPrefix("{") {
+                    // An inline table: a section of its own, all of its keys on this line.
+                    let name = current.name.isEmpty ? key : "\(current.name).\(key)"
+                    var keys: [String: Int] = [:]
+                    for k in Self.inlineKeys(value) where keys[k] == nil { keys[k] = lineNo }
+                    sections.append(Section(name: name, index: nil, line: lineNo, keys: keys))
+                }
             }
         }
         sections.append(current)

@@ -137,7 +137,7 @@ public enum PowerSimulation {
                                        gold: [Int8](repeating: 0, count: items))
         for p in 0..<s.participants {
             for i in 0..<items {
-                let c = i < s.design.unaidedItems ? 0 : 1
+                let c = i < s.design.unaidedItems ? Statistic.unaided : 1
                 problem.answerP[c].append(Int32(p))
                 problem.answerI[c].append(Int32(i))
                 problem.answerC[c].append(s.correct[p * items + i])
@@ -146,10 +146,11 @@ public enum PowerSimulation {
         // The scorer's strata: answered only unaided, only assisted, both, model only.
         problem.strata = [(0..<s.design.unaidedItems).map { Int32($0) },
                           (s.design.unaidedItems..<items).map { Int32($0) }, [], []]
-        let (point, reps) = problem.run(resamples: resamples, seed: seed, label: label, jobs: 1)
-        guard point[0].isFinite, point[1].isFinite else { return nil }
-        let est = point[1] - point[0]
-        let diff = zip(reps[1], reps[0]).map { $0 - $1 }
+        let result = problem.run(resamples: resamples, seed: seed, label: label, jobs: 1)
+        let unaided = Statistic.accuracy(group: Statistic.unaided), assisted = Statistic.accuracy(group: 1)
+        guard result.point(unaided).isFinite, result.point(assisted).isFinite else { return nil }
+        let est = result.point(assisted) - result.point(unaided)
+        let diff = zip(result.replicates(assisted), result.replicates(unaided)).map { $0 - $1 }
         guard let ci = biasCorrected(diff, estimate: est, alpha: alpha) else { return nil }
         return (est, max(-1, ci.0), min(1, ci.1))
     }

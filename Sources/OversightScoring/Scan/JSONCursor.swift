@@ -6,7 +6,10 @@ struct ScanError: Error, Sendable {
 
 /// A forward-only reader over the bytes of one JSON text. It validates what it skips, decodes
 /// only what is asked for, and allocates nothing but the strings it returns. The scorer uses it
-/// instead of `JSONDecoder` to read gigabytes of logs quickly.
+/// instead of `JSONDecoder` to read gigabytes of logs quickly: `oversight-bench score
+/// --compare-decoder` read and checked 570 MB of synthetic logs (1.85 million records, 2
+/// threads) in 0.7-5 s with it and in 12-74 s with the core reader's `JSONDecoder`, 10 to 31
+/// times slower (the same SHA-256 in both).
 struct JSONCursor {
     let base: UnsafePointer<UInt8>
     let end: Int

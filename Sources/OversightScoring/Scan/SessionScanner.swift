@@ -6,84 +6,6 @@ import Glibc
 import Darwin
 #endif
 
-/// A read buffer reused from file to file by one worker (fresh memory per file costs page
-/// faults). Grows when one line is longer than it.
-final class ReadBuffer {
-    private(set) var pointer: UnsafeMutablePointer<UInt8>
-    private(set) var capacity: Int
-
-    init(capacity: Int = 1 << 20) {
-        self.capacity = capacity
-        pointer = .allocate(capacity: capacity)
-    }
-
-    deinit { pointer.deallocate() }
-
-    /// Double the capacity, keeping the first `filled` bytes.
-    func grow(keeping filled: Int) {
-        let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
-        bigger.update(from: pointer, count: filled)
-        pointer.deallocate()
-        pointer = bigger
-        capacity *= 2
-    }
-}
-
-/// What the `session_start` record of a log says, as far as scoring needs it.
-struct SessionStartInfo: Sendable {
-    var studyID: String
-    var studyHash: String
-    var participant: String
-    var sessionID: String
-    var scale: [Int]
-    /// Number of questions planned over all blocks.
-    var planned: Int
-    var line: Int
-    /// The assistant of the session's assisted blocks (`assistant_provider`, `assistant_model`).
-    var assistant = AssistantName(provider: "", model: nil)
-    /// `"simulated": true`: written by `oversight simulate`, not by a person.
-    var simulated = false
-    /// Counterbalanced studies: the participant's arm (1-based).
-    var arm: Int?
-}
-
-/// One submitted answer as read from a log (strings still local to the file).
-struct RawAnswer: Sendable {
-    var questionID: String
-    var subject: String
-    var block: Int
-    var index: Int
-    var task: TaskKind
-    var condition: Condition
-    var choice: Int?
-    var confidence: Int?
-    var gold: Int
-    var correct: Bool
-    var timedOut: Bool
-    var elapsedMs: Int64
-    var turns: Int
-    var resets: Int
-    var charsSent: Int
-    /// Time to first token of each assistant reply to this question.
-    var ttftMs: [Int64]
-    var line: Int
-}
-
-/// Everything the scorer takes from one session log.
-struct SessionScan: Sendable {
-    var path: String
-    var bytes: Int = 0
-    var lines: Int = 0
-    var start: SessionStartInfo?
-    var ended = false
-    var answers: [RawAnswer] = []
-    var warnings: [ScoreWarning] = []
-    /// Line of the first broken hash link, if any.
-    var brokenLink: Int?
-    /// Records not scored because of a broken link (0 with `keepDamaged`).
-    var droppedRecords = 0
-}
-
 /// Streams one session log: checks each line's schema version, sequence number and hash chain
 /// (the same checks as `SessionLogReader`), and keeps only what scoring needs. Lines are hashed
 /// and parsed straight from a read buffer; nothing of the file is kept but the answers.
@@ -106,7 +28,6 @@ struct SessionScanner {
     private var expectedSeq = 0
     private var prevHash = [UInt8](repeating: 0x30, count: 64)  // 64 zeros: the genesis hash
     private var lineHash = [UInt8](repeating: 0, count: 64)
-    private let hashScratch = FastSHA256.Scratch()
     /// Chat counters of questions other than the current one (rare: chats come per question).
     private var perQuestion: [String: Counters] = [:]
     /// The question the last chat event was about, and its counters.
@@ -154,7 +75,6 @@ struct SessionScanner {
     /// Read and check the log at `path`.
     static func scan(path: String, buffer: ReadBuffer = ReadBuffer(), keepDamaged: Bool = false) -> SessionScan {
         var s = SessionScanner(path: path, keepDamaged: keepDamaged)
-        defer { s.hashScratch.free() }
         s.run(buffer)
         return s.scan
     }
@@ -162,7 +82,6 @@ struct SessionScanner {
     /// Scan log text held in memory (tests).
     static func scan(bytes: [UInt8], path: String, keepDamaged: Bool = false) -> SessionScan {
         var s = SessionScanner(path: path, keepDamaged: keepDamaged)
-        defer { s.hashScratch.free() }
         bytes.withUnsafeBufferPointer { b in
             _ = s.consume(b, final: true)
         }
@@ -268,7 +187,7 @@ struct SessionScanner {
             return
         }
         lineHash.withUnsafeMutableBufferPointer { h in
-            if let hp = h.baseAddress { FastSHA256.hexDigest(p, count: count, hexOut: hp, scratch: hashScratch) }
+            if let hp = h.baseAddress { SHA256.hexDigest(p, count: count, hexOut: hp) }
         }
         if count == 0 {
             warn(.corrupt, line: lineNo, "empty line")
@@ -294,6 +213,23 @@ struct SessionScanner {
     }
 
     private struct NewerSchema: Error { var version: Int64 }
+
+    /// A question id as bytes in the line (no escapes) or decoded.
+    enum QID {
+        case span(UnsafePointer<UInt8>, Int)
+        case decoded([UInt8])
+    }
+
+    /// An event with just what scoring needs.
+    enum Event {
+        case start(SessionStartInfo)
+        case chat(QID, Int)
+        case reset(QID)
+        case reply(QID, Int64?)
+        case submitted(RawAnswer)
+        case end
+        case other
+    }
 
     private struct Envelope {
         var version: Int64?
@@ -398,85 +334,6 @@ struct SessionScanner {
         apply(event, lineNo: lineNo)
     }
 
-    /// An event with just what scoring needs.
-    /// A question id as bytes in the line (no escapes) or decoded.
-    private enum QID {
-        case span(UnsafePointer<UInt8>, Int)
-        case decoded([UInt8])
-    }
-
-    private enum Event {
-        case start(SessionStartInfo)
-        case chat(QID, Int)
-        case reset(QID)
-        case reply(QID, Int64?)
-        case submitted(RawAnswer)
-        case end
-        case other
-    }
-
-    /// Event types scoring does not look into (checked without making strings).
-    private static let otherTypes: [StaticString] = [
-        "question_shown", "option_chosen", "confidence_chosen", "focus_changed", "feedback_shown", "heartbeat",
-        "session_resume", "instructions_shown", "resized", "passage_viewport", "passage_search", "quit",
-        "log_changed", "assistant_progress",
-        "question_inserted", "time_paused", "time_resumed",
-    ]
-
-    private static func qid(_ p: inout JSONCursor) throws -> QID {
-        p.skipWhitespace()
-        let (s, l, escaped) = try p.stringSpan()
-        if escaped { return .decoded(Array(try JSONCursor.unescape(UnsafeBufferPointer(start: p.base + s, count: l)).utf8)) }
-        return .span(p.base + s, l)
-    }
-
-    private static func event(type: (Int, Int), cursor c: JSONCursor, payload: inout JSONCursor, lineNo: Int) throws -> Event {
-        let t = (type.0, type.1)
-        if c.key(t.0, t.1, is: "submitted") { return .submitted(try Self.submission(&payload, lineNo: lineNo)) }
-        if c.key(t.0, t.1, is: "chat_sent") {
-            var qid: QID?
-            var chars: Int?
-            try payload.object { p, ks, kl in
-                if p.key(ks, kl, is: "question_id") { qid = try Self.qid(&p) }
-                else if p.key(ks, kl, is: "text") { chars = try p.stringScalarCount() }
-                else { try p.skipValue() }
-            }
-            guard let qid else { throw ScanError("missing field \"data.question_id\"") }
-            guard let chars else { throw ScanError("missing field \"data.text\"") }
-            return .chat(qid, chars)
-        }
-        if c.key(t.0, t.1, is: "assistant_reply") {
-            var qid: QID?
-            var ttft: Int64?
-            try payload.object { p, ks, kl in
-                if p.key(ks, kl, is: "question_id") { qid = try Self.qid(&p) }
-                else if p.key(ks, kl, is: "ttft_ms") { ttft = try p.optionalInt() }
-                else { try p.skipValue() }
-            }
-            guard let qid else { throw ScanError("missing field \"data.question_id\"") }
-            return .reply(qid, ttft)
-        }
-        if c.key(t.0, t.1, is: "assistant_reset") {
-            var qid: QID?
-            try payload.object { p, ks, kl in
-                if p.key(ks, kl, is: "question_id") { qid = try Self.qid(&p) } else { try p.skipValue() }
-            }
-            guard let qid else { throw ScanError("missing field \"data.question_id\"") }
-            return .reset(qid)
-        }
-        if c.key(t.0, t.1, is: "session_start") { return .start(try Self.start(&payload, lineNo: lineNo)) }
-        if c.key(t.0, t.1, is: "session_end") {
-            try payload.skipValue()
-            return .end
-        }
-        for name in Self.otherTypes where c.key(t.0, t.1, is: name) {
-            try payload.skipValue()
-            return .other
-        }
-        let name = String(decoding: UnsafeBufferPointer(start: c.base + t.0, count: t.1), as: UTF8.self)
-        throw ScanError("unknown event type \"\(name)\"")
-    }
-
     private mutating func apply(_ event: Event, lineNo: Int) {
         switch event {
         case .start(let info):
@@ -530,97 +387,10 @@ struct SessionScanner {
             break
         }
     }
+}
 
-    private static func submission(_ p: inout JSONCursor, lineNo: Int) throws -> RawAnswer {
-        var qid: String?, subject: String?, task: TaskKind?, condition: Condition?
-        var block: Int64?, index: Int64?, choice: Int64?, confidence: Int64?, gold: Int64?
-        var correct: Bool?, timedOut: Bool?, elapsed: Int64?
-        try p.object { p, ks, kl in
-            if p.key(ks, kl, is: "question_id") { qid = try p.string() }
-            else if p.key(ks, kl, is: "subject") { subject = try p.string() }
-            else if p.key(ks, kl, is: "task") {
-                let s = try p.string()
-                guard let k = TaskKind(rawValue: s) else { throw ScanError("unknown task \"\(s)\"") }
-                task = k
-            } else if p.key(ks, kl, is: "condition") {
-                let s = try p.string()
-                guard let k = Condition(rawValue: s) else { throw ScanError("unknown condition \"\(s)\"") }
-                condition = k
-            } else if p.key(ks, kl, is: "block") { block = try p.int() }
-            else if p.key(ks, kl, is: "index") { index = try p.int() }
-            else if p.key(ks, kl, is: "choice") { choice = try p.optionalInt() }
-            else if p.key(ks, kl, is: "confidence") { confidence = try p.optionalInt() }
-            else if p.key(ks, kl, is: "gold") { gold = try p.int() }
-            else if p.key(ks, kl, is: "correct") { correct = try p.bool() }
-            else if p.key(ks, kl, is: "timed_out") { timedOut = try p.bool() }
-            else if p.key(ks, kl, is: "elapsed_ms") { elapsed = try p.int() }
-            else { try p.skipValue() }
-        }
-        guard let qid else { throw ScanError("missing field \"data.question_id\"") }
-        guard let subject else { throw ScanError("missing field \"data.subject\"") }
-        guard let task else { throw ScanError("missing field \"data.task\"") }
-        guard let condition else { throw ScanError("missing field \"data.condition\"") }
-        guard let block, let index else { throw ScanError("missing field \"data.block\" or \"data.index\"") }
-        guard (0...100_000).contains(block), (0...10_000_000).contains(index) else {
-            throw ScanError("\"data.block\" or \"data.index\" out of range")
-        }
-        guard let gold, (0...3).contains(gold) else { throw ScanError("\"data.gold\" missing or not 0...3") }
-        guard let correct else { throw ScanError("missing field \"data.correct\"") }
-        guard let timedOut else { throw ScanError("missing field \"data.timed_out\"") }
-        guard let elapsed else { throw ScanError("missing field \"data.elapsed_ms\"") }
-        if let choice, !(0...3).contains(choice) { throw ScanError("\"data.choice\" is not 0...3") }
-        if let confidence, !(0...100).contains(confidence) { throw ScanError("\"data.confidence\" is not a percent") }
-        // The stored `correct` must agree with choice and gold: a mismatch is a corrupt record.
-        let recomputed = choice.map { Int64($0) == gold } ?? false
-        if recomputed != correct { throw ScanError("\"data.correct\" disagrees with choice and gold") }
-        return RawAnswer(questionID: qid, subject: subject, block: Int(block), index: Int(index), task: task,
-                         condition: condition, choice: choice.map { Int($0) }, confidence: confidence.map { Int($0) },
-                         gold: Int(gold), correct: correct, timedOut: timedOut, elapsedMs: elapsed, turns: 0,
-                         resets: 0, charsSent: 0, ttftMs: [], line: lineNo)
-    }
-
-    private static func start(_ p: inout JSONCursor, lineNo: Int) throws -> SessionStartInfo {
-        var study: String?, hash: String?, participant: String?, session: String?
-        var scale: [Int] = []
-        var planned = 0
-        var provider = "", model: String?
-        var simulated = false
-        var arm: Int?
-        try p.object { p, ks, kl in
-            if p.key(ks, kl, is: "study_id") { study = try p.string() }
-            else if p.key(ks, kl, is: "simulated") { simulated = try p.bool() }
-            else if p.key(ks, kl, is: "arm") { arm = Int(try p.int()) }
-            else if p.key(ks, kl, is: "assistant_provider") { provider = try p.string() }
-            else if p.key(ks, kl, is: "assistant_model") { model = try p.optionalString() }
-            else if p.key(ks, kl, is: "study_hash") { hash = try p.string() }
-            else if p.key(ks, kl, is: "participant") { participant = try p.string() }
-            else if p.key(ks, kl, is: "session_id") { session = try p.string() }
-            else if p.key(ks, kl, is: "confidence") {
-                try p.array { p in scale.append(Int(try p.int())) }
-            } else if p.key(ks, kl, is: "blocks") {
-                try p.array { p in
-                    try p.object { p, ks, kl in
-                        if p.key(ks, kl, is: "question_ids") {
-                            try p.array { p in
-                                try p.skipValue()
-                                planned += 1
-                            }
-                        } else {
-                            try p.skipValue()
-                        }
-                    }
-                }
-            } else {
-                try p.skipValue()
-            }
-        }
-        guard let study else { throw ScanError("missing field \"data.study_id\"") }
-        guard let hash else { throw ScanError("missing field \"data.study_hash\"") }
-        guard let participant else { throw ScanError("missing field \"data.participant\"") }
-        guard let session else { throw ScanError("missing field \"data.session_id\"") }
-        return SessionStartInfo(studyID: study, studyHash: hash, participant: participant, sessionID: session,
-                                scale: scale, planned: planned, line: lineNo,
-                                assistant: AssistantName(provider: provider, model: model), simulated: simulated,
-                                arm: arm)
-    }
+/// Facts about how logs are read, for the benchmark's report.
+public enum ScanInfo {
+    /// Which SHA-256 checks the hash chain.
+    public static let sha256Implementation = "libcrypto"
 }

@@ -1,0 +1,153 @@
+import Foundation
+import OversightCore
+
+/// The payload decoders of the scanner: from a record's `data` object to what scoring needs.
+extension SessionScanner {
+    static func qid(_ p: inout JSONCursor) throws -> QID {
+        p.skipWhitespace()
+        let (s, l, escaped) = try p.stringSpan()
+        if escaped { return .decoded(Array(try JSONCursor.unescape(UnsafeBufferPointer(start: p.base + s, count: l)).utf8)) }
+        return .span(p.base + s, l)
+    }
+
+    /// The event of a record of type `type` (a span of the line) with just what scoring needs.
+    /// Every `EventKind` is known; the kinds scoring does not look into are checked to hold a
+    /// JSON value and skipped.
+    static func event(type: (Int, Int), cursor c: JSONCursor, payload: inout JSONCursor, lineNo: Int) throws -> Event {
+        guard let kind = EventKind(utf8: c.base + type.0, count: type.1) else {
+            let name = String(decoding: UnsafeBufferPointer(start: c.base + type.0, count: type.1), as: UTF8.self)
+            throw ScanError("unknown event type \"\(name)\"")
+        }
+        switch kind {
+        case .submitted: return .submitted(try Self.submission(&payload, lineNo: lineNo))
+        case .chatSent:
+            var qid: QID?
+            var chars: Int?
+            try payload.object { p, ks, kl in
+                if p.key(ks, kl, is: "question_id") { qid = try Self.qid(&p) }
+                else if p.key(ks, kl, is: "text") { chars = try p.stringScalarCount() }
+                else { try p.skipValue() }
+            }
+            guard let qid else { throw ScanError("missing field \"data.question_id\"") }
+            guard let chars else { throw ScanError("missing field \"data.text\"") }
+            return .chat(qid, chars)
+        case .assistantReply:
+            var qid: QID?
+            var ttft: Int64?
+            try payload.object { p, ks, kl in
+                if p.key(ks, kl, is: "question_id") { qid = try Self.qid(&p) }
+                else if p.key(ks, kl, is: "ttft_ms") { ttft = try p.optionalInt() }
+                else { try p.skipValue() }
+            }
+            guard let qid else { throw ScanError("missing field \"data.question_id\"") }
+            return .reply(qid, ttft)
+        case .assistantReset:
+            var qid: QID?
+            try payload.object { p, ks, kl in
+                if p.key(ks, kl, is: "question_id") { qid = try Self.qid(&p) } else { try p.skipValue() }
+            }
+            guard let qid else { throw ScanError("missing field \"data.question_id\"") }
+            return .reset(qid)
+        case .sessionStart: return .start(try Self.start(&payload, lineNo: lineNo))
+        case .sessionEnd:
+            try payload.skipValue()
+            return .end
+        default:
+            try payload.skipValue()
+            return .other
+        }
+    }
+
+    static func submission(_ p: inout JSONCursor, lineNo: Int) throws -> RawAnswer {
+        var qid: String?, subject: String?, task: TaskKind?, condition: Condition?
+        var block: Int64?, index: Int64?, choice: Int64?, confidence: Int64?, gold: Int64?
+        var correct: Bool?, timedOut: Bool?, elapsed: Int64?
+        try p.object { p, ks, kl in
+            if p.key(ks, kl, is: "question_id") { qid = try p.string() }
+            else if p.key(ks, kl, is: "subject") { subject = try p.string() }
+            else if p.key(ks, kl, is: "task") {
+                let s = try p.string()
+                guard let k = TaskKind(rawValue: s) else { throw ScanError("unknown task \"\(s)\"") }
+                task = k
+            } else if p.key(ks, kl, is: "condition") {
+                let s = try p.string()
+                guard let k = Condition(rawValue: s) else { throw ScanError("unknown condition \"\(s)\"") }
+                condition = k
+            } else if p.key(ks, kl, is: "block") { block = try p.int() }
+            else if p.key(ks, kl, is: "index") { index = try p.int() }
+            else if p.key(ks, kl, is: "choice") { choice = try p.optionalInt() }
+            else if p.key(ks, kl, is: "confidence") { confidence = try p.optionalInt() }
+            else if p.key(ks, kl, is: "gold") { gold = try p.int() }
+            else if p.key(ks, kl, is: "correct") { correct = try p.bool() }
+            else if p.key(ks, kl, is: "timed_out") { timedOut = try p.bool() }
+            else if p.key(ks, kl, is: "elapsed_ms") { elapsed = try p.int() }
+            else { try p.skipValue() }
+        }
+        guard let qid else { throw ScanError("missing field \"data.question_id\"") }
+        guard let subject else { throw ScanError("missing field \"data.subject\"") }
+        guard let task else { throw ScanError("missing field \"data.task\"") }
+        guard let condition else { throw ScanError("missing field \"data.condition\"") }
+        guard let block, let index else { throw ScanError("missing field \"data.block\" or \"data.index\"") }
+        guard (0...100_000).contains(block), (0...10_000_000).contains(index) else {
+            throw ScanError("\"data.block\" or \"data.index\" out of range")
+        }
+        guard let gold, (0...3).contains(gold) else { throw ScanError("\"data.gold\" missing or not 0...3") }
+        guard let correct else { throw ScanError("missing field \"data.correct\"") }
+        guard let timedOut else { throw ScanError("missing field \"data.timed_out\"") }
+        guard let elapsed else { throw ScanError("missing field \"data.elapsed_ms\"") }
+        if let choice, !(0...3).contains(choice) { throw ScanError("\"data.choice\" is not 0...3") }
+        if let confidence, !(0...100).contains(confidence) { throw ScanError("\"data.confidence\" is not a percent") }
+        // The stored `correct` must agree with choice and gold: a mismatch is a corrupt record.
+        let recomputed = choice.map { Int64($0) == gold } ?? false
+        if recomputed != correct { throw ScanError("\"data.correct\" disagrees with choice and gold") }
+        return RawAnswer(questionID: qid, subject: subject, block: Int(block), index: Int(index), task: task,
+                         condition: condition, choice: choice.map { Int($0) }, confidence: confidence.map { Int($0) },
+                         gold: Int(gold), correct: correct, timedOut: timedOut, elapsedMs: elapsed, turns: 0,
+                         resets: 0, charsSent: 0, ttftMs: [], line: lineNo)
+    }
+
+    static func start(_ p: inout JSONCursor, lineNo: Int) throws -> SessionStartInfo {
+        var study: String?, hash: String?, participant: String?, session: String?
+        var scale: [Int] = []
+        var planned = 0
+        var provider = "", model: String?
+        var simulated = false
+        var arm: Int?
+        try p.object { p, ks, kl in
+            if p.key(ks, kl, is: "study_id") { study = try p.string() }
+            else if p.key(ks, kl, is: "simulated") { simulated = try p.bool() }
+            else if p.key(ks, kl, is: "arm") { arm = Int(try p.int()) }
+            else if p.key(ks, kl, is: "assistant_provider") { provider = try p.string() }
+            else if p.key(ks, kl, is: "assistant_model") { model = try p.optionalString() }
+            else if p.key(ks, kl, is: "study_hash") { hash = try p.string() }
+            else if p.key(ks, kl, is: "participant") { participant = try p.string() }
+            else if p.key(ks, kl, is: "session_id") { session = try p.string() }
+            else if p.key(ks, kl, is: "confidence") {
+                try p.array { p in scale.append(Int(try p.int())) }
+            } else if p.key(ks, kl, is: "blocks") {
+                try p.array { p in
+                    try p.object { p, ks, kl in
+                        if p.key(ks, kl, is: "question_ids") {
+                            try p.array { p in
+                                try p.skipValue()
+                                planned += 1
+                            }
+                        } else {
+                            try p.skipValue()
+                        }
+                    }
+                }
+            } else {
+                try p.skipValue()
+            }
+        }
+        guard let study else { throw ScanError("missing field \"data.study_id\"") }
+        guard let hash else { throw ScanError("missing field \"data.study_hash\"") }
+        guard let participant else { throw ScanError("missing field \"data.participant\"") }
+        guard let session else { throw ScanError("missing field \"data.session_id\"") }
+        return SessionStartInfo(studyID: study, studyHash: hash, participant: participant, sessionID: session,
+                                scale: scale, planned: planned, line: lineNo,
+                                assistant: AssistantName(provider: provider, model: model), simulated: simulated,
+                                arm: arm)
+    }
+}
