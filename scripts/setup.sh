@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing oversight needs beyond the Swift toolchain:
-# ncursesw headers (libncurses-dev), tmux (end-to-end tests), and for the local model
+# ncursesw headers (libncurses-dev), tmux (end-to-end tests), openssh-server and -client
+# (`oversight serve ssh` and its tests), and for the local model
 # (scripts/setup-model.sh) python3 with venv and a C++ compiler. With --chromium also
 # Debian's chromium, which the tests use to check the HTML report's layout (the demo does not
 # need it). Safe to run again: it installs only what is missing.
@@ -18,6 +19,8 @@ done
 need=()
 dpkg -s libncurses-dev >/dev/null 2>&1 || need+=(libncurses-dev)
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
 command -v c++ >/dev/null 2>&1 || need+=(g++)

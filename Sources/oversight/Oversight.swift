@@ -26,6 +26,7 @@ struct Oversight: AsyncParsableCommand {
             SimulateCommand.self,
             PowerCommand.self,
             MonitorCommand.self,
+            ServeCommand.self,
         ]
     )
 }
