@@ -144,13 +144,16 @@ struct ServeSSHCommand: ParsableCommand {
             source.resume()
             sources.append(source)
         }
+        // sshd writes its pid file once it listens.
+        let sshdPID = { (try? String(contentsOfFile: plan.pidFile, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) } }
         let deadline = Date().addingTimeInterval(20)
-        while !FileManager.default.fileExists(atPath: plan.pidFile) && watcher.isRunning && Date() < deadline {
+        while sshdPID() == nil && watcher.isRunning && Date() < deadline {
             usleep(50_000)
         }
-        if FileManager.default.fileExists(atPath: plan.pidFile) && watcher.isRunning {
+        if let pid = sshdPID(), watcher.isRunning {
             let text = "sshd listens on \(plan.host) port \(plan.port) for study \(URL(fileURLWithPath: plan.studyPath).lastPathComponent); "
-                + "logs in \(plan.sessionsRoot). Participants type:\n  \(plan.participantLine)\nStop with Ctrl-C.\n"
+                + "logs in \(plan.sessionsRoot); sshd pid \(pid), its files in \(plan.stateDir).\n"
+                + "Participants type:\n  \(plan.participantLine)\nStop with Ctrl-C.\n"
             FileHandle.standardOutput.write(Data(text.utf8))
         } else if watcher.isRunning {
             watcher.stop()
