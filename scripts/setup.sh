@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what building and testing oversight needs beyond the Swift toolchain:
 # ncursesw headers (libncurses-dev), libcrypto headers (libssl-dev, for SHA-256), tmux (end-to-end
-# tests), and for the local model (scripts/setup-model.sh) python3 with venv and a C++ compiler.
-# With --chromium also Debian's chromium, which the tests use to check the HTML report's layout
-# (the demo does not need it). Safe to run again: it installs only what is missing.
+# tests), openssh-server and -client (`oversight serve ssh` and its tests), and for the local
+# model (scripts/setup-model.sh) python3 with venv and a C++ compiler. With --chromium also
+# Debian's chromium, which the tests use to check the HTML report's layout (the demo does not
+# need it). Safe to run again: it installs only what is missing.
 # Usage: scripts/setup.sh [--chromium]
 set -euo pipefail
 
@@ -19,6 +20,8 @@ need=()
 dpkg -s libncurses-dev >/dev/null 2>&1 || need+=(libncurses-dev)
 dpkg -s libssl-dev >/dev/null 2>&1 || need+=(libssl-dev)
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
 command -v c++ >/dev/null 2>&1 || need+=(g++)

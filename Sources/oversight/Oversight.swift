@@ -27,6 +27,7 @@ struct Oversight: AsyncParsableCommand {
             PowerCommand.self,
             MonitorCommand.self,
             ModelCommand.self,
+            ServeCommand.self,
         ]
     )
 }
