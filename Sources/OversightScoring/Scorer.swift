@@ -136,7 +136,7 @@ public enum Scorer {
             let point = result.point(s)
             guard !result.replicates.isEmpty, point.isFinite else { return nil }
             if s.isVote {
-                return Statistics.recenteredInterval(result.replicates(s), estimate: point).map { (max(0, $0.0), min(1, $0.1)) }
+                return Statistics.recenteredInterval(result.replicates(s), estimate: point).map(Statistics.clampedToUnit)
             }
             return Statistics.biasCorrectedInterval(result.replicates(s), estimate: point)
         }

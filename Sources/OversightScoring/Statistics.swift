@@ -247,6 +247,13 @@ public enum Statistics {
         return (estimate + quantile(sorted, 0.025) - mean, estimate + quantile(sorted, 0.975) - mean)
     }
 
+    /// An interval of a share clamped to 0...1 at both ends, so it never comes out inverted: a
+    /// re-centred interval can lie wholly past 1 (or below 0) when the replicates' mean falls
+    /// outside their own 2.5-97.5% range, as with 99% of resamples at 1 and a few far below.
+    public static func clampedToUnit(_ ci: (Double, Double)) -> (Double, Double) {
+        (min(max(0, ci.0), 1), max(min(1, ci.1), 0))
+    }
+
     /// Quantile of sorted values by linear interpolation (type 7).
     public static func quantile(_ sorted: [Double], _ level: Double) -> Double {
         guard !sorted.isEmpty else { return .nan }

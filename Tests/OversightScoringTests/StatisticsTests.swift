@@ -281,4 +281,22 @@ final class StatisticsTests: XCTestCase {
             XCTAssertLessThan(ci.0, ci.1, "stat \(k): a real spread")
         }
     }
+
+    /// A vote's re-centred interval is clamped at both ends: with 99 of 100 resamples at 1 and
+    /// one at 0 it used to come out as [1.01, 1.0].
+    func testRecentredVoteIntervalIsNeverInverted() throws {
+        let replicates = Array(repeating: 1.0, count: 99) + [0.0]
+        let raw = try XCTUnwrap(Statistics.recenteredInterval(replicates, estimate: 1.0))
+        XCTAssertGreaterThan(raw.0, 1, "the unclamped interval lies past 1")
+        let ci = Statistics.clampedToUnit(raw)
+        XCTAssertEqual(ci.0, 1.0)
+        XCTAssertEqual(ci.1, 1.0)
+        XCTAssertLessThanOrEqual(ci.0, ci.1)
+        let low = Statistics.clampedToUnit((-0.2, -0.05))
+        XCTAssertEqual(low.0, 0)
+        XCTAssertEqual(low.1, 0)
+        let inside = Statistics.clampedToUnit((0.4, 0.6))
+        XCTAssertEqual(inside.0, 0.4)
+        XCTAssertEqual(inside.1, 0.6)
+    }
 }

@@ -79,8 +79,10 @@ public final class FileLock {
 
     /// "host NAME, pid N" of this process.
     public static var thisProcess: String {
-        var name = [CChar](repeating: 0, count: 256)
-        let host = gethostname(&name, name.count - 1) == 0 ? String(cString: name) : "unknown"
+        var name = [UInt8](repeating: 0, count: 256)
+        let host = name.withUnsafeMutableBufferPointer { buf in
+            buf.baseAddress.map { $0.withMemoryRebound(to: CChar.self, capacity: buf.count) { gethostname($0, buf.count - 1) } } ?? -1
+        } == 0 ? String(decoding: name.prefix { $0 != 0 }, as: UTF8.self) : "unknown"
         return "host \(host), pid \(getpid())"
     }
 
