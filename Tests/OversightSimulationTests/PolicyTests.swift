@@ -78,6 +78,16 @@ final class PolicyTests: XCTestCase {
         }
     }
 
+    /// The TOML library ends a string at a NUL: a policy template holding one is refused, as in
+    /// study files, rather than silently cut.
+    func testNulInAStringNamesTheLine() {
+        let text = "[chat]\nmessages = [\"Is \\u0000 it?\"]\n"
+        XCTAssertThrowsError(try SimulationPolicyLoader.parse(text: text, path: "x.toml")) { error in
+            let line = (error as? InputErrors)?.lines().first ?? ""
+            XCTAssertTrue(line.hasPrefix("x.toml:2: a string holds a NUL character"), line)
+        }
+    }
+
     func testDefaultConfidenceLeansHighWhenRight() {
         let p = SimulationPolicy()
         func mean(_ w: [Double], _ scale: [Double]) -> Double {

@@ -98,26 +98,12 @@ public enum SimulationPolicyLoader {
 
     /// Load the policy at `path`. Throws `InputErrors`.
     public static func load(path: String) throws -> SimulationPolicy {
-        if let problem = FileKind.notRegularProblem(path) { throw InputErrors([InputError(path: path, line: nil, problem)]) }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw InputErrors([InputError(path: path, line: nil, "cannot read the policy file")])
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw InputErrors([InputError(path: path, line: nil, "the policy file is not UTF-8 text")])
-        }
-        return try parse(text: text, path: path)
+        try parse(text: TOMLDocument.read(path: path, what: "policy").text, path: path)
     }
 
     /// Parse policy text; `path` names it in messages.
     public static func parse(text: String, path: String) throws -> SimulationPolicy {
-        let root: TOMLTable
-        do {
-            root = try TOMLTable(string: text)
-        } catch let e as TOMLParseError {
-            throw InputErrors([InputError(path: path, line: e.source.begin.line, "invalid TOML: \(e.description)")])
-        } catch {
-            throw InputErrors([InputError(path: path, line: nil, "invalid TOML")])
-        }
+        let root = try TOMLDocument.parse(text: text, path: path, what: "policy")
         let locator = TOMLLocator(text: text)
         var errors: [InputError] = []
         var policy = SimulationPolicy()

@@ -17,36 +17,13 @@ public enum StudyLoader {
 
     /// Load the study at `path`. Throws `InputErrors` listing every problem found.
     public static func load(path: String) throws -> Study {
-        if let problem = FileKind.notRegularProblem(path) { throw InputErrors([InputError(path: path, line: nil, problem)]) }
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw InputErrors([InputError(path: path, line: nil, "cannot read the study file")])
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw InputErrors([InputError(path: path, line: nil, "the study file is not UTF-8 text")])
-        }
-        return try parse(text: text, path: path, hash: SHA256.hex(data))
+        let file = try TOMLDocument.read(path: path, what: "study")
+        return try parse(text: file.text, path: path, hash: SHA256.hex(file.data))
     }
 
     /// Parse study text; `path` is used for messages and to resolve relative paths.
     public static func parse(text: String, path: String, hash: String? = nil) throws -> Study {
-        let root: TOMLTable
-        do {
-            root = try TOMLTable(string: text)
-        } catch let e as TOMLParseError {
-            throw InputErrors([InputError(path: path, line: e.source.begin.line, "invalid TOML: \(e.description)")])
-        } catch {
-            throw InputErrors([InputError(path: path, line: nil, "invalid TOML")])
-        }
-        // The TOML library ends a string at a NUL, so "ab\u0000cd" would read as "ab": refuse it.
-        let nulLines = TOMLNulScanner.linesWithNul(text)
-        if !nulLines.isEmpty {
-            throw InputErrors(nulLines.map {
-                InputError(path: path, line: $0, "a string holds a NUL character (\\u0000), which a study cannot use")
-            })
-        }
+        let root = try TOMLDocument.parse(text: text, path: path, what: "study")
         var p = Parser(path: path, locator: TOMLLocator(text: text))
         let study = p.build(root, hash: hash ?? SHA256.hex(text))
         if !p.errors.isEmpty { throw InputErrors(p.errors) }
