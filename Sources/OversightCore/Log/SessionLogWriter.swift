@@ -71,12 +71,7 @@ public final class SessionLogWriter {
                               wallClock: @escaping @Sendable () -> Int64 = SessionLogWriter.wallNow) throws
         -> (SessionLogWriter, LogReadResult) {
         let read = SessionLogReader.read(url: url)
-        if let bad = read.issues.first(where: { $0.kind == .unreadable }) {
-            throw LogWriteError(path: url.path, message: bad.message)
-        }
-        if let damage = read.firstDamage {
-            throw LogWriteError(path: url.path, message: "cannot continue a damaged log: \(damage)")
-        }
+        if let refusal = read.resumeRefusal { throw LogWriteError(path: url.path, message: refusal) }
         let fd = open(url.path, O_WRONLY | O_APPEND | O_CLOEXEC)
         guard fd >= 0 else {
             throw LogWriteError(path: url.path, message: "cannot open the log: \(String(cString: strerror(errno)))")
