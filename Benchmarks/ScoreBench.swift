@@ -81,9 +81,9 @@ struct ScoreBench: AsyncParsableCommand {
         print(String(format: "read+check: %.2f s (%.0f MB/s); statistics+render: %.2f s; total: %.2f s (%.0f MB/s)",
                      loaded.timeIntervalSince(start), mb / loaded.timeIntervalSince(start),
                      end.timeIntervalSince(loaded), total, mb / total))
-        print(String(format: "peak RSS while scoring: %.0f MB (before: %.0f MB); %d threads, %d cores, %d resamples, %d warnings, %d chars of report, SHA-256: %@",
+        print(String(format: "peak RSS while scoring: %.0f MB (before: %.0f MB); %d threads, %d cores, %d resamples, %d warnings, %d chars of report",
                      PeakMemory.megabytes(), hwmBefore, jobs, ProcessInfo.processInfo.activeProcessorCount, resamples,
-                     report.warnings.count, text.count, ScanInfo.sha256Implementation))
+                     report.warnings.count, text.count))
         if compareDecoder {
             // The same logs through the core's reader: Foundation's JSONDecoder into typed records,
             // the same hash-chain checks, the same threads. Only the records' count is kept.

@@ -82,14 +82,9 @@ public enum Payments {
     public static func csv(_ rows: [Row]) -> String {
         var out = "participant,completion_code,answers,correct,bonus\n"
         for r in rows {
-            out += [field(r.participant), field(r.completionCode), String(r.answers), String(r.correct),
+            out += [CSVWriter.field(r.participant), CSVWriter.field(r.completionCode), String(r.answers), String(r.correct),
                     String(format: "%.2f", r.bonus)].joined(separator: ",") + "\n"
         }
         return out
-    }
-
-    private static func field(_ s: String) -> String {
-        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
-        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

@@ -212,13 +212,15 @@ public enum Statistics {
 
     // MARK: - Bootstrap interval
 
-    /// Bias-corrected percentile interval (95%) from bootstrap replicates and the point estimate.
+    /// Bias-corrected percentile interval (95%, or 1 - `alpha`) from bootstrap replicates and the
+    /// point estimate.
     ///
     /// z0 = Phi^-1(share of replicates below the estimate, ties counted half); the interval is
-    /// the replicates' quantiles at Phi(2 z0 -/+ 1.96). With no bias (z0 = 0) this is the plain
+    /// the replicates' quantiles at Phi(2 z0 -/+ z), z = 1.96 at alpha 0.05. With no bias (z0 = 0) this is the plain
     /// percentile interval. It contains the estimate whenever |z0| <= 1.96. Returns nil when
     /// there are no replicates.
-    public static func biasCorrectedInterval(_ replicates: [Double], estimate: Double) -> (Double, Double)? {
+    public static func biasCorrectedInterval(_ replicates: [Double], estimate: Double,
+                                             alpha: Double = 0.05) -> (Double, Double)? {
         let reps = replicates.filter { $0.isFinite }
         guard !reps.isEmpty else { return nil }
         let sorted = reps.sorted()
@@ -230,8 +232,9 @@ public enum Statistics {
         // Keep the share inside (0, 1) so the normal quantile stays finite.
         let share = min(max(below / n, 0.5 / n), 1 - 0.5 / n)
         let z0 = normalQuantile(share)
-        let lowLevel = normalCDF(2 * z0 - 1.959963984540054)
-        let highLevel = normalCDF(2 * z0 + 1.959963984540054)
+        let z = alpha == 0.05 ? 1.959963984540054 : normalQuantile(1 - alpha / 2)
+        let lowLevel = normalCDF(2 * z0 - z)
+        let highLevel = normalCDF(2 * z0 + z)
         return (quantile(sorted, lowLevel), quantile(sorted, highLevel))
     }
 

@@ -33,11 +33,6 @@ public struct VoteTally: Sendable, Equatable {
         add(item: item, option: c, weight: Statistics.voteWeight(confidence: p))
     }
 
-    /// Set an item's scores back to 0.
-    public mutating func clear(item: Int) {
-        for o in 0..<4 { scores[4 * item + o] = 0 }
-    }
-
     /// `weight` times the item's credit: weight / k when `gold` is one of the k winners, else 0.
     public func credit(item: Int, gold: Int, weight: Double = 1) -> Double {
         let o = 4 * item
@@ -50,7 +45,7 @@ public struct VoteTally: Sendable, Equatable {
         let best = max(max(scores[o], scores[o + 1]), max(scores[o + 2], scores[o + 3]))
         let tol = Self.tolerance(best)
         let winners = (0..<4).filter { best - scores[o + $0] <= tol }
-        let credit = winners.contains(gold) ? 1 / Double(winners.count) : 0
+        let credit = Self.credit(scores[o], scores[o + 1], scores[o + 2], scores[o + 3], gold: gold, weight: 1)
         // Normalised product of the winner: exp(s_w) / sum exp(s_o), computed stably.
         var denom = 0.0
         for k in 0..<4 { denom += exp(scores[o + k] - best) }

@@ -33,12 +33,12 @@ final class PowerTests: XCTestCase {
         var rng = SeededRandom(seed: 3)
         let reps = (0..<2000).map { _ in rng.unit() - 0.4 }
         let est = 0.12
-        let general = PowerSimulation.biasCorrected(reps, estimate: est, alpha: 0.0500000001)
+        let general = Statistics.biasCorrectedInterval(reps, estimate: est, alpha: 0.0500000001)
         let scorer = Statistics.biasCorrectedInterval(reps, estimate: est)
         XCTAssertEqual(general?.0 ?? .nan, scorer?.0 ?? 0, accuracy: 1e-6)
         XCTAssertEqual(general?.1 ?? .nan, scorer?.1 ?? 0, accuracy: 1e-6)
-        let wide = PowerSimulation.biasCorrected(reps, estimate: est, alpha: 0.01)
-        let narrow = PowerSimulation.biasCorrected(reps, estimate: est, alpha: 0.2)
+        let wide = Statistics.biasCorrectedInterval(reps, estimate: est, alpha: 0.01)
+        let narrow = Statistics.biasCorrectedInterval(reps, estimate: est, alpha: 0.2)
         XCTAssertLessThan(wide?.0 ?? 0, narrow?.0 ?? 0)
         XCTAssertGreaterThan(wide?.1 ?? 0, narrow?.1 ?? 0)
     }

@@ -151,25 +151,8 @@ public enum PowerSimulation {
         guard result.point(unaided).isFinite, result.point(assisted).isFinite else { return nil }
         let est = result.point(assisted) - result.point(unaided)
         let diff = zip(result.replicates(assisted), result.replicates(unaided)).map { $0 - $1 }
-        guard let ci = biasCorrected(diff, estimate: est, alpha: alpha) else { return nil }
+        guard let ci = Statistics.biasCorrectedInterval(diff, estimate: est, alpha: alpha) else { return nil }
         return (est, max(-1, ci.0), min(1, ci.1))
-    }
-
-    /// The scorer's bias-corrected percentile interval at level 1 - alpha (exactly
-    /// `Statistics.biasCorrectedInterval` at alpha 0.05).
-    static func biasCorrected(_ replicates: [Double], estimate: Double, alpha: Double) -> (Double, Double)? {
-        if alpha == 0.05 { return Statistics.biasCorrectedInterval(replicates, estimate: estimate) }
-        let reps = replicates.filter { $0.isFinite }.sorted()
-        guard !reps.isEmpty else { return nil }
-        var below = 0.0
-        for r in reps {
-            if r < estimate - 1e-12 { below += 1 } else if abs(r - estimate) <= 1e-12 { below += 0.5 }
-        }
-        let n = Double(reps.count)
-        let z0 = Statistics.normalQuantile(min(max(below / n, 0.5 / n), 1 - 0.5 / n))
-        let z = Statistics.normalQuantile(1 - alpha / 2)
-        return (Statistics.quantile(reps, Statistics.normalCDF(2 * z0 - z)),
-                Statistics.quantile(reps, Statistics.normalCDF(2 * z0 + z)))
     }
 
     /// Estimated power for each number of participants. Deterministic for a seed, whatever
@@ -179,20 +162,15 @@ public enum PowerSimulation {
         let sims = max(1, options.simulations)
         let total = sims * participants.count
         let hits = HitTable(count: total)
-        let counter = Counter()
-        let workers = max(1, min(options.jobs, total))
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while true {
-                let k = counter.take()
-                guard k < total else { return }
-                let n = participants[k / sims], s = k % sims
-                var rng = SeededRandom(seed: options.seed, label: "power/\(n)/\(s)")
-                let study = draw(design: design, model: model, effect: effect, participants: n, rng: &rng)
-                let ci = interval(study, resamples: options.resamples, alpha: options.alpha, seed: rng.next(),
-                                  label: design.task.rawValue)
-                hits.set(k, ci.map { $0.low > 0 || $0.high < 0 } ?? false)
-                if workers == 1 || k % 50 == 0 { progress(hits.done(), total) }
-            }
+        let serial = min(options.jobs, total) <= 1
+        ParallelWork.forEach(count: total, jobs: options.jobs, local: {}) { _, k in
+            let n = participants[k / sims], s = k % sims
+            var rng = SeededRandom(seed: options.seed, label: "power/\(n)/\(s)")
+            let study = draw(design: design, model: model, effect: effect, participants: n, rng: &rng)
+            let ci = interval(study, resamples: options.resamples, alpha: options.alpha, seed: rng.next(),
+                              label: design.task.rawValue)
+            hits.set(k, ci.map { $0.low > 0 || $0.high < 0 } ?? false)
+            if serial || k % 50 == 0 { progress(hits.done(), total) }
         }
         return participants.enumerated().map { j, n in
             let h = (0..<sims).reduce(0) { $0 + (hits.get(j * sims + $1) ? 1 : 0) }

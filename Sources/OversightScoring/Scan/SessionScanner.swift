@@ -388,9 +388,3 @@ struct SessionScanner {
         }
     }
 }
-
-/// Facts about how logs are read, for the benchmark's report.
-public enum ScanInfo {
-    /// Which SHA-256 checks the hash chain.
-    public static let sha256Implementation = "libcrypto"
-}
