@@ -114,4 +114,14 @@ final class MarkdownTests: XCTestCase {
         }
         XCTAssertEqual(logged, [reply])
     }
+
+    /// One heading rule for the transcript and the instructions page: a closing run of marks
+    /// after a space is dropped, a `#` that is part of a word stays.
+    func testHeadingClosingMarks() {
+        XCTAssertEqual(Markdown.heading("## Title ##"), "Title")
+        XCTAssertEqual(Markdown.heading("## Learning C#"), "Learning C#")
+        XCTAssertEqual(Markdown.heading("# Plain"), "Plain")
+        XCTAssertNil(Markdown.heading("#hashtag"))
+        XCTAssertNil(Markdown.heading("####### seven"))
+    }
 }

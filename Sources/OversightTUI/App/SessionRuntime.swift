@@ -316,22 +316,10 @@ public final class SessionRuntime {
         for effect in effects {
             effectLog.append(effect)
             switch effect {
-            case .appendLog(let event):
+            case .appendLog, .endSession:
                 if failed || state.logFailure != nil { failed = true; continue }
                 do {
-                    let record = try log.append(event, monoMs: state.nowMs)
-                    AppCore.apply(&state, event, monoMs: record.monoMs)
-                } catch {
-                    let message = (error as? LogWriteError)?.message ?? String(describing: error)
-                    lastLogError = message
-                    state.logFailure = message
-                    state.overlay = nil
-                    failed = true
-                }
-            case .endSession:
-                if failed || state.logFailure != nil { failed = true; continue }
-                do {
-                    try endSession()
+                    if case .appendLog(let event) = effect { try write(event) } else { try endSession() }
                 } catch {
                     let message = (error as? LogWriteError)?.message ?? String(describing: error)
                     lastLogError = message
@@ -364,14 +352,14 @@ public final class SessionRuntime {
     /// Writes `session_end` (after `log_changed` when the file was changed behind our back)
     /// and applies what was written.
     private func endSession() throws {
-        if let change = log.changedOnDisk() {
-            let event = SessionEvent.logChanged(detail: change)
-            let record = try log.append(event, monoMs: state.nowMs)
-            AppCore.apply(&state, event, monoMs: record.monoMs)
-        }
+        if let change = log.changedOnDisk() { try write(.logChanged(detail: change)) }
         let code = CompletionCode.make(studyID: state.context.study.id, participant: state.context.participant,
                                        finalHash: log.lastHash, secret: secret)
-        let event = SessionEvent.sessionEnd(completionCode: code)
+        try write(.sessionEnd(completionCode: code))
+    }
+
+    /// Writes one record to the log, then applies it: the order every durable change takes.
+    private func write(_ event: SessionEvent) throws {
         let record = try log.append(event, monoMs: state.nowMs)
         AppCore.apply(&state, event, monoMs: record.monoMs)
     }

@@ -36,7 +36,6 @@ public struct MonitorState: Sendable, Equatable {
     public var scroll = 0
     /// Rows that fit below the header at the last size (for paging).
     public var visibleRows = 20
-    public var size = Size(cols: 80, rows: 24)
 
     public init(folder: String, nowMs: Int64, idleSeconds: Int) {
         self.folder = folder
@@ -111,7 +110,6 @@ public enum MonitorCore {
         case .tick(let now):
             s.nowMs = now
         case .resize(let size):
-            s.size = size
             s.visibleRows = max(1, size.rows - MonitorRender.headerRows - 1)
         case .key(let key):
             switch key {

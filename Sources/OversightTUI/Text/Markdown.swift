@@ -141,10 +141,14 @@ public enum Markdown {
         guard (1...6).contains(marks) else { return nil }
         let rest = line.dropFirst(marks)
         guard rest.first == " " else { return nil }
-        var text = rest.trimmingCharacters(in: .whitespaces)
-        // A closing run of marks ("## Title ##") is not part of the title.
-        while text.hasSuffix("#") { text.removeLast() }
-        return text.trimmingCharacters(in: .whitespaces)
+        let text = rest.trimmingCharacters(in: .whitespaces)
+        // A closing run of marks after a space ("## Title ##") is not part of the title; "C#" is.
+        let closing = text.reversed().prefix { $0 == "#" }.count
+        if closing == text.count { return "" }
+        if closing > 0, text.dropLast(closing).last == " " {
+            return text.dropLast(closing).trimmingCharacters(in: .whitespaces)
+        }
+        return text
     }
 
     static func bullet(_ line: String) -> String? {

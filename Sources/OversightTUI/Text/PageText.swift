@@ -77,13 +77,13 @@ public enum PageText {
                 continue
             }
             flushTable()
-            if let heading = headingText(trimmed) {
+            if let heading = Markdown.heading(trimmed) {
                 flush()
                 out.append(PageBlock(plain(heading), style: Style(.title, bold: true), gapBefore: true))
                 gap = false
                 continue
             }
-            if let item = itemText(trimmed) {
+            if let item = Markdown.bullet(trimmed) {
                 flush()
                 current = PageBlock(plain(item), lead: "• ", gapBefore: gap)
                 gap = false
@@ -101,22 +101,6 @@ public enum PageText {
         flushTable()
         if let first = out.first, first.gapBefore { out[0].gapBefore = false }
         return out
-    }
-
-    /// The text of a `#` heading line, nil for other lines.
-    static func headingText(_ line: String) -> String? {
-        guard line.hasPrefix("#") else { return nil }
-        let rest = line.drop { $0 == "#" }
-        guard line.count - rest.count <= 6, rest.first == " " else { return nil }
-        return rest.trimmingCharacters(in: .whitespaces)
-    }
-
-    /// The text of a `- ` / `* ` / `+ ` list item line, nil for other lines.
-    static func itemText(_ line: String) -> String? {
-        for mark in ["- ", "* ", "+ "] where line.hasPrefix(mark) {
-            return String(line.dropFirst(2)).trimmingCharacters(in: .whitespaces)
-        }
-        return nil
     }
 
     /// `text` without emphasis marks.
