@@ -51,3 +51,26 @@ enum InputFailure {
         }
     }
 }
+
+/// Set once when a stop signal arrives, read by a command's main loop (`model serve`, `serve ssh`).
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.lock(); value = true; lock.unlock() }
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+
+    /// Replaces the default action of `signals` by setting this flag (then running `also`).
+    /// Keep the returned sources alive for as long as the signals should be caught.
+    func watch(_ signals: [Int32], also: @escaping @Sendable () -> Void = {}) -> [DispatchSourceSignal] {
+        signals.map { sig in
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { [self] in
+                set()
+                also()
+            }
+            source.resume()
+            return source
+        }
+    }
+}

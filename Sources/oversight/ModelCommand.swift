@@ -67,15 +67,8 @@ struct ModelServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         // Signals are handled below (stop the server, then exit 0), not by the default action.
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
         let stopRequested = StopFlag()
-        let sources = [SIGINT, SIGTERM].map { sig -> DispatchSourceSignal in
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { stopRequested.set() }
-            source.resume()
-            return source
-        }
+        let sources = stopRequested.watch([SIGINT, SIGTERM])
         defer { sources.forEach { $0.cancel() } }
 
         let root = ProjectRoot.locate() ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
@@ -116,12 +109,4 @@ struct ModelServeCommand: AsyncParsableCommand {
         }
         say("Stopped.")
     }
-}
-
-/// Set once from a signal handler's queue, read by the serving loop.
-private final class StopFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    func set() { lock.lock(); value = true; lock.unlock() }
-    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
 }

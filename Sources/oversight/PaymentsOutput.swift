@@ -22,7 +22,7 @@ struct PaymentsOutput {
                 bonus = study.bonusPerCorrect
                 studyHash = study.hash
             } catch let e as InputErrors {
-                for err in e.errors { FileHandle.standardError.write(Data("oversight score: \(err)\n".utf8)) }
+                for line in e.lines() { FileHandle.standardError.write(Data("oversight score: \(line)\n".utf8)) }
                 throw ExitCode(2)
             }
         } else {

@@ -74,7 +74,7 @@ enum SSHGateway {
     /// The forced command: without a terminal it says so in one line and exits; otherwise it
     /// opens the study's id screen. Whatever command the client asked for is ignored.
     static func entryScript(_ plan: Plan) -> String {
-        let q = StudyShell.quote
+        let q = SessionLauncher.shellQuoted
         return """
             #!/bin/sh
             # Written by oversight serve ssh: the only command of this gateway.
@@ -108,20 +108,15 @@ enum SSHGateway {
 
     /// Runs a program to completion; returns its status and its stdout + stderr.
     @discardableResult
-    static func runTool(_ path: String, _ args: [String], input: Data? = nil) throws -> (status: Int32, output: String) {
+    static func runTool(_ path: String, _ args: [String]) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = args
         let out = Pipe()
         process.standardOutput = out
         process.standardError = out
-        let inPipe = Pipe()
-        process.standardInput = input == nil ? FileHandle.nullDevice : inPipe
+        process.standardInput = FileHandle.nullDevice
         try process.run()
-        if let input {
-            inPipe.fileHandleForWriting.write(input)
-            try? inPipe.fileHandleForWriting.close()
-        }
         let data = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
@@ -210,11 +205,6 @@ enum SSHGateway {
         text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty }.joined(separator: "; ")
     }
-}
-
-/// Single quotes for POSIX shells.
-enum StudyShell {
-    static func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 }
 
 /// The watcher process, spawned with every signal unblocked and at its default action (threads

@@ -132,18 +132,8 @@ struct ServeSSHCommand: ParsableCommand {
             cleanUp()
             throw error
         }
-                for sig in [SIGINT, SIGTERM, SIGHUP] { signal(sig, SIG_IGN) }
         let stopped = StopFlag()
-        var sources: [DispatchSourceSignal] = []
-        for sig in [SIGINT, SIGTERM, SIGHUP] {
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler {
-                stopped.set()
-                watcher.stop()
-            }
-            source.resume()
-            sources.append(source)
-        }
+        let sources = stopped.watch([SIGINT, SIGTERM, SIGHUP]) { watcher.stop() }
         // sshd writes its pid file once it listens.
         let sshdPID = { (try? String(contentsOfFile: plan.pidFile, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) } }
         let deadline = Date().addingTimeInterval(20)
@@ -165,12 +155,4 @@ struct ServeSSHCommand: ParsableCommand {
         SessionLauncher.printError("oversight: sshd stopped (status \(status)); see its messages above")
         throw ExitCode(1)
     }
-}
-
-/// Set once by a signal handler, read by the main thread.
-private final class StopFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    func set() { lock.lock(); value = true; lock.unlock() }
-    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
 }
