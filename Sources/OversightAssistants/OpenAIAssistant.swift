@@ -147,7 +147,7 @@ public struct OpenAIAssistant: Assistant {
     /// Such a server keeps what it has read in its prompt cache, so reading a passage ahead
     /// pays off; a remote API is not sent requests the participant did not make.
     public var isLoopback: Bool {
-        ["127.0.0.1", "localhost", "::1", "[::1]"].contains(endpoint.host?.lowercased() ?? "")
+        PlainHTTP.isLoopback(host: endpoint.host ?? "")
     }
 
     /// On a server on this machine: read the passage ahead (see `preRead`).

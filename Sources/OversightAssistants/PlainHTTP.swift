@@ -31,6 +31,12 @@ enum PlainHTTP {
               !host.isEmpty else { return false }
         let proxy = environment["http_proxy"] ?? environment["HTTP_PROXY"] ?? ""
         if proxy.isEmpty { return true }
+        return isLoopback(host: host)
+    }
+
+    /// Whether `host` names this machine: `localhost`, the IPv6 loopback or 127.0.0.0/8.
+    static func isLoopback(host: String) -> Bool {
+        let host = host.lowercased()
         return host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 

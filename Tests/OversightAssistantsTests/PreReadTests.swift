@@ -20,11 +20,13 @@ final class PreReadTests: XCTestCase {
         XCTAssertTrue(body.contains("A long article."), body)
     }
 
-    func testRemoteAPIIsNotSentARequestAhead() throws {
+    /// The rule `prepare` reads ahead by (the same one that sends a request over the plain
+    /// client): servers on this machine only, a remote API never.
+    func testOnlyServersOnThisMachineCountAsLoopback() throws {
         let a = try OpenAIAssistant(config: Fixtures.config("https://api.example.com/v1", timeout: 5),
                                     environment: Fixtures.env, retry: .none)
         XCTAssertFalse(a.isLoopback)
-        for host in ["http://localhost:8765/v1", "http://127.0.0.1:8765/v1"] {
+        for host in ["http://localhost:8765/v1", "http://127.0.0.1:8765/v1", "http://127.0.0.2:8765/v1"] {
             XCTAssertTrue(try OpenAIAssistant(config: Fixtures.config(host, timeout: 5), environment: Fixtures.env,
                                               retry: .none).isLoopback, host)
         }
