@@ -129,21 +129,6 @@ public struct FirstTokenLetters: Sendable, Equatable {
 /// four letters. Tokens such as " A" or "(A" do not count, so the numbers equal a direct
 /// softmax over the four letter tokens' logits.
 public enum LetterProbabilities {
-    /// Probabilities of A-D (normalised over the four) from a chat completion response body,
-    /// or nil when the response holds no log-probabilities for any letter.
-    public static func fromResponse(_ body: Data) throws -> [Double]? {
-        try letters(body).probabilities
-    }
-
-    /// The letters' log-probabilities in a chat (or legacy completions) response body.
-    public static func letters(_ body: Data) throws -> FirstTokenLetters {
-        guard let obj = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any],
-              let choices = obj["choices"] as? [[String: Any]], let first = choices.first else {
-            throw AssistantError.malformed("the completion response has no choices")
-        }
-        return collect(firstTokenAlternatives(first) ?? [])
-    }
-
     /// The letters' log-probabilities in one chunk of a streamed chat completion, or nil when
     /// the chunk carries no log-probabilities (the closing chunk, say).
     public static func letters(chunk: Data) -> FirstTokenLetters? {
@@ -155,21 +140,16 @@ public enum LetterProbabilities {
 
     /// (token, log-probability) of the first generated token and its listed alternatives.
     private static func firstTokenAlternatives(_ choice: [String: Any]) -> [(String, Double)]? {
-        guard let lp = choice["logprobs"] as? [String: Any] else { return nil }
+        // Chat format: logprobs.content[0] = {token, logprob, top_logprobs: [{token, logprob}]}.
+        guard let lp = choice["logprobs"] as? [String: Any], let content = lp["content"] as? [[String: Any]],
+              let tok = content.first else { return nil }
         var candidates: [(String, Double)] = []
-        if let content = lp["content"] as? [[String: Any]] {
-            guard let tok = content.first else { return nil }
-            // Chat format: content[0].top_logprobs = [{token, logprob}].
-            if let top = tok["top_logprobs"] as? [[String: Any]] {
-                for t in top {
-                    if let s = t["token"] as? String, let l = number(t["logprob"]) { candidates.append((s, l)) }
-                }
+        if let top = tok["top_logprobs"] as? [[String: Any]] {
+            for t in top {
+                if let s = t["token"] as? String, let l = number(t["logprob"]) { candidates.append((s, l)) }
             }
-            if let s = tok["token"] as? String, let l = number(tok["logprob"]) { candidates.append((s, l)) }
-        } else if let top = lp["top_logprobs"] as? [[String: Any]], let firstTop = top.first {
-            // Completions format: top_logprobs = [{token: logprob}].
-            for (s, v) in firstTop { if let l = number(v) { candidates.append((s, l)) } }
         }
+        if let s = tok["token"] as? String, let l = number(tok["logprob"]) { candidates.append((s, l)) }
         return candidates
     }
 
@@ -206,8 +186,7 @@ extension OpenAIAssistant {
     /// request normalises the logits of every prompt position (gigabytes for a QuALITY article).
     public func likelihoodRequestBody(_ prompt: String, top: Int) -> OpenAIChatRequest {
         OpenAIChatRequest(model: configuredModel, messages: [.init(role: "user", content: prompt)], stream: true,
-                          streamOptions: nil, temperature: 0, maxTokens: 1, logprobs: true, topLogprobs: top,
-                          grammar: nil)
+                          streamOptions: nil, temperature: 0, maxTokens: 1, logprobs: true, topLogprobs: top)
     }
 
     /// The letters among the `top` most likely first tokens of the reply to `prompt` (none

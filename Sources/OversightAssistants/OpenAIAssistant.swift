@@ -25,12 +25,10 @@ public struct OpenAIChatRequest: Encodable, Sendable, Equatable {
     /// Ask for per-token log-probabilities (likelihood baseline).
     public var logprobs: Bool?
     public var topLogprobs: Int?
-    /// llama.cpp's GBNF grammar (local server only).
-    public var grammar: String?
 
     enum CodingKeys: String, CodingKey {
         case model, messages, stream, streamOptions = "stream_options", temperature
-        case maxTokens = "max_tokens", logprobs, topLogprobs = "top_logprobs", grammar
+        case maxTokens = "max_tokens", logprobs, topLogprobs = "top_logprobs"
     }
 
     /// JSON bytes with sorted keys (stable, testable).

@@ -34,7 +34,8 @@ final class BaselineTests: XCTestCase {
 
     func testLetterProbabilitiesFromChatLogprobs() throws {
         let body = #"{"choices":[{"logprobs":{"content":[{"token":"B","logprob":-0.5,"top_logprobs":[{"token":"(","logprob":-1.0},{"token":"B","logprob":-0.5},{"token":" B","logprob":-2.0},{"token":"C","logprob":-1.5},{"token":"A","logprob":-3.0},{"token":"The","logprob":-2.5}]}]}}]}"#
-        let p = try XCTUnwrap(try LetterProbabilities.fromResponse(Data(body.utf8)))
+        // One chunk of the streamed one-token reply, as the likelihood runner reads it.
+        let p = try XCTUnwrap(LetterProbabilities.letters(chunk: Data(body.utf8))?.probabilities)
         XCTAssertEqual(p.reduce(0, +), 1, accuracy: 1e-9)
         XCTAssertEqual(LetterProbabilities.argmax(p), 1)
         // Only the letter tokens themselves count (" B" is another token): a softmax over the
@@ -44,12 +45,10 @@ final class BaselineTests: XCTestCase {
         XCTAssertEqual(p[1], b / (a + b + c), accuracy: 1e-12)
         XCTAssertEqual(p[2], c / (a + b + c), accuracy: 1e-12)
         XCTAssertEqual(p[3], 0)
-        XCTAssertFalse(try LetterProbabilities.letters(Data(body.utf8)).complete)
-        // Completions format.
-        let old = #"{"choices":[{"text":"D","logprobs":{"top_logprobs":[{"D":-0.1,"A":-3.0}]}}]}"#
-        XCTAssertEqual(LetterProbabilities.argmax(try XCTUnwrap(try LetterProbabilities.fromResponse(Data(old.utf8)))), 3)
-        XCTAssertNil(try LetterProbabilities.fromResponse(Data(#"{"choices":[{"message":{"content":"x"}}]}"#.utf8)))
-        XCTAssertThrowsError(try LetterProbabilities.fromResponse(Data("nope".utf8)))
+        XCTAssertEqual(LetterProbabilities.letters(chunk: Data(body.utf8))?.complete, false)
+        // A chunk without log-probabilities (the closing one) or not JSON at all lists nothing.
+        XCTAssertNil(LetterProbabilities.letters(chunk: Data(#"{"choices":[{"delta":{"content":"x"}}]}"#.utf8)))
+        XCTAssertNil(LetterProbabilities.letters(chunk: Data("nope".utf8)))
     }
 
     /// Letters far down the list (the model would rather start "The answer is") keep their
