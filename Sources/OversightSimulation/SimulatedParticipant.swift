@@ -115,11 +115,7 @@ public struct SimulatedParticipant {
                                     timedOut: timedOut, unparsedDecisions: unparsed, logError: runtime.lastLogError)
         }
 
-        mutating func normal() -> Double {
-            // Box-Muller from two uniforms in (0, 1].
-            let u1 = 1 - rng.unit(), u2 = rng.unit()
-            return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
-        }
+        mutating func normal() -> Double { rng.normal() }
 
         mutating func play() async {
             var guardSteps = 0

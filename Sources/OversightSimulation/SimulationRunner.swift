@@ -62,10 +62,10 @@ public enum SimulationRunner {
             }
         }
         let start = Date()
-        let tally = Tally(total: ids.count)
         return try await withThrowingTaskGroup(of: (Int, SimulatedSessionSummary).self) { group in
             var next = 0
             var results = [SimulatedSessionSummary?](repeating: nil, count: ids.count)
+            var done = 0, answers = 0
             func launch(_ i: Int) {
                 let id = ids[i], url = urls[i], study = arranged[i]
                 group.addTask {
@@ -82,24 +82,13 @@ public enum SimulationRunner {
             while next < min(max(1, jobs), ids.count) { launch(next); next += 1 }
             while let (i, summary) = try await group.next() {
                 results[i] = summary
-                progress(tally.add(summary.answers, elapsed: Date().timeIntervalSince(start)))
+                done += 1
+                answers += summary.answers
+                progress(SimulationProgress(done: done, total: ids.count, answers: answers,
+                                            elapsedSeconds: Date().timeIntervalSince(start)))
                 if next < ids.count { launch(next); next += 1 }
             }
             return results.compactMap { $0 }
-        }
-    }
-
-    final class Tally: @unchecked Sendable {
-        private let lock = NSLock()
-        private var done = 0, answers = 0
-        let total: Int
-        init(total: Int) { self.total = total }
-        func add(_ n: Int, elapsed: Double) -> SimulationProgress {
-            lock.lock()
-            defer { lock.unlock() }
-            done += 1
-            answers += n
-            return SimulationProgress(done: done, total: total, answers: answers, elapsedSeconds: elapsed)
         }
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A small, fast, seedable generator (SplitMix64). Every random choice the app makes (question
 /// sampling, the simulated assistant, the scorer's bootstrap) goes through one of these, so the
 /// same seed gives the same study on every machine and every Swift version.
@@ -37,6 +39,12 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
 
     /// Uniform double in [0, 1).
     public mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+
+    /// Standard normal draw (Box-Muller from two uniforms, the first taken in (0, 1]).
+    public mutating func normal() -> Double {
+        let u1 = 1 - unit(), u2 = unit()
+        return (-2 * Foundation.log(u1)).squareRoot() * cos(2 * Double.pi * u2)
+    }
 
     /// Fisher-Yates shuffle, deterministic for a given state.
     public mutating func shuffle<T>(_ array: inout [T]) {

@@ -114,10 +114,10 @@ public enum PowerSimulation {
         let muA = model.intercept(forAccuracy: min(0.999, max(0.001, model.unaidedAccuracy + effect)))
         let items = design.unaidedItems + design.assistedItems
         var itemEffect = [Double](repeating: 0, count: items)
-        for i in 0..<items { itemEffect[i] = model.itemSD * normal(&rng) }
+        for i in 0..<items { itemEffect[i] = model.itemSD * rng.normal() }
         var correct = [UInt8](repeating: 0, count: participants * items)
         for p in 0..<participants {
-            let u = model.participantSD * normal(&rng)
+            let u = model.participantSD * rng.normal()
             for i in 0..<items {
                 let mu = i < design.unaidedItems ? muU : muA
                 let prob = 1 / (1 + exp(-(mu + u + itemEffect[i])))
@@ -177,11 +177,6 @@ public enum PowerSimulation {
             let p = Double(h) / Double(sims)
             return PowerPoint(participants: n, power: p, se: (p * (1 - p) / Double(sims)).squareRoot(), simulations: sims)
         }
-    }
-
-    static func normal(_ rng: inout SeededRandom) -> Double {
-        let u1 = 1 - rng.unit(), u2 = rng.unit()
-        return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
     }
 
     /// Detections written by several threads, each slot by one.
