@@ -68,7 +68,8 @@ struct VerifyCommand: ParsableCommand {
                 }
                 continue
             }
-            let report = SessionLogVerifier.verify(url: url)
+            var seen = FinishedLog.Collector(path: url.path)
+            let report = SessionLogVerifier.verify(url: url) { seen.add($0) }
             if report.ok {
                 print("\(url.path): OK, \(report.records) records" + (report.finished ? ", finished" : ", unfinished"))
             } else {
@@ -76,7 +77,7 @@ struct VerifyCommand: ParsableCommand {
                 let shown = all ? report.issues : Array(report.issues.prefix(1))
                 for issue in shown { print(issue.description) }
             }
-            if codes != nil, let f = FinishedLog.read(url) { finished.append(f) }
+            if codes != nil, let f = seen.log { finished.append(f) }
         }
         var problems = 0
         if let codes {
@@ -177,16 +178,27 @@ struct FinishedLog {
     var finalHash: String
     var storedCode: String
 
-    /// Nil when the log has no `session_start` or no `session_end`.
-    static func read(_ url: URL) -> FinishedLog? {
-        let records = SessionLogReader.read(url: url).records
-        guard case .sessionStart(let start)? = records.first?.event else { return nil }
-        for r in records.reversed() {
-            if case .sessionEnd(let code) = r.event {
-                return FinishedLog(path: url.path, studyID: start.studyID, participant: start.participant,
-                                   finalHash: r.prev, storedCode: code)
-            }
+    /// Gathers it from a log's records as they are read: the first must be `session_start`,
+    /// and the last `session_end` counts.
+    struct Collector {
+        let path: String
+        private var first = true
+        private var start: SessionStart?
+        private var end: (prev: String, code: String)?
+
+        init(path: String) { self.path = path }
+
+        mutating func add(_ record: LogRecord) {
+            if first, case .sessionStart(let s) = record.event { start = s }
+            first = false
+            if case .sessionEnd(let code) = record.event { end = (record.prev, code) }
         }
-        return nil
+
+        /// Nil when the log has no `session_start` first or no `session_end`.
+        var log: FinishedLog? {
+            guard let start, let end else { return nil }
+            return FinishedLog(path: path, studyID: start.studyID, participant: start.participant,
+                               finalHash: end.prev, storedCode: end.code)
+        }
     }
 }

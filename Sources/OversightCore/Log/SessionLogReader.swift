@@ -203,12 +203,15 @@ public enum SessionLogVerifier {
         public var finished: Bool
     }
 
-    public static func verify(url: URL) -> Report {
+    /// Verify the log at `url`, handing each record read to `each` on the way (one pass for
+    /// callers that also need what the log says).
+    public static func verify(url: URL, each: (LogRecord) -> Void = { _ in }) -> Report {
         var count = 0
         var finished = false
         let r = SessionLogReader.forEach(url: url) { rec in
             count += 1
             if case .sessionEnd = rec.event { finished = true }
+            each(rec)
         }
         var issues = r.issues
         if count == 0 && issues.isEmpty {
