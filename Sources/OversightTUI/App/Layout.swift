@@ -105,20 +105,20 @@ extension AppCore {
         s.zoomed && s.phase == .question ? s.focus : nil
     }
 
-    /// The layout of the question screen for the state's question, size and zoom.
-    static func screenLayout(_ s: AppState, size: Size? = nil) -> ScreenLayout? {
+    /// The layout of the question screen for the state's question, size and zoom (`zoom`
+    /// overrides the state's zoomed pane).
+    static func screenLayout(_ s: AppState, size: Size? = nil, zoom: Pane?? = nil) -> ScreenLayout? {
         guard let q = s.question else { return nil }
-        return ScreenLayout.question(size: size ?? s.size, question: q, assisted: s.isAssisted, zoom: zoomedPane(s),
-                                     focus: s.phase == .question ? s.focus : nil, scale: s.scale)
+        return ScreenLayout.question(size: size ?? s.size, question: q, assisted: s.isAssisted,
+                                     zoom: zoom ?? zoomedPane(s), focus: s.phase == .question ? s.focus : nil,
+                                     scale: s.scale)
     }
 
     /// The wrapped left-pane lines and the number of text rows, for the current size. While
     /// another pane is zoomed the passage keeps the geometry it has when shown.
     static func passageGeometry(_ s: AppState) -> (lines: [WrappedLine], rows: Int, text: String)? {
         guard let q = s.question else { return nil }
-        let zoom = zoomedPane(s) == .passage ? Pane.passage : nil
-        let layout = ScreenLayout.question(size: s.size, question: q, assisted: s.isAssisted, zoom: zoom,
-                                           focus: s.phase == .question ? s.focus : nil, scale: s.scale)
+        guard let layout = screenLayout(s, zoom: .some(zoomedPane(s) == .passage ? .passage : nil)) else { return nil }
         let text = paneText(q)
         let lines = s.wrapCache.lines(text, width: PassageView.textWidth(inner: layout.passage.inner))
         return (lines, PassageView.textRows(s.passage, inner: layout.passage.inner), text)
