@@ -15,8 +15,6 @@ public enum AppEvent: Sendable, Equatable {
     case hangup
     /// The process was asked to stop (SIGTERM, SIGHUP): log and quit.
     case terminate(signal: String)
-    /// Writing the session log failed; the screen stops accepting answers.
-    case logFailed(message: String)
 }
 
 /// Why the session loop should stop.

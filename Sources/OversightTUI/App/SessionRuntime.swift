@@ -174,8 +174,6 @@ public final class SessionRuntime {
     public private(set) var lastLogError: String?
     /// Requests started in `.scripted` mode, in order.
     public private(set) var startedRequests: [(requestID: Int, messages: [ChatMessage])] = []
-    /// Every effect run, in order (for tests and diagnostics).
-    public private(set) var effectLog: [Effect] = []
 
     private let log: any SessionLogSink
     private let assistant: any Assistant
@@ -314,7 +312,6 @@ public final class SessionRuntime {
     private func perform(_ effects: [Effect]) {
         var failed = false
         for effect in effects {
-            effectLog.append(effect)
             switch effect {
             case .appendLog, .endSession:
                 if failed || state.logFailure != nil { failed = true; continue }

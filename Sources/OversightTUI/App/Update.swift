@@ -35,10 +35,6 @@ extension AppCore {
             return quit(&s, .hangup)
         case .terminate(let sig):
             return quit(&s, .signal(sig))
-        case .logFailed(let message):
-            s.logFailure = message
-            s.overlay = nil
-            return []
         }
     }
 
