@@ -119,11 +119,18 @@ struct RenderBench: ParsableCommand {
         }
     }
 
-    /// One event through the serial path: update, then apply the logged events it asks for.
+    /// One event through the serial path: update, then apply the logged events it asks for
+    /// and their reactions.
     static func step(_ state: inout AppState, _ event: AppEvent) {
-        let effects = AppCore.update(&state, event)
+        run(&state, AppCore.update(&state, event))
+    }
+
+    static func run(_ state: inout AppState, _ effects: [Effect]) {
         for effect in effects {
-            if case .appendLog(let e) = effect { AppCore.apply(&state, e, monoMs: state.nowMs) }
+            if case .appendLog(let e) = effect {
+                AppCore.apply(&state, e, monoMs: state.nowMs)
+                run(&state, AppCore.react(&state, applied: e))
+            }
         }
     }
 

@@ -40,7 +40,7 @@ final class SearchLineTests: XCTestCase {
         let rect = Rect(col: 0, row: 0, width: 110, height: 12)   // inner 108, text column 100 at +4
         let lines = TextLayout.wrap(text, width: PassageView.textWidth(inner: rect.inner))
         var state = PassageViewState()
-        state.search("keeper", in: text, lines, rows: 9)
+        state.search("keeper", in: text)
         var canvas = Canvas(size: Size(cols: 110, rows: 12))
         PassageView.render(state, text: text, lines: lines, title: "Passage", focused: true, into: &canvas, rect: rect)
         let rows = canvas.grid.plainLines()

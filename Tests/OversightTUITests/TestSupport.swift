@@ -160,9 +160,13 @@ struct Core {
 
     mutating func type(_ s: String) { for c in s { key(.char(c)) } }
 
+    /// Runs effects the way the runtime does: each logged event is applied, then its reaction
+    /// is run in turn. Returns every effect run, reactions included, in order.
     @discardableResult
     mutating func apply(_ effects: [Effect]) -> [Effect] {
+        var ran: [Effect] = []
         for effect in effects {
+            ran.append(effect)
             let e: SessionEvent
             switch effect {
             case .appendLog(let event): e = event
@@ -171,8 +175,9 @@ struct Core {
             }
             logged.append(e)
             AppCore.apply(&state, e, monoMs: state.nowMs)
+            ran += apply(AppCore.react(&state, applied: e))
         }
-        return effects
+        return ran
     }
 
     /// The code this driver writes for `.endSession` (the runtime derives it from the log).

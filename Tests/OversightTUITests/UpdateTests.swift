@@ -379,6 +379,44 @@ final class UpdateTests: XCTestCase {
         XCTAssertEqual(c.key(.escape), [])
     }
 
+    func testAppliedSearchIsTheSameAtEveryTerminalSize() {
+        // A replay applies the logged search at whatever size the terminal has then: the
+        // search (query, matches, current match) must not depend on it; only the scroll that
+        // reveals the match does, and that is the screen's reaction, logged as its own record.
+        var narrow = onFirstQuestion(size: Size(cols: 80, rows: 24))
+        var wide = onFirstQuestion(size: Size(cols: 200, rows: 60))
+        let search = SessionEvent.passageSearch(questionID: "q1", query: "paragraph 3", matches: 11)
+        AppCore.apply(&narrow.state, search, monoMs: narrow.state.nowMs)
+        AppCore.apply(&wide.state, search, monoMs: wide.state.nowMs)
+        XCTAssertEqual(narrow.state.passage.matches.count, 11)
+        XCTAssertEqual(narrow.state.passage.matches, wide.state.passage.matches)
+        XCTAssertEqual(narrow.state.passage.currentMatch, wide.state.passage.currentMatch)
+        XCTAssertEqual(narrow.state.passage.topOffset, 0)
+        XCTAssertEqual(wide.state.passage.topOffset, 0)
+        // The reaction scrolls the match into view and schedules the viewport record.
+        XCTAssertEqual(AppCore.react(&narrow.state, applied: search), [])
+        let g = AppCore.passageGeometry(narrow.state)
+        let matchLine = PassageViewState.lineIndex(of: narrow.state.passage.matches[0].lowerBound, in: g?.lines ?? [])
+        let top = narrow.state.passage.topLine(g?.lines ?? [], rows: g?.rows ?? 0)
+        XCTAssertTrue(top <= matchLine && matchLine < top + (g?.rows ?? 0), "top \(top), match line \(matchLine)")
+        XCTAssertNotNil(narrow.state.viewportDirtySinceMs)
+    }
+
+    func testUpdateLogsTheMessageAndTheReplyStartsFromTheAppliedState() {
+        var c = onFirstQuestion()
+        c.type("hello")
+        var probe = c.state
+        // update alone only decides what to log: no request yet.
+        XCTAssertEqual(AppCore.update(&probe, .key(.enter)), [.appendLog(.chatSent(questionID: "q1", requestID: 1, text: "hello"))])
+        // Once applied, the reaction starts the reply with the context apply left.
+        AppCore.apply(&probe, .chatSent(questionID: "q1", requestID: 1, text: "hello"), monoMs: probe.nowMs)
+        let reaction = AppCore.react(&probe, applied: .chatSent(questionID: "q1", requestID: 1, text: "hello"))
+        XCTAssertEqual(reaction, [.startReply(requestID: 1, questionID: "q1",
+                                              messages: (probe.conversation?.messages ?? []) + [ChatMessage(role: .user, content: "hello")])])
+        // A chat_sent that is not the pending request (a stale record) starts nothing.
+        XCTAssertEqual(AppCore.react(&probe, applied: .chatSent(questionID: "q1", requestID: 9, text: "x")), [])
+    }
+
     func testResizeReflowsAndKeepsPassagePlace() {
         var c = onFirstQuestion(size: Size(cols: 160, rows: 48))
         c.key(.function(2))

@@ -47,14 +47,14 @@ final class PassageViewStateTests: XCTestCase {
     func testSearchFindsCaseInsensitiveAndCycles() {
         let lines = TextLayout.wrap(text, width: 40)
         var s = PassageViewState()
-        XCTAssertEqual(s.search("NUMBER 4", in: text, lines, rows: 10), 11)   // 4, 40...49
+        XCTAssertEqual(s.search("NUMBER 4", in: text), 11)   // 4, 40...49
         XCTAssertEqual(s.currentMatch, 0)
         s.nextMatch(-1, lines, rows: 10)
         XCTAssertEqual(s.currentMatch, 10)
         XCTAssertTrue(s.topLine(lines, rows: 10) <= 48 && s.topLine(lines, rows: 10) + 10 > 48)
         s.nextMatch(1, lines, rows: 10)
         XCTAssertEqual(s.currentMatch, 0)
-        XCTAssertEqual(s.search("absent", in: text, lines, rows: 10), 0)
+        XCTAssertEqual(s.search("absent", in: text), 0)
         XCTAssertNil(s.currentMatch)
     }
 

@@ -7,7 +7,9 @@ import OversightCore
 ///
 ///     AppEvent ──update──▶ [Effect]           presentation state changed directly
 ///                            │ .appendLog(e) ──▶ written to the log by the caller, then
-///                            │                   apply(e) changes durable state
+///                            │                   apply(e) changes durable state, then
+///                            │                   react(e) returns what follows from it
+///                            │                   (more effects, run in turn)
 ///                            │ .startReply / .cancelReply / .prepareAssistant / .quit
 ///                            ▼                   run by the caller (SessionRuntime)
 ///     AppState ──render──▶ CellGrid
@@ -71,8 +73,8 @@ public enum AppCore {
             s.passage.topOffset = max(0, offset)
             s.viewportDirtySinceMs = nil
         case .passageSearch(_, let query, _):
-            if let g = passageGeometry(s) {
-                s.passage.search(query, in: g.text, g.lines, rows: g.rows)
+            if let q = s.question {
+                s.passage.search(query, in: paneText(q))
             } else {
                 s.passage.query = query
             }
@@ -146,8 +148,7 @@ public enum AppCore {
     }
 
     /// Drop from `conversation` the exchange of a failed or cancelled reply when `text` is that
-    /// exchange's message sent again (a retry), so the model gets one copy of it. Used by
-    /// `apply` on `chat_sent` and by `update` when it builds the request, so both agree.
+    /// exchange's message sent again (a retry), so the model gets one copy of it.
     static func removeRetriedExchange(_ conversation: inout Conversation?, retry: RetryableRequest?,
                                       questionID: String, text: String) {
         guard let r = retry, r.questionID == questionID, r.userText == text, !r.partialText.isEmpty else { return }

@@ -13,7 +13,8 @@
 //                                          // (the ncurses driver writes to its self-pipe)
 //   runtime.send(.key(k)) / .send(.resize(size)) / .send(.hangup) / .send(.terminate(signal:))
 //       Runs `AppCore.update` after a tick at the current time, writes every `.appendLog`
-//       effect to the log BEFORE applying it, then runs the other effects.
+//       effect to the log BEFORE applying it, runs `AppCore.react` on each applied record (its
+//       effects in turn), and runs the other effects in order.
 //   runtime.drainInbox()        // process events posted by assistant streams
 //   runtime.tick()              // deliver the current time (timers, debounce, heartbeats)
 //   runtime.msUntilWake()       // poll timeout for the next tick, nil = wait for input
@@ -325,7 +326,7 @@ public final class SessionRuntime {
                     failed = true
                 }
             case .startReply(let id, let qid, let messages):
-                if failed { continue }
+                if failed || state.logFailure != nil { continue }
                 startReply(id: id, questionID: qid, messages: messages)
             case .cancelReply(let id):
                 tasks[id]?.cancel()
@@ -355,10 +356,12 @@ public final class SessionRuntime {
         try write(.sessionEnd(completionCode: code))
     }
 
-    /// Writes one record to the log, then applies it: the order every durable change takes.
+    /// Writes one record to the log, applies it, then runs what follows from it (`react`):
+    /// the order every durable change takes.
     private func write(_ event: SessionEvent) throws {
         let record = try log.append(event, monoMs: state.nowMs)
         AppCore.apply(&state, event, monoMs: record.monoMs)
+        perform(AppCore.react(&state, applied: event))
     }
 
     private func startReply(id: Int, questionID: String, messages: [ChatMessage]) {

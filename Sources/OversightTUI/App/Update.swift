@@ -13,7 +13,8 @@ extension AppCore {
 
     /// Handle one event: change presentation state directly and return the effects to run.
     /// Durable changes are returned as `.appendLog` effects and take effect only when the
-    /// caller applies them (`AppCore.apply`), after writing them to the log.
+    /// caller applies them (`AppCore.apply`), after writing them to the log; what follows from
+    /// an applied record comes from `AppCore.react`, never from predicting `apply` here.
     public static func update(_ s: inout AppState, _ event: AppEvent) -> [Effect] {
         if s.quitting != nil { return [] }
         switch event {
@@ -288,7 +289,6 @@ extension AppCore {
                 }
                 let n = PassageViewState.find(query, in: g.text).count
                 return [.appendLog(.passageSearch(questionID: q.id, query: query, matches: n))]
-                    + markViewportDirty(&s)
             default:
                 if prompt.handle(key) { s.passage.searchPrompt = prompt }
                 return []
@@ -421,16 +421,9 @@ extension AppCore {
         return []
     }
 
-    /// Log `text` as a new message and start its reply. The request carries the context that
-    /// `apply` will hold once `chat_sent` is applied, plus the message.
+    /// Log `text` as a new message; its reply starts once it is applied (`react`).
     static func send(_ s: AppState, _ text: String, question q: Question) -> [Effect] {
-        let id = s.nextRequestID
-        var context = s.conversation
-        removeRetriedExchange(&context, retry: s.retry, questionID: q.id, text: text)
-        var messages = context?.messages ?? []
-        messages.append(ChatMessage(role: .user, content: text))
-        return [.appendLog(.chatSent(questionID: q.id, requestID: id, text: text)),
-                .startReply(requestID: id, questionID: q.id, messages: messages)]
+        [.appendLog(.chatSent(questionID: q.id, requestID: s.nextRequestID, text: text))]
     }
 
     /// The question and its options as one line of chat input: what F6 inserts.
@@ -528,10 +521,7 @@ extension AppCore {
                              correct: s.answer.choice == q.gold, timedOut: timedOut, elapsedMs: elapsed)
         s.notice = nil
         effects.append(.appendLog(.submitted(sub)))
-        var after = s
-        after.phase = .submitted
-        effects += advanceAfterSubmission(after)
-        return effects
+        return effects   // what comes next follows from the applied submission (`react`)
     }
 
     static func advanceAfterSubmission(_ s: AppState) -> [Effect] {

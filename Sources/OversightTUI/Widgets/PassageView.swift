@@ -85,17 +85,21 @@ public struct PassageViewState: Sendable, Equatable {
         setTop(Self.maxTop(lines: lines.count, rows: rows), lines, rows: rows)
     }
 
-    /// Run a search for `query` (case-insensitive) over `text`, and jump to the first match at
-    /// or after the top of the view (wrapping to the first). Returns the number of matches.
+    /// Run a search for `query` (case-insensitive) over `text`: the current match becomes the
+    /// first one at or after the top of the view (wrapping to the first). Needs no layout, so a
+    /// replayed log gives the same search at any terminal size. Returns the number of matches.
     @discardableResult
-    public mutating func search(_ query: String, in text: String, _ lines: [WrappedLine], rows: Int) -> Int {
+    public mutating func search(_ query: String, in text: String) -> Int {
         self.query = query
         matches = Self.find(query, in: text)
-        guard !matches.isEmpty else { currentMatch = nil; return 0 }
-        let first = matches.firstIndex { $0.lowerBound >= topOffset } ?? 0
-        currentMatch = first
-        reveal(matches[first].lowerBound, lines, rows: rows)
+        currentMatch = matches.isEmpty ? nil : (matches.firstIndex { $0.lowerBound >= topOffset } ?? 0)
         return matches.count
+    }
+
+    /// Scroll so the current match is visible (after `search`, with the pane's layout).
+    public mutating func revealCurrentMatch(_ lines: [WrappedLine], rows: Int) {
+        guard let i = currentMatch, matches.indices.contains(i) else { return }
+        reveal(matches[i].lowerBound, lines, rows: rows)
     }
 
     /// Move to the next (`+1`) or previous (`-1`) match, wrapping around.
