@@ -276,7 +276,7 @@ public struct SimulatedParticipant {
             }
             let id = pending.requestID
             let request = AssistantRequest(id: id, messages: started.messages,
-                                           question: runtime.state.context.questionByID(pending.questionID))
+                                           question: runtime.state.context.question(id: pending.questionID))
             var text = ""
             var ms: Int64 = 0
             do {

@@ -137,6 +137,37 @@ public struct ResolvedStudy: Sendable {
         for b in blocks { if let q = b.first(where: { $0.id == id }) { return q } }
         return nil
     }
+
+    /// The question at a position, if it exists.
+    public func question(block: Int, index: Int) -> Question? {
+        guard blocks.indices.contains(block), blocks[block].indices.contains(index) else { return nil }
+        return blocks[block][index]
+    }
+
+    /// Condition of a block (unaided when the block does not exist).
+    public func condition(block: Int) -> Condition {
+        study.blocks.indices.contains(block) ? study.blocks[block].condition : .unaided
+    }
+
+    /// Time limit of a block's questions in ms, nil when untimed.
+    public func timeLimitMs(block: Int) -> Int64? {
+        guard study.blocks.indices.contains(block), let s = study.blocks[block].timeLimitSeconds, s > 0 else { return nil }
+        return Int64(s) * 1000
+    }
+
+    /// The position after (block, index), skipping empty blocks; nil at the end.
+    public func position(after block: Int, _ index: Int) -> (block: Int, index: Int)? {
+        if blocks.indices.contains(block), index + 1 < blocks[block].count { return (block, index + 1) }
+        var b = block + 1
+        while b < blocks.count {
+            if !blocks[b].isEmpty { return (b, 0) }
+            b += 1
+        }
+        return nil
+    }
+
+    /// The first position of the session, nil when there are no questions.
+    public var firstPosition: (block: Int, index: Int)? { position(after: -1, 0) }
 }
 
 /// Identifiers used in paths (study ids, participant ids): `[A-Za-z0-9_-]{1,64}`.

@@ -2,53 +2,32 @@ import OversightCore
 
 /// The study as the screen needs it: settings, drawn questions, who is answering.
 public struct StudyContext: Sendable {
-    public let study: Study
-    /// Questions per block, in presentation order.
-    public let blocks: [[Question]]
+    /// The study as drawn for this participant: every fact about blocks, questions, order and
+    /// time limits comes from here (the screen asks it rather than working them out again).
+    public let resolved: ResolvedStudy
     public let participant: String
+
+    public var study: Study { resolved.study }
+    /// Questions per block, in presentation order.
+    public var blocks: [[Question]] { resolved.blocks }
 
     /// A context from a study, its drawn questions and the participant id.
     public init(study: Study, blocks: [[Question]], participant: String) {
-        self.study = study
-        self.blocks = blocks
-        self.participant = participant
+        self.init(ResolvedStudy(study: study, blocks: blocks), participant: participant)
     }
 
     /// A context from a resolved study and the participant id.
     public init(_ resolved: ResolvedStudy, participant: String) {
-        self.init(study: resolved.study, blocks: resolved.blocks, participant: participant)
+        self.resolved = resolved
+        self.participant = participant
     }
 
-    /// The question at a position, if it exists.
-    public func question(block: Int, index: Int) -> Question? {
-        guard blocks.indices.contains(block), blocks[block].indices.contains(index) else { return nil }
-        return blocks[block][index]
-    }
-
-    /// Condition of a block (unaided when the block does not exist).
-    public func condition(block: Int) -> Condition {
-        study.blocks.indices.contains(block) ? study.blocks[block].condition : .unaided
-    }
-
-    /// Time limit of a block's questions in ms, nil when untimed.
-    public func timeLimitMs(block: Int) -> Int64? {
-        guard study.blocks.indices.contains(block), let s = study.blocks[block].timeLimitSeconds, s > 0 else { return nil }
-        return Int64(s) * 1000
-    }
-
-    /// The position after (block, index), skipping empty blocks; nil at the end.
-    public func position(after block: Int, _ index: Int) -> (block: Int, index: Int)? {
-        if blocks.indices.contains(block), index + 1 < blocks[block].count { return (block, index + 1) }
-        var b = block + 1
-        while b < blocks.count {
-            if !blocks[b].isEmpty { return (b, 0) }
-            b += 1
-        }
-        return nil
-    }
-
-    /// The first position of the session, nil when there are no questions.
-    public var firstPosition: (block: Int, index: Int)? { position(after: -1, 0) }
+    public func question(block: Int, index: Int) -> Question? { resolved.question(block: block, index: index) }
+    public func question(id: String) -> Question? { resolved.question(id: id) }
+    public func condition(block: Int) -> Condition { resolved.condition(block: block) }
+    public func timeLimitMs(block: Int) -> Int64? { resolved.timeLimitMs(block: block) }
+    public func position(after block: Int, _ index: Int) -> (block: Int, index: Int)? { resolved.position(after: block, index) }
+    public var firstPosition: (block: Int, index: Int)? { resolved.firstPosition }
 }
 
 /// Which screen is showing.

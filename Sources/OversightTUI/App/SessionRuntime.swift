@@ -333,7 +333,7 @@ public final class SessionRuntime {
                 tasks[id] = nil
             case .prepareAssistant(let qid, let messages):
                 if failed || mode == .scripted { continue }
-                let request = AssistantRequest(id: 0, messages: messages, question: state.context.questionByID(qid))
+                let request = AssistantRequest(id: 0, messages: messages, question: state.context.question(id: qid))
                 let assistant = self.assistant
                 Task.detached { await assistant.prepare(request) }
             case .quit(let reason):
@@ -369,7 +369,7 @@ public final class SessionRuntime {
             startedRequests.append((id, messages))
             return
         }
-        let request = AssistantRequest(id: id, messages: messages, question: state.context.questionByID(questionID))
+        let request = AssistantRequest(id: id, messages: messages, question: state.context.question(id: questionID))
         let assistant = self.assistant
         let inbox = self.inbox
         tasks[id] = Task.detached {
@@ -395,10 +395,3 @@ public final class SessionRuntime {
     }
 }
 
-extension StudyContext {
-    /// Look up a drawn question by id.
-    public func questionByID(_ id: String) -> Question? {
-        for b in blocks { if let q = b.first(where: { $0.id == id }) { return q } }
-        return nil
-    }
-}

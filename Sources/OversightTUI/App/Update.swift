@@ -45,12 +45,10 @@ extension AppCore {
         let c = s.context
         var start = SessionStart(
             studyID: c.study.id, studyHash: c.study.hash,
-            questionsHash: SHA256.hex(c.blocks.flatMap { $0.map(\.id) }.joined(separator: "\n")),
+            questionsHash: c.resolved.questionsHash,
             seed: c.study.seed, appVersion: AppInfo.version, participant: c.participant, sessionID: sessionID,
             feedback: c.study.feedback, confidence: c.study.confidence,
-            blocks: zip(c.study.blocks, c.blocks).map { b, qs in
-                BlockPlan(condition: b.condition, questionIDs: qs.map(\.id), timeLimitSeconds: b.timeLimitSeconds)
-            },
+            blocks: c.resolved.plans,
             assistantProvider: c.study.assistant.provider, assistantModel: c.study.assistant.model)
         if let arm = c.study.arm {
             start.arm = arm.index + 1
