@@ -66,11 +66,11 @@ enum Arrival {
                 return .refused(reason: "its lock file cannot be opened")
             }
         }
-        guard FileManager.default.fileExists(atPath: logURL.path) else { return .new }
-        let existing = SessionLogReader.read(url: logURL)
-        if let code = SessionLauncher.finishedCode(existing.records) { return .finished(code: code) }
-        if let refusal = existing.resumeRefusal { return .refused(reason: refusal) }
-        if existing.records.isEmpty { return .new }
-        return .unfinished(position: SessionLauncher.describePosition(existing.records))
+        switch ExistingSession.examine(url: logURL) {
+        case .none: return .new
+        case .finished(let code): return .finished(code: code)
+        case .refused(let reason): return .refused(reason: reason)
+        case .unfinished(let read): return .unfinished(position: SessionLauncher.describePosition(read))
+        }
     }
 }

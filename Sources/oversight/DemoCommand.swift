@@ -50,7 +50,7 @@ struct DemoCommand: AsyncParsableCommand {
            let found = UnfinishedSessions.latest(root: SessionPaths.defaultRoot, studyID: studyFile.id,
                                                  participantPrefix: "demo-",
                                                  provider: provider ?? studyFile.assistant.provider) {
-            let position = SessionLauncher.describePosition(found.records)
+            let position = SessionLauncher.describePosition(found.read)
             FileHandle.standardOutput.write(Data(
                 "An unfinished demo session exists (\(found.participant), \(position)). Continue it? [Y/n] ".utf8))
             let answer = (readLine() ?? "n").trimmingCharacters(in: .whitespaces).lowercased()

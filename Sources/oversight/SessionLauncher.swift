@@ -65,17 +65,23 @@ enum SessionLauncher {
         defer { lock.release() }
         var resolved = try InputFailure.report { try StudyResolver.resolve(study) }
 
+        // The log is read once, under the lock: what it says decides everything below, and its
+        // records go on to the writer and the replay.
         let exists = FileManager.default.fileExists(atPath: logURL.path)
-        let existing = exists ? SessionLogReader.read(url: logURL) : nil
-        if let existing, let code = finishedCode(existing.records) {
+        let existing: LogReadResult?
+        switch ExistingSession.examine(url: logURL) {
+        case .finished(let code):
             printError("The session of \(participant) in study \(resolved.study.id) is already finished; "
                        + "its completion code is \(code) (log: \(logURL.path)).")
             return 1
-        }
-        // A log that cannot be continued is refused before anyone is asked to continue it.
-        if let existing, let refusal = existing.resumeRefusal {
+        case .refused(let refusal):
+            // A log that cannot be continued is refused before anyone is asked to continue it.
             printError("\(logURL.path): \(refusal)")
             throw ExitCode(2)
+        case .unfinished(let read):
+            existing = read
+        case .none:
+            existing = nil
         }
         let size: Size
         do {
@@ -85,8 +91,8 @@ enum SessionLauncher {
             return 1
         }
         if let existing {
-            let position = describePosition(existing.records)
-            switch existing.records.isEmpty ? .always : resume {
+            let position = describePosition(existing)
+            switch resume {
             case .never:
                 printError("An unfinished session of \(participant) exists (\(position), log: \(logURL.path)); "
                            + "not resuming it (--no-resume).")
@@ -134,10 +140,12 @@ enum SessionLauncher {
 
         let writer: SessionLogWriter
         var previous: LogReadResult?
-        if existing != nil {
+        if exists {
+            // A log file with no record (cut off before its first line was whole) is continued
+            // like any other: the writer drops the cut-off line and starts the chain.
+            let read = existing ?? SessionLogReader.read(url: logURL)
             do {
-                let (w, read) = try SessionLogWriter.resume(at: logURL)
-                writer = w
+                writer = try SessionLogWriter.resume(at: logURL, after: read)
                 previous = read
             } catch let error as LogWriteError {
                 printError(error.description)
@@ -250,22 +258,10 @@ enum SessionLauncher {
         func get() throws -> AssistantHandle { try lock.withLock { result }.get() }
     }
 
-    /// The completion code of a finished log (from its `session_end`), nil when unfinished.
-    static func finishedCode(_ records: [LogRecord]) -> String? {
-        for record in records.reversed() {
-            if case .sessionEnd(let code) = record.event { return code }
-        }
-        return nil
-    }
-
     /// "at block 2 question 3" from the last question shown in a log (1-based for people).
-    static func describePosition(_ records: [LogRecord]) -> String {
-        for record in records.reversed() {
-            if case .questionShown(let shown) = record.event {
-                return "at block \(shown.block + 1) question \(shown.index + 1)"
-            }
-        }
-        return "at the instructions"
+    static func describePosition(_ read: LogReadResult) -> String {
+        guard let (block, index) = read.lastQuestionShown else { return "at the instructions" }
+        return "at block \(block + 1) question \(index + 1)"
     }
 
     static func printError(_ message: String) {

@@ -135,6 +135,31 @@ final class SessionLogTests: XCTestCase {
         XCTAssertTrue(SessionLogVerifier.verify(url: url).ok)
     }
 
+    func testExistingSessionTellsNoneUnfinishedFinishedAndRefusedFromOneRead() throws {
+        let url = dir.appendingPathComponent("p1.jsonl")
+        guard case .none = ExistingSession.examine(url: url) else { return XCTFail("no file is a fresh start") }
+        let written = try write(Array(Self.allEvents.prefix(3)), to: url)
+        guard case .unfinished(let read) = ExistingSession.examine(url: url) else { return XCTFail("unfinished") }
+        XCTAssertEqual(read.records, written)
+        XCTAssertEqual(read.lastQuestionShown?.block, 0)
+        XCTAssertEqual(read.lastQuestionShown?.index, 0)
+        XCTAssertNil(read.completionCode)
+        // The writer continues from that read; nothing is read again.
+        let w = try SessionLogWriter.resume(at: url, after: read)
+        try w.append(.sessionEnd(completionCode: "ABC123"), monoMs: 10)
+        w.close()
+        guard case .finished(let code) = ExistingSession.examine(url: url) else { return XCTFail("finished") }
+        XCTAssertEqual(code, "ABC123")
+        // An unfinished log with a line changed in the middle: refused, with the reason.
+        let other = dir.appendingPathComponent("p2.jsonl")
+        _ = try write(Array(Self.allEvents.prefix(4)), to: other)
+        var lines = try String(contentsOf: other, encoding: .utf8).split(separator: "\n").map(String.init)
+        lines[1] = lines[1].replacingOccurrences(of: "instructions_shown", with: "instructions_shoWn")
+        try (lines.joined(separator: "\n") + "\n").write(to: other, atomically: true, encoding: .utf8)
+        guard case .refused(let reason) = ExistingSession.examine(url: other) else { return XCTFail("refused") }
+        XCTAssertTrue(reason.contains("damaged"), reason)
+    }
+
     func testResumeKeepsALastRecordThatLostOnlyItsNewline() throws {
         let url = dir.appendingPathComponent("p1.jsonl")
         _ = try write(Array(Self.allEvents.prefix(3)), to: url)

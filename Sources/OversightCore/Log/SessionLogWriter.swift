@@ -71,6 +71,14 @@ public final class SessionLogWriter {
                               wallClock: @escaping @Sendable () -> Int64 = SessionLogWriter.wallNow) throws
         -> (SessionLogWriter, LogReadResult) {
         let read = SessionLogReader.read(url: url)
+        return (try resume(at: url, after: read, wallClock: wallClock), read)
+    }
+
+    /// Open an existing log to continue it, from what was already read of it (`read`, taken
+    /// while the session's lock is held, so the file has not changed since).
+    public static func resume(at url: URL, after read: LogReadResult,
+                              wallClock: @escaping @Sendable () -> Int64 = SessionLogWriter.wallNow) throws
+        -> SessionLogWriter {
         if let refusal = read.resumeRefusal { throw LogWriteError(path: url.path, message: refusal) }
         let fd = open(url.path, O_WRONLY | O_APPEND | O_CLOEXEC)
         guard fd >= 0 else {
@@ -95,9 +103,8 @@ public final class SessionLogWriter {
             fsync(fd)
         }
         let last = read.records.last
-        let w = SessionLogWriter(url: url, fd: fd, nextSeq: (last?.seq ?? -1) + 1, lastHash: read.lastHash,
-                                 lastMonoMs: last?.monoMs ?? 0, lastWallMs: last?.wallMs ?? 0, wallClock: wallClock)
-        return (w, read)
+        return SessionLogWriter(url: url, fd: fd, nextSeq: (last?.seq ?? -1) + 1, lastHash: read.lastHash,
+                                lastMonoMs: last?.monoMs ?? 0, lastWallMs: last?.wallMs ?? 0, wallClock: wallClock)
     }
 
     /// Append one event. `monoMs` is the active session time; it is clamped so it never goes

@@ -7,7 +7,7 @@ public enum UnfinishedSessions {
     public struct Found: Sendable {
         public var participant: String
         public var url: URL
-        public var records: [LogRecord]
+        public var read: LogReadResult
         /// Wall time of its last record (ms since 1970).
         public var lastWallMs: Int64
     }
@@ -21,13 +21,12 @@ public enum UnfinishedSessions {
         var best: Found?
         for name in names.sorted() where name.hasSuffix(".jsonl") && name.hasPrefix(participantPrefix) {
             let url = dir.appendingPathComponent(name)
-            let read = SessionLogReader.read(url: url)
-            guard case .sessionStart(let start)? = read.records.first?.event, start.studyID == studyID,
+            guard case .unfinished(let read) = ExistingSession.examine(url: url),
+                  case .sessionStart(let start)? = read.records.first?.event, start.studyID == studyID,
                   start.participant + ".jsonl" == name, start.assistantProvider == provider,
                   let last = read.records.last else { continue }
-            if read.records.contains(where: { if case .sessionEnd = $0.event { true } else { false } }) { continue }
             if let b = best, b.lastWallMs >= last.wallMs { continue }
-            best = Found(participant: start.participant, url: url, records: read.records, lastWallMs: last.wallMs)
+            best = Found(participant: start.participant, url: url, read: read, lastWallMs: last.wallMs)
         }
         return best
     }

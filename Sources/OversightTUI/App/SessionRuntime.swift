@@ -209,9 +209,7 @@ public final class SessionRuntime {
             if start.questionsHash != study.questionsHash {
                 throw SessionRuntimeError.mismatch("the questions drawn differ (questions_hash)")
             }
-            for r in history {
-                if case .sessionEnd(let code) = r.event { throw SessionRuntimeError.alreadyFinished(completionCode: code) }
-            }
+            if let code = history.completionCode { throw SessionRuntimeError.alreadyFinished(completionCode: code) }
             for r in history { AppCore.apply(&s, r.event, monoMs: r.monoMs) }
         }
         state = s
