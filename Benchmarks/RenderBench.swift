@@ -171,7 +171,7 @@ struct RenderBench: ParsableCommand {
 
     static func study(question: Question) -> Study {
         var assistant = AssistantConfig()
-        assistant.provider = "simulated"
+        assistant.provider = .simulated
         let block = StudyBlock(condition: .assisted, bank: "bench", bankPath: "bench", questions: 1,
                                timeLimitSeconds: 300, line: 1)
         return Study(id: "bench", seed: 1, feedback: true, confidence: Study.defaultConfidence,

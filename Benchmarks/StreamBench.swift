@@ -80,7 +80,7 @@ struct StreamBench: AsyncParsableCommand {
         defer { server.stop() }
         print("  llama.cpp server with \(server.modelName) at \(server.baseURL):")
         var config = AssistantConfig()
-        config.provider = "openai"
+        config.provider = .openai
         config.baseURL = server.baseURL
         config.model = server.modelName
         config.maxTokens = maxTokens

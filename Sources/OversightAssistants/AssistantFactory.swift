@@ -33,11 +33,11 @@ public enum AssistantFactory {
                             retry: RetryPolicy = RetryPolicy(),
                             progress: @Sendable (String) -> Void = { _ in }) async throws -> AssistantHandle {
         switch config.provider {
-        case "openai":
+        case .openai:
             return AssistantHandle(assistant: try OpenAIAssistant(config: config, environment: environment, retry: retry))
-        case "anthropic":
+        case .anthropic:
             return AssistantHandle(assistant: try AnthropicAssistant(config: config, environment: environment, retry: retry))
-        case "local":
+        case .local:
             guard let root = projectRoot ?? ProjectRoot.locate() else {
                 throw AssistantError.configuration(
                     "cannot find the project folder (with scripts/setup-model.sh) for the local model; run from inside it")
@@ -50,11 +50,8 @@ public enum AssistantFactory {
                 server.stop()
                 throw error
             }
-        case "simulated":
+        case .simulated:
             return AssistantHandle(assistant: try makeSimulated(config, seed: seed))
-        default:
-            throw AssistantError.configuration(
-                "unknown provider \"\(config.provider)\" (expected one of \(AssistantConfig.providers.joined(separator: ", ")))")
         }
     }
 }

@@ -271,7 +271,7 @@ public struct LocalAssistant: Assistant {
         c.model = server.modelName
         // A first reply over a long passage takes a while on a CPU: keep the connection.
         c.timeoutSeconds = max(config.timeoutSeconds, 300)
-        inner = try OpenAIAssistant(config: c, environment: [:], provider: "local",
+        inner = try OpenAIAssistant(config: c, environment: [:], provider: .local,
                                     retry: RetryPolicy(maxAttempts: 2, baseDelay: 1, maxDelay: 5))
         model = server.modelName
     }

@@ -71,7 +71,7 @@ public struct OpenAIAssistant: Assistant {
     /// Build from the study's settings. The API key is read from the environment variable the
     /// study names (`api_key_env`; `OPENAI_API_KEY` when unset and present).
     public init(config: AssistantConfig, environment: [String: String] = ProcessInfo.processInfo.environment,
-                provider: String = "openai", retry: RetryPolicy = RetryPolicy(),
+                provider: Provider = .openai, retry: RetryPolicy = RetryPolicy(),
                 waitingLabel: String = "thinking") throws {
         let base = config.baseURL ?? OpenAIAssistant.defaultBaseURL
         guard let url = OpenAIAssistant.chatURL(base: base) else {
@@ -82,12 +82,12 @@ public struct OpenAIAssistant: Assistant {
                 throw AssistantError.configuration("environment variable \(name) (api_key_env) is not set")
             }
             apiKey = key
-        } else if let key = environment["OPENAI_API_KEY"], !key.isEmpty, provider == "openai" {
+        } else if let key = environment["OPENAI_API_KEY"], !key.isEmpty, provider == .openai {
             apiKey = key
         } else {
             apiKey = nil
         }
-        if provider == "openai", config.baseURL == nil {
+        if provider == .openai, config.baseURL == nil {
             if apiKey == nil {
                 throw AssistantError.configuration("no API key: set OPENAI_API_KEY or name a variable in api_key_env")
             }
@@ -95,7 +95,7 @@ public struct OpenAIAssistant: Assistant {
                 throw AssistantError.configuration("model is required for provider openai")
             }
         }
-        self.provider = provider
+        self.provider = provider.rawValue
         self.configuredModel = config.model
         self.endpoint = url
         self.temperature = config.temperature
@@ -214,7 +214,7 @@ public struct OpenAIAssistant: Assistant {
             if let m = step.model { state.with { $0.reportedModel = m } }
             return step.done
         }
-        if usage.completionTokens == nil && provider == "local" {
+        if usage.completionTokens == nil && provider == Provider.local.rawValue {
             // llama.cpp streams one token per chunk and sends no usage in streams.
             usage.completionTokens = pieces
         }

@@ -45,7 +45,7 @@ struct BaselineCommand: AsyncParsableCommand {
     var seed: UInt64 = 0
 
     @Option(name: .long, help: "Provider: local, openai, anthropic (default: the study's, else local).")
-    var provider: String?
+    var provider: Provider?
 
     @Option(name: .long, help: "Base URL of the provider's API.")
     var baseURL: String?
@@ -92,7 +92,7 @@ struct BaselineCommand: AsyncParsableCommand {
         if shots < 0 || shots > 20 { throw ValidationError("--shots must be between 0 and 20") }
         if attempts < 1 || attempts > 10 { throw ValidationError("--attempts must be between 1 and 10") }
         if concurrency < 1 || concurrency > 64 { throw ValidationError("--concurrency must be between 1 and 64") }
-        if let p = provider, !["local", "openai", "anthropic"].contains(p) {
+        if provider == .simulated {
             throw ValidationError("--provider must be local, openai or anthropic")
         }
     }
@@ -101,10 +101,10 @@ struct BaselineCommand: AsyncParsableCommand {
         let (studyID, config, questions) = try InputFailure.report { try loadQuestions() }
         let conventions: [BaselineConvention] = convention == "both" ? [.likelihood, .generate]
             : [BaselineConvention(rawValue: convention) ?? .generate]
-        if config.provider == "anthropic" && conventions.contains(.likelihood) && convention != "both" {
+        if config.provider == .anthropic && conventions.contains(.likelihood) && convention != "both" {
             throw InputFailure.fail("--convention likelihood needs log-probabilities, which provider anthropic does not give; use --convention generate")
         }
-        let usable = config.provider == "anthropic" ? conventions.filter { $0 == .generate } : conventions
+        let usable = config.provider == .anthropic ? conventions.filter { $0 == .generate } : conventions
         if usable.count < conventions.count {
             FileHandle.standardError.write(Data("note: provider anthropic gives no log-probabilities; running the generate convention only\n".utf8))
         }
@@ -135,7 +135,7 @@ struct BaselineCommand: AsyncParsableCommand {
         defer { handle.shutdown() }
         if handle.server != nil { FileHandle.standardError.write(Data("\n".utf8)) }
 
-        let modelName = handle.assistant.model ?? config.model ?? config.provider
+        let modelName = handle.assistant.model ?? config.model ?? config.provider.rawValue
         var scorer: OpenAIAssistant?
         if let server = handle.server {
             var c = genConfig
@@ -145,11 +145,11 @@ struct BaselineCommand: AsyncParsableCommand {
             // A non-streamed answer sends no byte until the whole prompt is read: on a busy CPU
             // a QuALITY article can take minutes.
             c.timeoutSeconds = max(genConfig.timeoutSeconds, 900)
-            scorer = try OpenAIAssistant(config: c, environment: [:], provider: "local")
-        } else if config.provider == "openai" {
+            scorer = try OpenAIAssistant(config: c, environment: [:], provider: .local)
+        } else if config.provider == .openai {
             scorer = try OpenAIAssistant(config: genConfig)
         }
-        let runner = BaselineRunner(provider: config.provider, model: modelName, assistant: handle.assistant,
+        let runner = BaselineRunner(provider: config.provider.rawValue, model: modelName, assistant: handle.assistant,
                                     scorer: scorer, firstTokenSteps: handle.server != nil ? BaselineRunner.llamaCppSteps : [20],
                                     retry: RetryPolicy(maxAttempts: attempts, baseDelay: 1, maxDelay: 30))
 
@@ -242,7 +242,7 @@ struct BaselineCommand: AsyncParsableCommand {
         if let model { config.model = model }
         if let apiKeyEnv { config.apiKeyEnv = apiKeyEnv }
         if let timeout { config.timeoutSeconds = timeout }
-        if config.provider == "simulated" {
+        if config.provider == .simulated {
             throw CLIError("the study's assistant is simulated; give --provider local, openai or anthropic for a baseline")
         }
         if pool.isEmpty { throw CLIError("no questions match the selection") }

@@ -74,3 +74,5 @@ final class StopFlag: @unchecked Sendable {
         }
     }
 }
+
+extension Provider: ExpressibleByArgument {}

@@ -42,14 +42,14 @@ struct DemoCommand: AsyncParsableCommand {
                 """)
             throw ExitCode(2)
         }
-        let provider = simulated ? "simulated" : nil
+        let provider: Provider? = simulated ? .simulated : nil
         let studyFile = try? StudyLoader.load(path: study)
         var id = participant ?? Self.newParticipant(studyID: studyFile?.id)
         var resume = SessionLauncher.ResumeChoice.ask
         if participant == nil, let studyFile,
            let found = UnfinishedSessions.latest(root: SessionPaths.defaultRoot, studyID: studyFile.id,
                                                  participantPrefix: "demo-",
-                                                 provider: provider ?? studyFile.assistant.provider) {
+                                                 provider: (provider ?? studyFile.assistant.provider).rawValue) {
             let position = SessionLauncher.describePosition(found.read)
             FileHandle.standardOutput.write(Data(
                 "An unfinished demo session exists (\(found.participant), \(position)). Continue it? [Y/n] ".utf8))

@@ -33,7 +33,7 @@ enum SessionLauncher {
     /// `providerOverride` replaces the study's assistant provider (the demo's `--simulated`); the
     /// provider used is recorded in the log's first record.
     static func run(studyPath: String, participant: String, sessionsRoot: URL, resume: ResumeChoice,
-                    resumeFlagsConflict: Bool = false, providerOverride: String? = nil) throws -> Int32 {
+                    resumeFlagsConflict: Bool = false, providerOverride: Provider? = nil) throws -> Int32 {
         let (study, logURL, secret) = try InputFailure.report { () throws -> (Study, URL, StudySecret?) in
             if resumeFlagsConflict { throw CLIError("--resume and --no-resume cannot be used together") }
             guard Identifier.isValid(participant) else {
@@ -246,7 +246,7 @@ enum SessionLauncher {
             done.signal()
         }
         done.wait()
-        if interactive, config.provider == "local" { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if interactive, config.provider == .local { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         return try outcome.get()
     }
 

@@ -70,7 +70,7 @@ struct SimulateCommand: AsyncParsableCommand {
     func makeParticipantModel() throws -> ParticipantModel? {
         guard let participantModel else { return nil }
         var config = AssistantConfig()
-        config.provider = "openai"
+        config.provider = .openai
         config.model = participantModel
         config.baseURL = participantBaseURL
         config.apiKeyEnv = participantKeyEnv
@@ -85,9 +85,9 @@ struct SimulateCommand: AsyncParsableCommand {
         let (resolved, behaviour, secret) = try InputFailure.report {
             () throws -> (ResolvedStudy, SimulationPolicy, StudySecret?) in
             var s = try StudyLoader.load(path: studyPath)
-            if useSimulated { s.assistant.provider = "simulated" }
+            if useSimulated { s.assistant.provider = .simulated }
             // Streamed pieces take simulated time (policy chunk_ms), not real pauses.
-            if s.assistant.provider == "simulated" { s.assistant.wordDelayMs = 0 }
+            if s.assistant.provider == .simulated { s.assistant.wordDelayMs = 0 }
             let p = try policyPath.map { try SimulationPolicyLoader.load(path: $0) } ?? SimulationPolicy()
             if let problem = p.problem(withScale: s.confidence) { throw problem }
             return (try StudyResolver.resolve(s), p, try StudySecret.load(for: s))

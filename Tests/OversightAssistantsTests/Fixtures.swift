@@ -11,11 +11,11 @@ enum Fixtures {
                  metadata: QuestionMetadata(source: "test.csv", line: 1, split: "val"))
     }
 
-    static func config(_ baseURL: String, provider: String = "openai", timeout: Double = 5) -> AssistantConfig {
+    static func config(_ baseURL: String, provider: Provider = .openai, timeout: Double = 5) -> AssistantConfig {
         var c = AssistantConfig()
         c.provider = provider
         c.baseURL = baseURL
-        c.model = provider == "anthropic" ? "claude-test" : "test-model"
+        c.model = provider == .anthropic ? "claude-test" : "test-model"
         c.apiKeyEnv = "TEST_API_KEY"
         c.timeoutSeconds = timeout
         return c

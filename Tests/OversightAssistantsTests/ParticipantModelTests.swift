@@ -26,10 +26,10 @@ final class ParticipantModelTests: XCTestCase {
 
     func run(server: FaultServer, participants: Int = 1) async throws -> ([SimulatedSessionSummary], URL, ResolvedStudy) {
         var study = try StudyLoader.load(path: Self.root.appendingPathComponent("Tasks/demo.toml").path)
-        study.assistant.provider = "simulated"
+        study.assistant.provider = .simulated
         let resolved = try StudyResolver.resolve(study)
         var config = AssistantConfig()
-        config.provider = "openai"
+        config.provider = .openai
         config.model = "participant"
         config.baseURL = "http://127.0.0.1:\(server.port)/v1"
         config.timeoutSeconds = 10

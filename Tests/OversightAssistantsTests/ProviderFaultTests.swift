@@ -36,7 +36,7 @@ final class ProviderFaultTests: XCTestCase {
     }
 
     func anthropic(_ server: FaultServer, timeout: Double = 5, retry: RetryPolicy = .none) throws -> AnthropicAssistant {
-        try AnthropicAssistant(config: Fixtures.config("http://127.0.0.1:\(server.port)", provider: "anthropic", timeout: timeout),
+        try AnthropicAssistant(config: Fixtures.config("http://127.0.0.1:\(server.port)", provider: .anthropic, timeout: timeout),
                                environment: Fixtures.env, retry: retry)
     }
 

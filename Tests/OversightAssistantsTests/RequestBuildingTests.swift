@@ -41,7 +41,7 @@ final class RequestBuildingTests: XCTestCase {
     }
 
     func testAnthropicBodyExactJSONAndHeaders() throws {
-        var c = Fixtures.config("http://127.0.0.1:9", provider: "anthropic")
+        var c = Fixtures.config("http://127.0.0.1:9", provider: .anthropic)
         c.temperature = 1
         let a = try AnthropicAssistant(config: c, environment: Fixtures.env)
         let msgs = messages + [ChatMessage(role: .user, content: "More?")]
@@ -62,9 +62,9 @@ final class RequestBuildingTests: XCTestCase {
                            .configuration("environment variable MISSING_KEY_VAR (api_key_env) is not set"))
         }
         var openai = AssistantConfig()
-        openai.provider = "openai"
+        openai.provider = .openai
         XCTAssertThrowsError(try OpenAIAssistant(config: openai, environment: [:]))
-        var anth = Fixtures.config("http://127.0.0.1:9", provider: "anthropic")
+        var anth = Fixtures.config("http://127.0.0.1:9", provider: .anthropic)
         anth.model = nil
         XCTAssertThrowsError(try AnthropicAssistant(config: anth, environment: Fixtures.env)) { e in
             XCTAssertFalse((e as? AssistantError)?.message.contains(Fixtures.secret) ?? true)
@@ -122,7 +122,7 @@ final class RequestBuildingTests: XCTestCase {
 final class SecretHidingTests: XCTestCase {
     func testDescriptionsAndDumpsNeverShowTheKey() throws {
         let o = try OpenAIAssistant(config: Fixtures.config("http://127.0.0.1:9/v1"), environment: Fixtures.env)
-        let a = try AnthropicAssistant(config: Fixtures.config("http://127.0.0.1:9", provider: "anthropic"), environment: Fixtures.env)
+        let a = try AnthropicAssistant(config: Fixtures.config("http://127.0.0.1:9", provider: .anthropic), environment: Fixtures.env)
         for value in [o as Any, a as Any] {
             var dumped = ""
             dump(value, to: &dumped)

@@ -88,7 +88,7 @@ final class ScreenFaultTests: XCTestCase {
     }
 
     func anthropic(_ server: FaultServer, retry: RetryPolicy = .none) throws -> FaultSession {
-        let config = Fixtures.config("http://127.0.0.1:\(server.port)", provider: "anthropic")
+        let config = Fixtures.config("http://127.0.0.1:\(server.port)", provider: .anthropic)
         return try FaultSession(try AnthropicAssistant(config: config, environment: Fixtures.env, retry: retry), config: config)
     }
 

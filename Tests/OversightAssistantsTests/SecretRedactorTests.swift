@@ -209,7 +209,7 @@ final class EchoedKeyTests: XCTestCase {
                                "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"])
         }])
         defer { server.stop() }
-        let a = try AnthropicAssistant(config: Fixtures.config("http://127.0.0.1:\(server.port)", provider: "anthropic"),
+        let a = try AnthropicAssistant(config: Fixtures.config("http://127.0.0.1:\(server.port)", provider: .anthropic),
                                        environment: Fixtures.env, retry: .none)
         let o = await collect(a)
         XCTAssertNil(o.error)

@@ -84,7 +84,7 @@ final class StudyLoaderTests: XCTestCase {
         XCTAssertEqual(s.blocks[1].subjects, ["astronomy", "virology"])
         XCTAssertEqual(s.blocks[1].split, "val")
         XCTAssertNil(s.blocks[1].timeLimitSeconds)
-        XCTAssertEqual(s.assistant.provider, "openai")
+        XCTAssertEqual(s.assistant.provider, .openai)
         XCTAssertEqual(s.assistant.apiKeyEnv, "MY_KEY")
         XCTAssertEqual(s.assistant.temperature, 0.2)
         XCTAssertEqual(s.assistant.maxTokens, 512)
@@ -106,7 +106,7 @@ final class StudyLoaderTests: XCTestCase {
         XCTAssertTrue(s.feedback)
         XCTAssertEqual(s.seed, 0)
         XCTAssertNil(s.instructions)
-        XCTAssertEqual(s.assistant.provider, "local")
+        XCTAssertEqual(s.assistant.provider, .local)
     }
 
     func testErrorsNameKeyAndLine() {

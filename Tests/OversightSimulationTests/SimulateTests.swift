@@ -12,7 +12,7 @@ final class SimulateTests: XCTestCase {
 
     func demoStudy() throws -> ResolvedStudy {
         var study = try StudyLoader.load(path: Self.root.appendingPathComponent("Tasks/demo.toml").path)
-        study.assistant.provider = "simulated"
+        study.assistant.provider = .simulated
         return try StudyResolver.resolve(study)
     }
 

@@ -11,7 +11,7 @@ final class LayoutTests: XCTestCase {
     /// One assisted MMLU block.
     static func assistedMMLU() -> ResolvedStudy {
         var assistant = AssistantConfig()
-        assistant.provider = "simulated"
+        assistant.provider = .simulated
         let s = Study(id: "mmlu-assisted", seed: 1, feedback: true, confidence: Study.defaultConfidence, instructions: nil,
                       blocks: [StudyBlock(condition: .assisted, bank: "m", bankPath: "m", questions: 2, line: 2)],
                       assistant: assistant, path: "m.toml", hash: String(repeating: "d", count: 64))

@@ -38,7 +38,7 @@ final class RealDataTests: XCTestCase {
         let questions = try loadSample()
         XCTAssertEqual(questions.count, 5)
         var assistant = AssistantConfig()
-        assistant.provider = "simulated"
+        assistant.provider = .simulated
         let study = Study(id: "real", seed: 1, feedback: true, confidence: Study.defaultConfidence, instructions: nil,
                           blocks: [StudyBlock(condition: .assisted, bank: "q", bankPath: "q", questions: 5, timeLimitSeconds: 300, line: 1)],
                           assistant: assistant, path: "real.toml", hash: String(repeating: "c", count: 64))

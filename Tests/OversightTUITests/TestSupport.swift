@@ -34,7 +34,7 @@ enum Fixtures {
                       qualityCount: Int = 2, mmluCount: Int = 2, timeLimit: Int? = 300,
                       sendQuestion: Bool = false) -> ResolvedStudy {
         var assistant = AssistantConfig()
-        assistant.provider = "simulated"
+        assistant.provider = .simulated
         assistant.sendQuestion = sendQuestion
         let s = Study(id: "pilot", seed: 7, feedback: feedback, confidence: Study.defaultConfidence,
                       instructions: instructions,

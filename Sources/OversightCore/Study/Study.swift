@@ -3,8 +3,7 @@ import Foundation
 /// The assistant settings of a study (`[assistant]` table). Providers other than `simulated`
 /// are implemented by the OversightAssistants library.
 public struct AssistantConfig: Sendable, Equatable {
-    /// `local` (default), `simulated`, `openai`, `anthropic`.
-    public var provider: String = "local"
+    public var provider: Provider = .local
     public var model: String?
     public var baseURL: String?
     /// Name of the environment variable that holds the API key (never the key itself).
@@ -22,7 +21,22 @@ public struct AssistantConfig: Sendable, Equatable {
 
     public init() {}
 
-    public static let providers = ["local", "simulated", "openai", "anthropic"]
+    /// The provider names a study may give, in the order error messages list them.
+    public static var providers: [String] { Provider.allCases.map(\.rawValue) }
+}
+
+/// Who answers the participant's chat (`[assistant] provider`).
+public enum Provider: String, Sendable, CaseIterable, CustomStringConvertible {
+    /// A llama.cpp server started by the app, with a model from `.venv/models`.
+    case local
+    /// The built-in simulated assistant (no model; for demos, pilots and tests).
+    case simulated
+    /// An OpenAI-compatible server (`base_url`), hosted or shared (`oversight model serve`).
+    case openai
+    /// Anthropic's Messages API.
+    case anthropic
+
+    public var description: String { rawValue }
 }
 
 /// One block of a study: a condition and the questions drawn for it.

@@ -262,7 +262,7 @@ public enum StudyLoader {
         mutating func assistantConfig(_ t: TOMLTable, into a: inout AssistantConfig) {
             checkUnknown(t, allowed: StudyLoader.assistantKeys, section: "assistant", index: nil)
             if let p = string(t, "provider", "assistant") {
-                if AssistantConfig.providers.contains(p) { a.provider = p } else {
+                if let known = Provider(rawValue: p) { a.provider = known } else {
                     fail("assistant", nil, "provider",
                          "\"assistant.provider\" must be one of \(AssistantConfig.providers.joined(separator: ", ")), not \"\(Printable.escaped(p))\"")
                 }

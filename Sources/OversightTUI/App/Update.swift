@@ -49,7 +49,7 @@ extension AppCore {
             seed: c.study.seed, appVersion: AppInfo.version, participant: c.participant, sessionID: sessionID,
             feedback: c.study.feedback, confidence: c.study.confidence,
             blocks: c.resolved.plans,
-            assistantProvider: c.study.assistant.provider, assistantModel: c.study.assistant.model)
+            assistantProvider: c.study.assistant.provider.rawValue, assistantModel: c.study.assistant.model)
         if let arm = c.study.arm {
             start.arm = arm.index + 1
             start.arms = arm.count
@@ -497,7 +497,7 @@ extension AppCore {
     static func reply(_ s: AppState, _ p: PendingRequest, status: ReplyStatus, error: String?) -> AssistantReply {
         let a = s.context.study.assistant
         return AssistantReply(questionID: p.questionID, requestID: p.requestID, text: p.streaming.text, status: status,
-                              error: error, provider: a.provider, model: a.model,
+                              error: error, provider: a.provider.rawValue, model: a.model,
                               ttftMs: p.firstTextMs.map { $0 - p.startedMs },
                               durationMs: max(0, s.nowMs - p.startedMs))
     }
