@@ -104,8 +104,9 @@ public final class LocalModelServer: @unchecked Sendable {
         return nil
     }
 
-    /// Whether `port` on 127.0.0.1 can be bound now.
-    static func portIsFree(_ port: Int) throws -> Bool {
+    /// Binds a TCP socket to 127.0.0.1:`port` (0 = any free port) and returns the port it got,
+    /// or nil when that port is taken. The socket is closed again at once.
+    static func bindLoopback(_ port: Int) throws -> Int? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw AssistantError.configuration("cannot create a socket (errno \(errno))") }
         defer { close(fd) }
@@ -118,28 +119,24 @@ public final class LocalModelServer: @unchecked Sendable {
         let bound = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        return bound == 0
-    }
-
-    /// A TCP port on 127.0.0.1 that was free a moment ago.
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw AssistantError.configuration("cannot create a socket (errno \(errno))") }
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = 0
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0 else { throw AssistantError.configuration("cannot bind a loopback port (errno \(errno))") }
+        guard bound == 0 else { return nil }
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         let named = withUnsafeMutablePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
         }
         guard named == 0 else { throw AssistantError.configuration("cannot read the bound port (errno \(errno))") }
         return Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    /// Whether `port` on 127.0.0.1 can be bound now.
+    static func portIsFree(_ port: Int) throws -> Bool { try bindLoopback(port) != nil }
+
+    /// A TCP port on 127.0.0.1 that was free a moment ago.
+    static func freePort() throws -> Int {
+        guard let port = try bindLoopback(0) else {
+            throw AssistantError.configuration("cannot bind a loopback port (errno \(errno))")
+        }
+        return port
     }
 
     /// Start the server for `model` and wait until it answers `/v1/models`.
