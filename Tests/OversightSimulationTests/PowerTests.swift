@@ -131,4 +131,18 @@ final class PowerTests: XCTestCase {
                        itemTasks: Array(repeating: .mmlu, count: s.items), subjects: ["s"], answers: answers, ttftMs: [],
                        models: [], excluded: [], warnings: [], filesRead: s.participants, bytesRead: 0)
     }
+
+    /// The report's page and JSON: one point per row, text escaped like the score report's.
+    func testReportPageAndJSONCarryEveryPointAndEscapeText() throws {
+        let points = [PowerPoint(participants: 10, power: 0.25, se: 0.04, simulations: 100),
+                      PowerPoint(participants: 40, power: 0.81, se: 0.039, simulations: 100)]
+        let page = PowerReport.html(points, design: design, model: model, effect: 0.1, alpha: 0.05, study: "a<b&\"c\"")
+        XCTAssertTrue(page.contains("Power of study a&lt;b&amp;&quot;c&quot;"), page)
+        XCTAssertFalse(page.contains("a<b"))
+        XCTAssertEqual(page.components(separatedBy: "<circle").count - 1, 2)
+        XCTAssertTrue(page.contains("<tr><td>40</td><td>0.810</td><td>0.039</td><td>100</td></tr>"))
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(PowerReport.json(points).utf8)) as? [[String: Any]])
+        XCTAssertEqual(json.map { $0["participants"] as? Int }, [10, 40])
+        XCTAssertEqual(json.last?["power"] as? Double, 0.81)
+    }
 }
