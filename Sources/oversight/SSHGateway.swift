@@ -186,8 +186,9 @@ enum SSHGateway {
         }
     }
 
-    /// Writes the state folder: host key, authorized keys, entry, sshd configuration.
-    static func prepareState(_ plan: Plan, authorizedKeys: Data) throws {
+    /// Writes the state folder: host key, authorized keys, entry (by default the one of
+    /// `serve ssh`), sshd configuration.
+    static func prepareState(_ plan: Plan, authorizedKeys: Data, entry: String? = nil) throws {
         let fm = FileManager.default
         guard chmod(plan.stateDir, 0o755) == 0 else {
             throw CLIError("oversight: cannot set the mode of \(plan.stateDir): \(String(cString: strerror(errno)))")
@@ -196,7 +197,7 @@ enum SSHGateway {
         let key = try runTool(keygen, ["-q", "-t", "ed25519", "-N", "", "-C", "oversight-gateway", "-f", plan.hostKey])
         guard key.status == 0 else { throw CLIError("oversight: ssh-keygen failed: \(oneLine(key.output))") }
         guard fm.createFile(atPath: plan.authorizedKeys, contents: authorizedKeys, attributes: [.posixPermissions: 0o644]),
-              fm.createFile(atPath: plan.entry, contents: Data(entryScript(plan).utf8), attributes: [.posixPermissions: 0o755]),
+              fm.createFile(atPath: plan.entry, contents: Data((entry ?? entryScript(plan)).utf8), attributes: [.posixPermissions: 0o755]),
               fm.createFile(atPath: plan.config, contents: Data(config(plan).utf8), attributes: [.posixPermissions: 0o644])
         else { throw CLIError("oversight: cannot write the gateway files in \(plan.stateDir)") }
     }

@@ -11,7 +11,7 @@ struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Serve a study to remote participants.",
-        subcommands: [ServeSSHCommand.self]
+        subcommands: [ServeSSHCommand.self, ServeWebCommand.self]
     )
 }
 
