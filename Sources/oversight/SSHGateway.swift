@@ -63,6 +63,7 @@ enum SSHGateway {
         PermitTTY yes
         PrintMotd no
         PrintLastLog no
+        MaxStartups 200:30:400
         ClientAliveInterval 15
         ClientAliveCountMax 4
         LogLevel INFO
