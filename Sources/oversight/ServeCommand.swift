@@ -99,7 +99,8 @@ struct ServeSSHCommand: ParsableCommand {
             throw CLIError("oversight: cannot make a folder under /tmp: \(String(cString: strerror(errno)))")
         }
         let plan = SSHGateway.Plan(user: user, host: host, port: port, stateDir: String(cString: made), binary: binary,
-                                   studyPath: studyURL.path, sessionsRoot: root.path)
+                                   studyPath: studyURL.path, sessionsRoot: root.path,
+                                   environmentNames: SSHGateway.environmentNames(loaded))
         return (plan, keys, loaded.id)
     }
 
@@ -114,6 +115,7 @@ struct ServeSSHCommand: ParsableCommand {
             try SSHGateway.checkReachable(plan, studyFolder: URL(fileURLWithPath: plan.studyPath).deletingLastPathComponent().path,
                                           studySessions: studySessions)
             try SSHGateway.prepareState(plan, authorizedKeys: keys)
+            try SSHGateway.handOverEnvironment(plan, to: plan.user)
             try FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o755])
             let check = try SSHGateway.runTool(sshd, ["-t", "-f", plan.config])

@@ -49,7 +49,7 @@ enum WebGateway {
               exit 1
             fi
             cd / || exit 1
-            if [ -n "${SSH_ORIGINAL_COMMAND:-}" ]; then
+            \(SSHGateway.environmentLines(plan.ssh))if [ -n "${SSH_ORIGINAL_COMMAND:-}" ]; then
               exec env LANG=C.UTF-8 LC_ALL=C.UTF-8 \(run) --prefill-env SSH_ORIGINAL_COMMAND
             fi
             exec env LANG=C.UTF-8 LC_ALL=C.UTF-8 \(run)
@@ -106,7 +106,9 @@ enum WebGateway {
         """
 
     /// The web server: webssh's handlers, with the connection fixed to the private sshd.
-    /// Arguments: state folder, listen address, listen port, sshd port, account.
+    /// Arguments: state folder, listen address, listen port, sshd port, account, live connections
+    /// per client address. Client addresses come from a proxy's X-Real-Ip / X-Forwarded-For only
+    /// when the page is served on loopback (where only a local proxy can connect).
     static let server = #"""
         # Written by oversight serve web; removed when it stops.
         import logging
@@ -124,6 +126,8 @@ enum WebGateway {
         import tornado.web
 
         STATE, ADDRESS, PORT, SSH_PORT, USER = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+        MAXCONN = int(sys.argv[6])
+        BEHIND_PROXY = ADDRESS in ("127.0.0.1", "::1", "localhost")
         EXPECTED = os.environ.get("OVERSIGHT_WEBSSH_VERSION", "")
         if EXPECTED and webssh.__version__ != EXPECTED:
             sys.stderr.write("oversight: webssh %s is installed, this gateway needs %s (scripts/setup.sh installs it)\n"
@@ -132,7 +136,8 @@ enum WebGateway {
 
         options.parse_command_line([sys.argv[0], "--address=" + ADDRESS, "--port=%d" % PORT, "--xsrf=True",
                                     "--origin=same", "--policy=reject", "--redirect=False", "--encoding=utf-8",
-                                    "--timeout=10", "--wpintvl=15", "--logging=info"])
+                                    "--timeout=10", "--wpintvl=15", "--logging=info", "--maxconn=%d" % MAXCONN,
+                                    "--xheaders=%s" % BEHIND_PROXY])
         KEY = paramiko.Ed25519Key.from_private_key_file(os.path.join(STATE, "web_client_key"))
         HOST_KEYS = paramiko.HostKeys(os.path.join(STATE, "known_hosts"))
         MAX_ID = 256

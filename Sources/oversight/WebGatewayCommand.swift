@@ -42,6 +42,9 @@ struct ServeWebCommand: ParsableCommand {
     @Option(name: .long, help: "Folder of the session logs (default: Sessions under the current folder).")
     var sessions: String?
 
+    @Option(name: .customLong("max-per-address"), help: "Open pages (sessions) at once from one client address; a lab behind one NAT address needs one per seat.")
+    var maxPerAddress = 20
+
     @Option(name: .long, help: "Python with webssh \(WebGateway.webSSHVersion) (default: the project's .venv/bin/python).")
     var python: String?
 
@@ -53,6 +56,7 @@ struct ServeWebCommand: ParsableCommand {
 
     private func checkInput() throws -> (plan: WebGateway.Plan, studyID: String) {
         guard (1...65535).contains(port) else { throw CLIError("--port: \(port) is not a TCP port (1-65535)") }
+        guard maxPerAddress >= 1 else { throw CLIError("--max-per-address: \(maxPerAddress) is not a positive number") }
         guard !host.isEmpty, host.allSatisfy({ $0.isHexDigit || $0.isLetter || $0 == "." || $0 == ":" || $0 == "-" }) else {
             throw CLIError("--host: \"\(Printable.escaped(host))\" is not an address")
         }
@@ -75,7 +79,8 @@ struct ServeWebCommand: ParsableCommand {
             throw CLIError("oversight: cannot make a folder under /tmp: \(String(cString: strerror(errno)))")
         }
         let ssh = SSHGateway.Plan(user: user, host: "127.0.0.1", port: sshPort, stateDir: String(cString: made), binary: binary,
-                                  studyPath: studyURL.path, sessionsRoot: root.path)
+                                  studyPath: studyURL.path, sessionsRoot: root.path,
+                                  environmentNames: SSHGateway.environmentNames(loaded))
         return (WebGateway.Plan(ssh: ssh, host: host, port: port, python: interpreter), loaded.id)
     }
 
@@ -92,6 +97,7 @@ struct ServeWebCommand: ParsableCommand {
                                           studySessions: studySessions)
             let webUser = try WebGateway.checkPython(plan.python, user: plan.ssh.user)
             try WebGateway.prepareState(plan, owner: webUser)
+            try SSHGateway.handOverEnvironment(plan.ssh, to: plan.ssh.user)
             try FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o755])
             let check = try SSHGateway.runTool(sshd, ["-t", "-f", plan.ssh.config])
@@ -114,7 +120,8 @@ struct ServeWebCommand: ParsableCommand {
         }
         return ["/usr/bin/env", "-i", "PATH=/usr/bin:/bin", "HOME=/", "LANG=C.UTF-8",
                 "OVERSIGHT_WEBSSH_VERSION=\(WebGateway.webSSHVersion)"] + drop
-            + [plan.python, "-I", plan.server, plan.ssh.stateDir, plan.host, String(plan.port), String(plan.ssh.port), plan.ssh.user]
+            + [plan.python, "-I", plan.server, plan.ssh.stateDir, plan.host, String(plan.port), String(plan.ssh.port), plan.ssh.user,
+               String(maxPerAddress)]
     }
 
     private func serve(_ plan: WebGateway.Plan, webUser: String?) throws {

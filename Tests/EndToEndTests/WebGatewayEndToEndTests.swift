@@ -267,6 +267,9 @@ final class WebGatewayEndToEndTests: XCTestCase {
         }
         guard case .quit(let reason)? = dropped.records.last?.event else { return XCTFail("no quit: \(dropped.types)") }
         XCTAssertEqual(reason, "hangup")
+        let deadline = Date().addingTimeInterval(15)
+        while !Self.appProcesses(study: study).isEmpty && Date() < deadline { usleep(50_000) }
+        XCTAssertEqual(Self.appProcesses(study: study), [], "the closed tab's process has ended")
 
         let again = try chromium.open("http://127.0.0.1:\(port)/?participant=p2")
         try waitForText(chromium, again.session)
@@ -284,6 +287,46 @@ final class WebGatewayEndToEndTests: XCTestCase {
         _ = try waitForLog(fixture.logURL(study: "e2e-webid", participant: "p3"), "the corrected id's session") {
             $0.types.contains("session_start")
         }
+    }
+
+    /// sshd starts sessions with a clean environment: the study's secret_env reaches the
+    /// participants' processes through the gateway, and never a page, an output or an error.
+    func testTheStudySecretReachesTheSessionsAndNothingElse() throws {
+        let path = try writeStudy(id: "e2e-websecret")
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+            .replacingOccurrences(of: "[study]\n", with: "[study]\nsecret_env = \"E2E_WEB_SECRET\"\n")
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let secret = "s3cret-value-for-the-web-gateway"
+
+        setenv("E2E_WEB_SECRET", secret, 1)
+        defer { unsetenv("E2E_WEB_SECRET") }
+        let port = try Self.freePort()
+        let gateway = try Gateway(fixture: fixture, study: path, port: port, python: python)
+        defer { gateway.stop() }
+        try gateway.waitReady()
+        let chromium = try browser()
+        defer { chromium.quit() }
+        let tab = try chromium.open("http://127.0.0.1:\(port)/?participant=p5")
+        let log = fixture.logURL(study: "e2e-websecret", participant: "p5")
+        _ = try waitForLog(log, "the session start (the app found its secret)") { $0.types.contains("instructions_shown") }
+        let html = try chromium.evaluate("document.documentElement.outerHTML", session: tab.session) as? String ?? ""
+        for (what, text) in [("the page", html), ("the output", gateway.stdout + gateway.stderr),
+                             ("the log", (try? String(contentsOf: log, encoding: .utf8)) ?? "")] {
+            XCTAssertFalse(text.contains(secret), "the secret is not in \(what)")
+        }
+        let handedOver = gateway.stateDir + "/environment/E2E_WEB_SECRET"
+        var info = stat()
+        XCTAssertEqual(stat(handedOver, &info), 0)
+        XCTAssertEqual(info.st_mode & 0o077, 0, "only the gateway account reads the hand-over file")
+        gateway.stop()
+
+        // Without the variable the gateway does not start: one line naming it.
+        unsetenv("E2E_WEB_SECRET")
+        let missing = try fixture.runApp(["serve", "web", "--study", path, "--port", String(try Self.freePort()),
+                                          "--sessions", fixture.sessions.path, "--python", python])
+        XCTAssertEqual(missing.status, 2)
+        XCTAssertEqual(missing.stderr, "oversight: the study needs the environment variable E2E_WEB_SECRET (its secret_env or "
+                       + "api_key_env), which is not set here: set it in the shell that starts the gateway\n")
     }
 
     func testStoppingTheCommandStopsBothServersAlsoAfterKill9() throws {
