@@ -24,7 +24,7 @@ final class HeadlessChromium {
         throw XCTSkip("headless Chromium is not installed (scripts/setup.sh --chromium installs Debian's chromium); the browser test did not run")
     }
 
-    init(profile: URL, log: URL, width: Int = 900, height: Int = 600) throws {
+    init(profile: URL, log: URL, width: Int = 900, height: Int = 600, extraArguments: [String] = []) throws {
         let browser = try Self.path()
         var input: [Int32] = [0, 0], output: [Int32] = [0, 0]
         guard pipe(&input) == 0, pipe(&output) == 0 else { throw BrowserError("pipe failed: errno \(errno)") }
@@ -50,8 +50,8 @@ final class HeadlessChromium {
         posix_spawnattr_setsigmask(&attributes, &none)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
         let args = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
-                    "--user-data-dir=\(profile.path)", "--window-size=\(width),\(height)", "--remote-debugging-pipe",
-                    "about:blank"]
+                    "--user-data-dir=\(profile.path)", "--window-size=\(width),\(height)", "--remote-debugging-pipe"]
+            + extraArguments + ["about:blank"]
         let argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var child: pid_t = 0

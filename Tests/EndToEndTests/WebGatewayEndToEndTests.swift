@@ -329,6 +329,98 @@ final class WebGatewayEndToEndTests: XCTestCase {
                        + "api_key_env), which is not set here: set it in the shell that starts the gateway\n")
     }
 
+    /// The README's nginx configuration, as written there (its certificate, port and upstream
+    /// replaced), in front of the gateway: the page loads over TLS, its WebSocket passes the
+    /// proxy (the terminal draws, a key reaches the app), and the id in the address arrives.
+    func testTheReadmeNginxConfigurationServesThePageOverTLS() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/sbin/nginx") else {
+            throw XCTSkip("nginx is not installed (scripts/setup.sh --proxy installs Debian's nginx); the TLS proxy test did not run")
+        }
+        let readme = try String(contentsOf: StudyFixture.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        guard let open = readme.range(of: "```nginx\n"),
+              let close = readme.range(of: "```", range: open.upperBound..<readme.endIndex) else {
+            return XCTFail("the README has no nginx block")
+        }
+        let study = try writeStudy(id: "e2e-webtls")
+        let port = try Self.freePort(), proxyPort = try Self.freePort()
+        let gateway = try Gateway(fixture: fixture, study: study, port: port, python: python)
+        defer { gateway.stop() }
+        try gateway.waitReady()
+
+        let dir = fixture.dir.appendingPathComponent("nginx")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let cert = dir.appendingPathComponent("cert.pem").path, key = dir.appendingPathComponent("key.pem").path
+        let made = Process()
+        made.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        made.arguments = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=study.example.org",
+                          "-keyout", key, "-out", cert]
+        made.standardOutput = FileHandle.nullDevice
+        made.standardError = FileHandle.nullDevice
+        try made.run()
+        made.waitUntilExit()
+        XCTAssertEqual(made.terminationStatus, 0, "openssl made a certificate")
+        let server = String(readme[open.upperBound..<close.lowerBound])
+            .replacingOccurrences(of: "listen 443 ssl;", with: "listen 127.0.0.1:\(proxyPort) ssl;")
+            .replacingOccurrences(of: "/etc/letsencrypt/live/study.example.org/fullchain.pem", with: cert)
+            .replacingOccurrences(of: "/etc/letsencrypt/live/study.example.org/privkey.pem", with: key)
+            .replacingOccurrences(of: "http://127.0.0.1:8080", with: "http://127.0.0.1:\(port)")
+        XCTAssertTrue(server.contains("127.0.0.1:\(proxyPort) ssl") && server.contains(cert) && server.contains("127.0.0.1:\(port);"),
+                      "the README's block has the expected shape:\n\(server)")
+        let temp = dir.path
+        let config = """
+            worker_processes 1;
+            error_log \(temp)/error.log;
+            pid \(temp)/nginx.pid;
+            events { worker_connections 256; }
+            http {
+                access_log \(temp)/access.log;
+                client_body_temp_path \(temp)/body;
+                proxy_temp_path \(temp)/proxy;
+                fastcgi_temp_path \(temp)/fastcgi;
+                uwsgi_temp_path \(temp)/uwsgi;
+                scgi_temp_path \(temp)/scgi;
+            \(server)
+            }
+
+            """
+        let configPath = dir.appendingPathComponent("nginx.conf").path
+        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let nginx = Process()
+        nginx.executableURL = URL(fileURLWithPath: "/usr/sbin/nginx")
+        nginx.arguments = ["-c", configPath, "-p", temp, "-g", "daemon off;"]
+        nginx.standardOutput = FileHandle.nullDevice
+        nginx.standardError = FileHandle.nullDevice
+        try nginx.run()
+        defer { kill(nginx.processIdentifier, SIGQUIT); nginx.waitUntilExit() }
+        let deadline = Date().addingTimeInterval(20)
+        while !Self.listening(proxyPort) && nginx.isRunning && Date() < deadline { usleep(50_000) }
+        XCTAssertTrue(Self.listening(proxyPort), "nginx listens: \((try? String(contentsOfFile: temp + "/error.log", encoding: .utf8)) ?? "")")
+
+        let chromium = try HeadlessChromium(profile: fixture.dir.appendingPathComponent("chromium-profile"),
+                                            log: fixture.dir.appendingPathComponent("chromium.log"),
+                                            extraArguments: ["--ignore-certificate-errors"])
+        defer { chromium.quit() }
+        let tab = try chromium.open("https://127.0.0.1:\(proxyPort)/?participant=p6")
+        let log = fixture.logURL(study: "e2e-webtls", participant: "p6")
+        let started = try waitForLog(log, "the session start") { $0.types.contains("instructions_shown") }
+        try waitForText(chromium, tab.session)
+        try chromium.type("\r", session: tab.session)
+        _ = try waitForLog(log, "the key through the proxy's WebSocket") { $0.records.count > started.records.count }
+        // nginx logs the WebSocket when it ends: close the tab, which is a hangup through the proxy too.
+        try chromium.closeTab(tab.target)
+        _ = try waitForLog(log, "the hangup quit through the proxy") {
+            if case .quit? = $0.records.last?.event { return true } else { return false }
+        }
+        let accessDeadline = Date().addingTimeInterval(10)
+        var access = ""
+        while !access.contains("GET /ws?id=") && Date() < accessDeadline {
+            usleep(50_000)
+            access = (try? String(contentsOfFile: temp + "/access.log", encoding: .utf8)) ?? ""
+        }
+        XCTAssertTrue(access.contains("POST /?participant=p6 HTTP/1.1\" 200"), "the page's request went through nginx:\n\(access)")
+        XCTAssertTrue(access.contains("\" 101 "), "the WebSocket upgrade went through nginx:\n\(access)")
+    }
+
     func testStoppingTheCommandStopsBothServersAlsoAfterKill9() throws {
         let study = try writeStudy(id: "e2e-webstop")
         let port = try Self.freePort()
@@ -353,7 +445,7 @@ final class WebGatewayEndToEndTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: again.stateDir)
     }
 
-    func testABusyPortIsOneLineAndStopsEverything() throws {
+    func testABusyPortStopsTheGatewayWithAClearMessage() throws {
         let study = try writeStudy(id: "e2e-webbusy")
         let port = try Self.freePort()
         let first = try Gateway(fixture: fixture, study: study, port: port, python: python)
