@@ -99,7 +99,12 @@ enum WebGateway {
             <script src="static/js/xterm.min.js"></script>
             <script src="static/js/xterm-addon-fit.min.js"></script>
             <script src="static/js/main.js"></script>
-            <script>jQuery(function () { jQuery('#connect').submit(); });</script>
+            <script>
+              // webssh names the tab after the (ignored) form fields; keep the study's title.
+              new MutationObserver(function () { if (document.title !== 'Study') document.title = 'Study'; })
+                .observe(document.querySelector('title'), { childList: true, characterData: true, subtree: true });
+              jQuery(function () { jQuery('#connect').submit(); });
+            </script>
           </body>
         </html>
 

@@ -239,6 +239,8 @@ final class WebGatewayEndToEndTests: XCTestCase {
         let privatePort = gateway.stdout.range(of: "on 127.0.0.1 port ").map { gateway.stdout[$0.upperBound...].prefix(while: \.isNumber) } ?? ""
         XCTAssertFalse(privatePort.isEmpty)
         XCTAssertFalse(html.contains(String(privatePort)), "the private sshd's port is not on the page")
+        XCTAssertEqual(try chromium.evaluate("document.title", session: tab.session) as? String, "Study",
+                       "the tab is not named after an account or host")
 
         try chromium.type("p1\r", session: tab.session)
         let log = fixture.logURL(study: "e2e-web", participant: "p1")
