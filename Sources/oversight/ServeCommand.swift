@@ -26,7 +26,9 @@ struct ServeSSHCommand: ParsableCommand {
             study's id screen as the only command. Needs root (sshd switches to the gateway user). \
             Prints the line participants type, then runs until interrupted; sshd stops with it, \
             also when this process is killed. A dropped connection quits the participant's session, \
-            which continues when the same id connects again. Exit status: 0 stopped on request, \
+            which continues when the same id connects again. The study's secret_env and api_key_env \
+            variables must be set here: sshd clears the environment, so they reach the sessions through \
+            files only the gateway account can read. Exit status: 0 stopped on request, \
             1 sshd stopped by itself, 2 bad input or setup failure.
             """
     )

@@ -21,8 +21,11 @@ struct ServeWebCommand: ParsableCommand {
             accepted, skips the id screen. Closing the tab quits the participant's session (reason \
             hangup); opening the page again resumes it. Listens on 127.0.0.1 unless --host: put a TLS \
             reverse proxy in front for remote participants (README). Needs root (sshd switches to the \
-            gateway account; the web server runs as that account). Runs until interrupted; everything it \
-            started stops with it, also when it is killed. Exit status: 0 stopped on request, 1 a server \
+            gateway account; the web server runs as that account, or as root when that account cannot \
+            run the Python). Runs until interrupted; everything it \
+            started stops with it, also when it is killed. The study's secret_env and api_key_env \
+            variables must be set here (they reach the sessions as with serve ssh). Exit status: 0 \
+            stopped on request, 1 a server \
             stopped by itself, 2 bad input or setup failure.
             """
     )

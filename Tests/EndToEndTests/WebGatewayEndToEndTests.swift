@@ -447,6 +447,29 @@ final class WebGatewayEndToEndTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: again.stateDir)
     }
 
+    func testBadInputIsOneLineAndStartsNothing() throws {
+        let study = try writeStudy(id: "e2e-webbad")
+        for (args, expected) in [
+            (["--port", "0"], "--port: 0 is not a TCP port (1-65535)\n"),
+            (["--port", "8080", "--max-per-address", "0"], "--max-per-address: 0 is not a positive number\n"),
+            (["--port", "8080", "--host", "a b"], "--host: \"a b\" is not an address\n"),
+            (["--port", "8080", "--python", "/nonexistent/python"],
+             "--python: /nonexistent/python is not a Python interpreter; run scripts/setup.sh (it installs webssh 1.6.3 "
+                + "into the project's .venv) or give --python\n"),
+        ] {
+            let result = try fixture.runApp(["serve", "web", "--study", study, "--sessions", fixture.sessions.path] + args)
+            XCTAssertEqual(result.status, 2, "\(args)")
+            XCTAssertEqual(result.stderr, expected, "\(args)")
+            XCTAssertEqual(result.stdout, "")
+        }
+        let broken = fixture.dir.appendingPathComponent("broken.toml").path
+        try "[study]\nid = \"x\"\nseed = \n".write(toFile: broken, atomically: true, encoding: .utf8)
+        let bad = try fixture.runApp(["serve", "web", "--study", broken, "--port", "8080"])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.hasPrefix(broken + ":"), bad.stderr)
+        XCTAssertEqual(bad.stderr.split(separator: "\n").count, 1, bad.stderr)
+    }
+
     func testABusyPortStopsTheGatewayWithAClearMessage() throws {
         let study = try writeStudy(id: "e2e-webbusy")
         let port = try Self.freePort()
