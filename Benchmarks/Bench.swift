@@ -5,7 +5,7 @@ import ArgumentParser
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "oversight-bench",
-        abstract: "Measure speed and memory of the participant screen and the scorer.",
-        subcommands: [RenderBench.self, ScoreBench.self, StreamBench.self, PowerBench.self]
+        abstract: "Measure speed and memory of the participant screen, the scorer and the gateways.",
+        subcommands: [RenderBench.self, ScoreBench.self, StreamBench.self, PowerBench.self, ServeBench.self]
     )
 }

@@ -30,8 +30,9 @@ enum Arrival {
     }
 
     /// Shows the id screen until an id is accepted; nil when the participant leaves (Ctrl-C).
-    /// Nothing is written before an id is accepted.
-    static func ask(studyPath: String, sessionsRoot: URL) throws -> Accepted? {
+    /// Nothing is written before an id is accepted. A `prefill` id (a gateway's address) is
+    /// entered as if typed: accepted, it skips the screen; refused, the screen shows why.
+    static func ask(studyPath: String, sessionsRoot: URL, prefill: String? = nil) throws -> Accepted? {
         let study = try InputFailure.report { try StudyLoader.load(path: studyPath) }
         do {
             _ = try NcursesTerminal.preflight()
@@ -42,6 +43,10 @@ enum Arrival {
         let session = ArrivalScreenSession(
             state: ArrivalState(label: study.participantLabel, pattern: study.participantPattern),
             lookUp: { id in lookUp(SessionPaths.logURL(root: sessionsRoot, studyID: study.id, participant: id)) })
+        if let id = prefill, !id.isEmpty {
+            enter(id, into: session)
+            if case .accepted(let id, let resume) = session.state.phase { return Accepted(participant: id, resumeConfirmed: resume) }
+        }
         let driver = TerminalDriver(noColor: NcursesTerminal.colorDisabled(environment: ProcessInfo.processInfo.environment))
         do {
             _ = try driver.run(session)
@@ -51,6 +56,12 @@ enum Arrival {
         }
         guard case .accepted(let id, let resume) = session.state.phase else { return nil }
         return Accepted(participant: id, resumeConfirmed: resume)
+    }
+
+    /// Types `id` into the id screen and presses Enter.
+    static func enter(_ id: String, into session: ArrivalScreenSession) {
+        for c in id { session.handle(.key(.char(c))) }
+        session.handle(.key(.enter))
     }
 
     /// What is on disk for the log at `logURL`, read without creating anything.

@@ -37,6 +37,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Folder of the session logs (default: Sessions under the current folder).")
     var sessions: String?
 
+    @Option(name: .customLong("prefill-env"), help: ArgumentHelp("Start the id screen with the id in this environment variable, checked like a typed one: when accepted, the screen is skipped (for gateways whose address carries the id).", valueName: "NAME"))
+    var prefillEnv: String?
+
     /// What to do with an unfinished log, when the command line says it (else the question).
     enum ResumeFlag: String, EnumerableFlag {
         case resume, noResume
@@ -69,7 +72,8 @@ struct RunCommand: AsyncParsableCommand {
         } else {
             if conflict { try InputFailure.report { throw CLIError("--resume and --no-resume cannot be used together") } }
             guard let accepted = try await SessionLauncher.onOwnThread({
-                try Arrival.ask(studyPath: study, sessionsRoot: root)
+                try Arrival.ask(studyPath: study, sessionsRoot: root,
+                                prefill: prefillEnv.flatMap { ProcessInfo.processInfo.environment[$0] })
             }) else { throw ExitCode(1) }
             participant = accepted.participant
             if accepted.resumeConfirmed && !noResume { choice = .always }

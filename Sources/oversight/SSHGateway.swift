@@ -1,4 +1,5 @@
 import Foundation
+import OversightCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,12 +16,17 @@ enum SSHGateway {
         var binary: String
         var studyPath: String
         var sessionsRoot: String
+        /// Environment variables the participants' processes need (the study's `secret_env` and
+        /// `api_key_env`): sshd starts sessions with a clean environment, so the gateway hands
+        /// them over in files only the gateway account can read.
+        var environmentNames: [String] = []
 
         var hostKey: String { stateDir + "/host_ed25519_key" }
         var pidFile: String { stateDir + "/sshd.pid" }
         var authorizedKeys: String { stateDir + "/authorized_keys" }
         var entry: String { stateDir + "/entry" }
         var config: String { stateDir + "/sshd_config" }
+        var environmentDir: String { stateDir + "/environment" }
 
         /// The line participants type.
         var participantLine: String {
@@ -63,6 +69,7 @@ enum SSHGateway {
         PermitTTY yes
         PrintMotd no
         PrintLastLog no
+        MaxStartups 200:30:400
         ClientAliveInterval 15
         ClientAliveCountMax 4
         LogLevel INFO
@@ -83,9 +90,51 @@ enum SSHGateway {
               exit 1
             fi
             cd / || exit 1
-            exec env LANG=C.UTF-8 LC_ALL=C.UTF-8 \(q(plan.binary)) run --study \(q(plan.studyPath)) --sessions \(q(plan.sessionsRoot))
+            \(environmentLines(plan))exec env LANG=C.UTF-8 LC_ALL=C.UTF-8 \(q(plan.binary)) run --study \(q(plan.studyPath)) --sessions \(q(plan.sessionsRoot))
 
             """
+    }
+
+    /// Entry lines that export each variable of `environmentNames` from its file (read, never
+    /// evaluated as shell text).
+    static func environmentLines(_ plan: Plan) -> String {
+        plan.environmentNames.map { name in
+            "\(name)=$(cat \(SessionLauncher.shellQuoted(plan.environmentDir + "/" + name))) || exit 1; export \(name)\n"
+        }.joined()
+    }
+
+    /// The environment variables a study's sessions need: its `secret_env` and `api_key_env`.
+    static func environmentNames(_ study: Study) -> [String] {
+        Array(Set([study.secretEnv, study.assistant.apiKeyEnv].compactMap { $0 })).sorted()
+    }
+
+    /// Writes each variable of `environmentNames` (taken from `environment`) into a file of its
+    /// own, readable only by `user`. A missing one is bad input, named without any value.
+    static func handOverEnvironment(_ plan: Plan, to user: String,
+                                    environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        guard !plan.environmentNames.isEmpty else { return }
+        guard let pw = getpwnam(user) else { throw CLIError("oversight: no user \(user)") }
+        let uid = pw.pointee.pw_uid, gid = pw.pointee.pw_gid
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: plan.environmentDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        guard chown(plan.environmentDir, uid, gid) == 0 else {
+            throw CLIError("oversight: cannot give \(plan.environmentDir) to \(user): \(String(cString: strerror(errno)))")
+        }
+        for name in plan.environmentNames {
+            guard name.first.map({ $0 == "_" || $0.isLetter }) == true,
+                  name.allSatisfy({ $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }) else {
+                throw CLIError("oversight: the study names the environment variable \"\(Printable.escaped(name))\", which is not a variable name")
+            }
+            guard let value = environment[name], !value.isEmpty else {
+                throw CLIError("oversight: the study needs the environment variable \(name) (its secret_env or api_key_env), "
+                               + "which is not set here: set it in the shell that starts the gateway")
+            }
+            let path = plan.environmentDir + "/" + name
+            guard fm.createFile(atPath: path, contents: Data(value.utf8), attributes: [.posixPermissions: 0o600]),
+                  chown(path, uid, gid) == 0 else {
+                throw CLIError("oversight: cannot write \(path)")
+            }
+        }
     }
 
     /// The watcher: runs sshd in the foreground and stops it when its own stdin (a pipe whose
@@ -186,8 +235,9 @@ enum SSHGateway {
         }
     }
 
-    /// Writes the state folder: host key, authorized keys, entry, sshd configuration.
-    static func prepareState(_ plan: Plan, authorizedKeys: Data) throws {
+    /// Writes the state folder: host key, authorized keys, entry (by default the one of
+    /// `serve ssh`), sshd configuration.
+    static func prepareState(_ plan: Plan, authorizedKeys: Data, entry: String? = nil) throws {
         let fm = FileManager.default
         guard chmod(plan.stateDir, 0o755) == 0 else {
             throw CLIError("oversight: cannot set the mode of \(plan.stateDir): \(String(cString: strerror(errno)))")
@@ -196,7 +246,7 @@ enum SSHGateway {
         let key = try runTool(keygen, ["-q", "-t", "ed25519", "-N", "", "-C", "oversight-gateway", "-f", plan.hostKey])
         guard key.status == 0 else { throw CLIError("oversight: ssh-keygen failed: \(oneLine(key.output))") }
         guard fm.createFile(atPath: plan.authorizedKeys, contents: authorizedKeys, attributes: [.posixPermissions: 0o644]),
-              fm.createFile(atPath: plan.entry, contents: Data(entryScript(plan).utf8), attributes: [.posixPermissions: 0o755]),
+              fm.createFile(atPath: plan.entry, contents: Data((entry ?? entryScript(plan)).utf8), attributes: [.posixPermissions: 0o755]),
               fm.createFile(atPath: plan.config, contents: Data(config(plan).utf8), attributes: [.posixPermissions: 0o644])
         else { throw CLIError("oversight: cannot write the gateway files in \(plan.stateDir)") }
     }

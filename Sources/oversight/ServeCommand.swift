@@ -11,7 +11,7 @@ struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Serve a study to remote participants.",
-        subcommands: [ServeSSHCommand.self]
+        subcommands: [ServeSSHCommand.self, ServeWebCommand.self]
     )
 }
 
@@ -26,7 +26,9 @@ struct ServeSSHCommand: ParsableCommand {
             study's id screen as the only command. Needs root (sshd switches to the gateway user). \
             Prints the line participants type, then runs until interrupted; sshd stops with it, \
             also when this process is killed. A dropped connection quits the participant's session, \
-            which continues when the same id connects again. Exit status: 0 stopped on request, \
+            which continues when the same id connects again. The study's secret_env and api_key_env \
+            variables must be set here: sshd clears the environment, so they reach the sessions through \
+            files only the gateway account can read. Exit status: 0 stopped on request, \
             1 sshd stopped by itself, 2 bad input or setup failure.
             """
     )
@@ -99,7 +101,8 @@ struct ServeSSHCommand: ParsableCommand {
             throw CLIError("oversight: cannot make a folder under /tmp: \(String(cString: strerror(errno)))")
         }
         let plan = SSHGateway.Plan(user: user, host: host, port: port, stateDir: String(cString: made), binary: binary,
-                                   studyPath: studyURL.path, sessionsRoot: root.path)
+                                   studyPath: studyURL.path, sessionsRoot: root.path,
+                                   environmentNames: SSHGateway.environmentNames(loaded))
         return (plan, keys, loaded.id)
     }
 
@@ -114,6 +117,7 @@ struct ServeSSHCommand: ParsableCommand {
             try SSHGateway.checkReachable(plan, studyFolder: URL(fileURLWithPath: plan.studyPath).deletingLastPathComponent().path,
                                           studySessions: studySessions)
             try SSHGateway.prepareState(plan, authorizedKeys: keys)
+            try SSHGateway.handOverEnvironment(plan, to: plan.user)
             try FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o755])
             let check = try SSHGateway.runTool(sshd, ["-t", "-f", plan.config])

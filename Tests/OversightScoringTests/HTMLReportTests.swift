@@ -12,6 +12,22 @@ final class HTMLReportTests: XCTestCase {
         return try MixedStudy.score(dir)
     }
 
+    /// A counterbalanced study's balance line (items x conditions) is on the page, as in the
+    /// text and JSON reports; a study without arms gets no such section.
+    func testTheBalanceLineIsInTheHTMLReport() throws {
+        var r = try mixedReport()
+        XCTAssertFalse(HTMLRenderer.render(r).contains("Counterbalancing"), "no arms, no balance section")
+        r.balance = BalanceReport(counterbalancedSessions: 4, items: 6, itemsUnderBoth: 6, balancedItems: 6,
+                                  largestGap: 0, participantsPerArm: [(arm: 1, participants: 2), (arm: 2, participants: 2)])
+        let html = HTMLRenderer.render(r)
+        XCTAssertTrue(html.contains("<h2>Counterbalancing</h2>"), html)
+        XCTAssertTrue(html.contains("4 session(s) with an arm (arm 1: 2, arm 2: 2); 6 item(s), 6 answered under both "
+                                    + "conditions, 6 balanced (assisted and unaided answers within 1), largest gap 0. Balanced."))
+        r.balance?.balancedItems = 5
+        r.balance?.largestGap = 2
+        XCTAssertTrue(HTMLRenderer.render(r).contains("largest gap 2. <strong>Off balance: see the warnings.</strong>"))
+    }
+
     func testTablesAreTablesNotPreformattedText() throws {
         let html = HTMLRenderer.render(try mixedReport())
         XCTAssertFalse(html.contains("<pre"), "no preformatted text")

@@ -22,6 +22,10 @@ public enum HTMLRenderer {
             + "95% CIs: bias-corrected percentile bootstrap over participants and items (two-way), "
             + "\(r.resamples) resamples, seed \(r.seed); vote rows: the resamples' spread re-centred on the estimate. "
             + "Accuracy, CIs and mean confidence in %; CE: calibration error in points.</p>\n"
+        if let b = r.balance {
+            body += "<h2>Counterbalancing</h2>\n<p class=\"meta\">\(esc(b.summary)). "
+                + (b.isBalanced ? "Balanced." : "<strong>Off balance: see the warnings.</strong>") + "</p>\n"
+        }
         body += "<h2>Results</h2>\n" + resultsTable(r, colors)
         for t in r.tasks {
             let name = taskName(t.task)
