@@ -89,13 +89,14 @@ final class JudgmentPaneTests: XCTestCase {
         var j = JudgmentState(shown: [0, 2], percents: [70, 30])
         j.selected = 1
         let rows = JudgmentPane.rows(j, focused: true, width: 30).map { $0.map(\.0).joined() }
-        // An 18-cell bar: 70% fills 13 cells (12.6 rounded), 30% fills 5.
-        XCTAssertEqual(rows, ["  A  " + String(repeating: "█", count: 13) + String(repeating: "░", count: 5) + "  70%",
-                              "▸ B  " + String(repeating: "█", count: 5) + String(repeating: "░", count: 13) + "  30%"])
-        j.handle(.char(" "))   // not a tie: nothing to pick
-        XCTAssertNil(j.tieBreak)
-        XCTAssertTrue(rows[1].hasPrefix("▸ B"))
-        XCTAssertTrue(rows[0].hasSuffix(" 70%"))
+        // A 6-cell bar ((30 - 10) / 3): 70% fills 4 cells (4.2 rounded), 30% fills 2 (1.8).
+        XCTAssertEqual(rows, ["  A   70% " + String(repeating: "█", count: 4) + String(repeating: "░", count: 2),
+                              "▸ B   30% " + String(repeating: "█", count: 2) + String(repeating: "░", count: 4)])
+        let labelled = JudgmentPane.rows(j, labels: ["The storm", "A lie"], focused: false, width: 80)
+        XCTAssertEqual(labelled[1].map(\.0).joined(), "  B   30% " + String(repeating: "█", count: 6)
+                       + String(repeating: "░", count: 14) + "  A lie", "unfocused: no selection mark")
+        XCTAssertTrue(j.handle(.char(" ")), "Space is the pane's key")
+        XCTAssertNil(j.tieBreak, "not a tie: nothing to pick")
     }
 }
 

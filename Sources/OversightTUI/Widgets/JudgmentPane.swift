@@ -163,27 +163,23 @@ public struct JudgmentState: Sendable, Equatable {
 /// first shown), a bar and the percent; the selected option is marked with "▸" and bold, a
 /// tie-break pick with "*" (all visible without colour).
 public enum JudgmentPane {
-    /// The rows of a judgment at `width` cells, as segments.
+    /// The rows of a judgment at `width` cells, as segments: "▸ A   70% ███████░░░  label".
     public static func rows(_ j: JudgmentState, labels: [String]? = nil, focused: Bool, width: Int) -> [[(String, Style)]] {
-        let pct = 5           // "100%" plus a space
-        let head = 6          // "▸ A* "
-        let barWidth = max(0, min(40, width - head - pct - 1))
+        let barWidth = max(0, min(20, (width - 10) / 3))
         return j.percents.indices.map { k in
             let sel = focused && k == j.selected
             let st = sel ? Style(.selected, bold: true) : Style.plain
             let mark = sel ? "▸ " : "  "
             let letter = Question.letter(k) + (j.tieBreak == k ? "*" : " ")
-            var segs: [(String, Style)] = [(mark + letter + " ", st)]
+            let p = String(j.percents[k])
+            var segs: [(String, Style)] = [(mark + letter + String(repeating: " ", count: max(0, 4 - p.count)) + p + "% ", st)]
             if barWidth > 0 {
                 let filled = Int((Double(j.percents[k]) / 100 * Double(barWidth)).rounded())
                 segs.append((String(repeating: "█", count: filled), Style(sel ? .selected : .assistant)))
                 segs.append((String(repeating: "░", count: barWidth - filled), Style(.dim)))
-                segs.append((" ", .plain))
             }
-            let p = String(j.percents[k])
-            segs.append((String(repeating: " ", count: max(0, 3 - p.count)) + p + "%", st))
             if let labels, labels.indices.contains(k), !labels[k].isEmpty {
-                segs.append(("  " + labels[k], Style(.dim)))
+                segs.append(("  " + labels[k], st))
             }
             return segs
         }
