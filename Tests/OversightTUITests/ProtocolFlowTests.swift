@@ -274,3 +274,57 @@ final class ProtocolResumeTests: XCTestCase {
         XCTAssertEqual(h2.state.protocolQuestion?.stage, .judging)
     }
 }
+
+/// Frames of a debate question after round 1, at the smallest and a wide terminal.
+final class ProtocolSnapshotTests: XCTestCase {
+    func debateAfterRound1(size: Size) -> AppState {
+        var core = Core(study: ProtocolFixtures.study(), size: size)
+        core.key(.right)
+        var ids: [Int] = []
+        for e in core.key(.enter) { if case .startReply(let id, _, _) = e { ids.append(id) } }
+        let texts = [ProtocolFixtures.speech("The keeper vanished, so the operator's reports could not be checked.",
+                                             quote: ProtocolFixtures.verifiedQuote),
+                     ProtocolFixtures.speech("The operator had a record of false reports.",
+                                             quote: ProtocolFixtures.inventedQuote)]
+        for (id, t) in zip(ids, texts) {
+            core.send(.assistantChunk(requestID: id, .text(t)))
+            core.send(.assistantChunk(requestID: id, .done(AssistantUsage())))
+        }
+        core.key(.down)
+        return core.state
+    }
+
+    func testDebate80x24() {
+        let size = Size(cols: 80, rows: 24)
+        assertSnapshot(AppCore.render(debateAfterRound1(size: size), size: size), named: "debate-round1-80x24")
+    }
+
+    func testDebate200x60() {
+        let size = Size(cols: 200, rows: 60)
+        assertSnapshot(AppCore.render(debateAfterRound1(size: size), size: size), named: "debate-round1-200x60")
+    }
+
+    func testVerifiedQuoteJumpHighlightsThePassage() throws {
+        let size = Size(cols: 200, rows: 60)
+        var core = Core(study: ProtocolFixtures.study(), size: size)
+        core.state = debateAfterRound1(size: size)
+        core.key(.function(8))
+        XCTAssertEqual(core.state.focus, .passage)
+        let q = try XCTUnwrap(core.state.passage.quote)
+        let text = Fixtures.passageText.unicodeScalars
+        let quoted = String(String.UnicodeScalarView(text[text.index(text.startIndex, offsetBy: q.lowerBound)..<text.index(text.startIndex, offsetBy: q.upperBound)]))
+        XCTAssertEqual(quoted.lowercased(), ProtocolFixtures.verifiedQuote)
+        let grid = AppCore.render(core.state, size: size)
+        XCTAssertTrue(grid.cells.contains { $0.style.reverse && $0.style.role == .success })
+    }
+
+    func testHiddenPassageLeavesOnlyQuotes() {
+        let size = Size(cols: 200, rows: 60)
+        var core = Core(study: ProtocolFixtures.study(showPassage: false), size: size)
+        XCTAssertEqual(core.state.panes, [.answer, .chat])
+        core.key(.function(2))
+        XCTAssertEqual(core.state.focus, .answer, "no passage pane to go to")
+        let screen = AppCore.render(core.state, size: size).plainLines().joined(separator: "\n")
+        XCTAssertFalse(screen.contains("Paragraph 1."), screen)
+    }
+}
