@@ -143,3 +143,31 @@ public enum JudgmentScale {
         log2(max(pCorrect, 1e-9)) - 0.05 * Double(max(0, rounds - 1))
     }
 }
+
+/// What a consultant or debater is asked for, beside its messages: the simulated assistant
+/// plays the role from this (a model reads the same facts in its prompt).
+public struct ProtocolSpeechRequest: Sendable, Equatable {
+    public var role: ProtocolRole
+    /// 1-based.
+    public var round: Int
+    /// The original index (0-3) of the option the role defends.
+    public var option: Int
+    /// Whether that option is the right one (a debater who reads the story would know).
+    public var honest: Bool
+    /// The original indices shown, in screen order.
+    public var shown: [Int]
+    /// The judge's remark opening this round ("" for none).
+    public var remark: String
+    public var settings: ProtocolSettings
+
+    public init(role: ProtocolRole, round: Int, option: Int, honest: Bool, shown: [Int], remark: String = "",
+                settings: ProtocolSettings) {
+        self.role = role
+        self.round = round
+        self.option = option
+        self.honest = honest
+        self.shown = shown
+        self.remark = remark
+        self.settings = settings
+    }
+}
