@@ -43,7 +43,11 @@ extension AppCore {
         switch s.overlay {
         case .help:
             canvas.grid.cursor = nil
-            HelpOverlay.render(assisted: s.isAssisted && s.phase == .question, levels: s.scale.count, size: size, into: &canvas)
+            let protocolHelp = s.protocolQuestion.map { pq in
+                HelpOverlay.protocolEntries(debate: pq.condition == .debate, showPassage: pq.settings.showPassage)
+            }
+            HelpOverlay.render(assisted: s.isAssisted && s.phase == .question, levels: s.scale.count,
+                               lines: s.phase == .question ? protocolHelp : nil, size: size, into: &canvas)
         case .quitConfirm:
             canvas.grid.cursor = nil
             QuitDialog.render(size: size, into: &canvas)
