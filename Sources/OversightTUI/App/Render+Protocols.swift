@@ -136,14 +136,14 @@ extension AppCore {
 
     static func renderSpeeches(_ s: AppState, _ pq: ProtocolQuestion, focused: Bool, into canvas: inout Canvas, rect: Rect) {
         let speechRect = Rect(col: rect.col, row: rect.row, width: rect.width, height: rect.height - 1)
-        let who = pq.condition == .debate ? "both debaters" : "the consultant"
+        let who = pq.condition == .debate ? "both debaters speak" : "the consultant speaks"
         let heard = pq.rounds.filter(\.isComplete).map(\.number)
         let shownRound = s.judge.viewRound ?? heard.last
         var waiting: String?
         switch pq.stage {
         case .prior:
             waiting = "Before any argument: how likely is each option? Set your prior in the judgment pane "
-                + "(↑↓ option, ←→ 5% less or more) and press Enter; then \(who) speak"
+                + "(↑↓ option, ←→ 5% less or more) and press Enter; then \(who)"
                 + (pq.condition == .debate ? ", both at once." : ".")
         case .speaking:
             let n = pq.rounds.last?.number ?? 1

@@ -321,6 +321,15 @@ extension AppCore {
         return effects + roundEffects(after, replay, question: q, number: last.number, remark: last.remark)
     }
 
+    /// What request `id` asks of its role, once its `round_started` is applied (nil for chat
+    /// requests): the runtime passes it with the messages.
+    public static func speechRequest(_ s: AppState, id: Int) -> ProtocolSpeechRequest? {
+        guard let pq = s.protocolQuestion, let open = pq.open(request: id), let option = pq.option(of: open.role),
+              let q = s.question, let round = pq.rounds.last else { return nil }
+        return ProtocolSpeechRequest(role: open.role, round: open.round, option: option, honest: option == q.gold,
+                                     shown: pq.shown, remark: round.remark, settings: pq.settings)
+    }
+
     /// The judge's score of a submission: `log2(p_correct) - 0.05 x rounds beyond the first`.
     public static func judgeScore(_ sub: Submission, rounds: Int) -> Double? {
         guard let p = sub.probabilities, p.indices.contains(sub.gold) else { return nil }

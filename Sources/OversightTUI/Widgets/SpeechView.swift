@@ -157,7 +157,7 @@ public enum SpeechView {
             return
         }
         for (k, (speech, r)) in zip(speeches, rects(count: speeches.count, rect: rect)).enumerated() {
-            let heading = "\(speech.speaker) · \(speech.stance)"
+            let heading = speech.stance.isEmpty ? speech.speaker : "\(speech.speaker) · \(speech.stance)"
             let t = k == 0 ? "\(title) · \(heading)" : heading
             let top = tops.indices.contains(k) ? tops[k] : 0
             draw(speech, title: t, top: top, focused: focused, into: &canvas, rect: r)
