@@ -328,3 +328,23 @@ final class ProtocolSnapshotTests: XCTestCase {
         XCTAssertFalse(screen.contains("Paragraph 1."), screen)
     }
 }
+
+final class ProtocolTimeoutTests: XCTestCase {
+    func testTimeRunningOutMidRoundSubmitsTheCurrentJudgmentAndCancelsTheSpeeches() throws {
+        var core = Core(study: ProtocolFixtures.study(timeLimit: 60))
+        core.key(.right)
+        let ids = core.key(.enter).compactMap { if case .startReply(let id, _, _) = $0 { id } else { nil } }
+        let effects = core.send(.tick(nowMs: 61_000))
+        let cancelled = effects.compactMap { if case .cancelReply(let id) = $0 { id } else { nil } }
+        XCTAssertEqual(Set(cancelled), Set(ids))
+        guard let sub = core.logged.compactMap({ if case .submitted(let s) = $0 { s } else { nil } }).first else {
+            return XCTFail("\(core.logged)")
+        }
+        XCTAssertTrue(sub.timedOut)
+        let shown = try XCTUnwrap(core.state.protocolQuestion?.shown)
+        XCTAssertEqual(sub.choice, shown[0])
+        XCTAssertEqual(sub.probabilities?[shown[0]], 0.55)
+        let replies = core.logged.compactMap { if case .assistantReply(let r) = $0 { r } else { nil } }
+        XCTAssertEqual(replies.map(\.status), [.cancelled, .cancelled])
+    }
+}
