@@ -55,27 +55,23 @@ final class JudgmentPaneTests: XCTestCase {
         XCTAssertEqual(j.percents, [25, 25, 25, 25])
     }
 
-    func testATieMustBeBrokenByTheParticipant() {
+    func testATieHasNoAnswerUntilTheParticipantRaisesOne() {
         var j = JudgmentState(shown: [1, 3])
         XCTAssertNil(j.answer)
-        XCTAssertEqual(j.finalProblem, "A and B are tied: select the one you choose and press Space.")
+        XCTAssertEqual(j.finalProblem, "A and B are tied: give the one you choose more (→) first.")
         j.selected = 1
-        XCTAssertTrue(j.handle(.char(" ")))
+        XCTAssertTrue(j.handle(.right))
         XCTAssertEqual(j.answer, 3)
         XCTAssertNil(j.finalProblem)
-        // Any change of the numbers clears the pick.
-        j.raise()
-        j.lower()
-        XCTAssertEqual(j.percents, [50, 50])
-        XCTAssertNil(j.answer)
-        // Space on an option that is not a leader does nothing.
         var four = JudgmentState(shown: [0, 1, 2, 3], percents: [40, 40, 10, 10])
-        four.selected = 2
-        XCTAssertFalse(four.breakTie())
         XCTAssertNil(four.answer)
-        four.selected = 1
-        XCTAssertTrue(four.breakTie())
+        XCTAssertEqual(four.finalProblem, "A and B are tied: give the one you choose more (→) first.")
+        four.selected = 2
+        four.raise()   // C takes 5% from A (the first of the largest): B now leads alone
+        XCTAssertEqual(four.percents, [35, 40, 15, 10])
         XCTAssertEqual(four.answer, 1)
+        var two = JudgmentState(shown: [0, 1])
+        XCTAssertFalse(two.handle(.char(" ")), "Space is not a judgment key")
     }
 
     func testInvalidStartingPercentsFallBackToEven() {
@@ -95,8 +91,6 @@ final class JudgmentPaneTests: XCTestCase {
         let labelled = JudgmentPane.rows(j, labels: ["The storm", "A lie"], focused: false, width: 80)
         XCTAssertEqual(labelled[1].map(\.0).joined(), "  B   30% " + String(repeating: "█", count: 6)
                        + String(repeating: "░", count: 14) + "  A lie", "unfocused: no selection mark")
-        XCTAssertTrue(j.handle(.char(" ")), "Space is the pane's key")
-        XCTAssertNil(j.tieBreak, "not a tie: nothing to pick")
     }
 }
 

@@ -91,7 +91,7 @@ final class ProtocolFlowTests: XCTestCase {
         let aDone = core.send(.assistantChunk(requestID: a, .done(AssistantUsage())))
         guard case .appendLog(.assistantReply(let ra)) = aDone.first else { return XCTFail("\(aDone)") }
         XCTAssertEqual(ra.cut, true)
-        XCTAssertEqual(ra.text.count, 120)
+        XCTAssertEqual(ra.text, long, "the log keeps the whole reply")
         XCTAssertEqual(ra.quotes?.first?.verified, true)
         XCTAssertNotNil(ra.quotes?.first?.start)
         XCTAssertEqual(core.state.protocolQuestion?.stage, .judging)
@@ -99,6 +99,12 @@ final class ProtocolFlowTests: XCTestCase {
         XCTAssertTrue(screen.contains("Debater A · argues for \(core.state.protocolQuestion?.stanceLabel(of: .debaterA) ?? "")"), screen)
         XCTAssertTrue(screen.contains("✓“the lighthouse"), screen)
         XCTAssertTrue(screen.contains("✗[the radio operator"), screen)
+        XCTAssertTrue(screen.contains("✂ [cut at the length limit]"), screen)
+        XCTAssertFalse(screen.contains("wide margin"), "nothing past the limit is shown: \(screen)")
+        // The next round's prompts carry the speech as shown (cut).
+        core.key(.char("n"))
+        let next = core.state.protocolQuestion?.transcript().rounds.first?.speech(of: .debaterA)
+        XCTAssertEqual(next, String(long.prefix(120)))
     }
 
     /// Runs the prior and round 1 of the debate with both speeches complete.
@@ -150,22 +156,24 @@ final class ProtocolFlowTests: XCTestCase {
         XCTAssertEqual(core.state.protocolQuestion?.canContinue, false)
         // 50/50: a tie must be broken before the end.
         XCTAssertEqual(core.key(.enter), [])
-        XCTAssertEqual(core.state.notice, "A and B are tied: select the one you choose and press Space.")
+        XCTAssertEqual(core.state.notice, "A and B are tied: give the one you choose more (→) first.")
         core.key(.down)
-        core.key(.char(" "))
+        core.key(.right)
         let end = core.key(.enter)
         let types = end.compactMap { if case .appendLog(let e) = $0 { e.type } else { nil } }
         XCTAssertEqual(Array(types.prefix(3)), ["judgment", "submitted", "feedback_shown"])
         guard case .appendLog(.submitted(let sub)) = end[1] else { return XCTFail("\(end)") }
         let shown = try XCTUnwrap(core.state.protocolQuestion?.shown)
-        XCTAssertEqual(sub.choice, shown[1], "the tie went to the option picked")
-        XCTAssertEqual(sub.probabilities?[shown[0]], 0.5)
+        XCTAssertEqual(sub.choice, shown[1], "the tie went to the option raised")
+        XCTAssertEqual(sub.probabilities?[shown[1]], 0.55)
         XCTAssertNil(sub.confidence)
         XCTAssertEqual(sub.correct, shown[1] == sub.gold)
-        // show_score: log2(0.5) - 0.05 x 1 extra round = -1.05.
+        // show_score: log2(p_correct) - 0.05 x 1 extra round.
         XCTAssertEqual(core.state.phase, .feedback)
         let screen = AppCore.render(core.state, size: Size(cols: 80, rows: 24)).plainLines().joined(separator: "\n")
-        XCTAssertTrue(screen.contains("Your score: -1.05"), screen)
+        let want = log2(sub.gold == shown[1] ? 0.55 : 0.45) - 0.05
+        XCTAssertTrue(screen.contains("Your score: \(AppCore.formatScore(want))"), screen)
+        XCTAssertTrue(["-0.91", "-1.20"].contains(AppCore.formatScore(want)))
     }
 
     func testJudgeScoreMatchesTheFormula() {
@@ -346,5 +354,27 @@ final class ProtocolTimeoutTests: XCTestCase {
         XCTAssertEqual(sub.probabilities?[shown[0]], 0.55)
         let replies = core.logged.compactMap { if case .assistantReply(let r) = $0 { r } else { nil } }
         XCTAssertEqual(replies.map(\.status), [.cancelled, .cancelled])
+    }
+}
+
+final class ProtocolQuitResumeTests: XCTestCase {
+    func testQuitMidRoundThenResumeAsksForTheRoundAgain() throws {
+        let study = ProtocolFixtures.study()
+        let h = try Harness(study: study)
+        h.run(.key(.enter))
+        let first = h.runtime.startedRequests.map(\.requestID)
+        h.run(.key(.ctrl("c")), .key(.char("y")))
+        let replies = h.log.records.compactMap { r -> AssistantReply? in
+            if case .assistantReply(let a) = r.event { a } else { nil }
+        }
+        XCTAssertEqual(replies.map(\.status), [.cancelled, .cancelled])
+        XCTAssertEqual(h.log.types.last, "quit")
+        let log2 = MemoryLog(records: h.log.records)
+        let h2 = try Harness(study: study, log: log2)
+        guard case .roundStarted(let again) = log2.records.last?.event else { return XCTFail("\(log2.types)") }
+        XCTAssertEqual(again.round, 1)
+        XCTAssertTrue(Set(again.requestIDs).isDisjoint(with: first))
+        XCTAssertEqual(h2.state.protocolQuestion?.stage, .speaking)
+        XCTAssertEqual(h2.runtime.startedRequests.count, 2)
     }
 }

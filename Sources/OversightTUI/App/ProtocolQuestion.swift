@@ -100,11 +100,16 @@ public struct ProtocolQuestion: Sendable, Equatable {
         var t = ProtocolTranscript(rounds: rounds.filter(\.isComplete).map { r in
             ProtocolTranscript.Round(remark: r.remark, speeches: r.requestIDs.compactMap { id in
                 guard let reply = r.replies[id], let role = reply.role ?? r.role(of: id) else { return nil }
-                return ProtocolTranscript.Speech(role: role, text: reply.text)
+                return ProtocolTranscript.Speech(role: role, text: shownText(reply))
             })
         })
         if let nextRemark { t.rounds.append(ProtocolTranscript.Round(remark: nextRemark)) }
         return t
+    }
+
+    /// A speech as the judge sees it and later rounds read it: cut at `max_chars` when longer.
+    public func shownText(_ reply: AssistantReply) -> String {
+        reply.cut == true ? String(reply.text.prefix(settings.maxChars)) : reply.text
     }
 
     /// The judgment to start editing from: the last one logged, else the even one.

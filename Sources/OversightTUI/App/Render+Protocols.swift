@@ -39,7 +39,7 @@ extension AppCore {
         guard let r = pq.rounds.first(where: { $0.number == number }) else { return [] }
         return r.requestIDs.compactMap { id -> Speech? in
             guard let reply = r.replies[id], let role = reply.role ?? r.role(of: id) else { return nil }
-            let (text, flags) = markedText(reply.text, quotes: reply.quotes ?? [])
+            let (text, flags) = markedText(pq.shownText(reply), quotes: reply.quotes ?? [])
             // A consultant's side is never named: the judge must work out whether to trust it.
             let stance = role == .consultant ? "" : "argues for \(pq.stanceLabel(of: role))"
             return Speech(speaker: role.label, stance: stance, text: text, verified: flags, cut: reply.cut ?? false,
@@ -203,7 +203,7 @@ extension AppCore {
         } else if let answer = s.judge.draft.answer, let k = pq.shown.firstIndex(of: answer) {
             status = ("Most likely: \(ProtocolDraw.label(position: k))", Style(.dim))
         } else {
-            status = ("Tied: Space picks the selected option", Style(.dim))
+            status = ("Tied: give the option you choose more before ending", Style(.dim))
         }
         canvas.box(rect, title: title, focused: focused, footer: status)
         let inner = AnswerPane.content(rect)

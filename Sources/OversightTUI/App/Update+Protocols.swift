@@ -268,8 +268,9 @@ extension AppCore {
                                                        status: .failed, error: message)))]
     }
 
-    /// The record of a speech that ended: cut at `max_chars`, its quotes checked against the
-    /// passage.
+    /// The record of a speech that ended: the whole text as received, whether it runs past
+    /// `max_chars` (it is shown and passed on cut there), and the quotes of the part shown,
+    /// checked against the passage.
     static func speechReply(_ s: AppState, _ pq: ProtocolQuestion, id: Int, round: Int, role: ProtocolRole,
                             status: ReplyStatus, error: String?) -> AssistantReply {
         let a = s.context.study.assistant
@@ -278,7 +279,7 @@ extension AppCore {
         let checked = QuoteVerifier.check(speech: raw, passage: passage, maxChars: pq.settings.maxChars,
                                           maxQuoteChars: pq.settings.maxQuoteChars)
         let started = pq.rounds.last?.startedMs ?? s.nowMs
-        return AssistantReply(questionID: pq.questionID, requestID: id, text: checked.text, status: status, error: error,
+        return AssistantReply(questionID: pq.questionID, requestID: id, text: raw, status: status, error: error,
                               provider: a.provider, model: a.model,
                               ttftMs: s.judge.firstTextMs[id].map { $0 - started },
                               durationMs: max(0, s.nowMs - started), role: role, round: round,
@@ -298,13 +299,14 @@ extension AppCore {
     }
 
     /// On resume: speeches cut off by the interruption are logged as such and their round is
-    /// asked for again; a prior logged without its first round gets it.
+    /// asked for again (also a round stopped by quitting, or one whose speech failed); a prior
+    /// logged without its first round gets it.
     static func protocolResumeEffects(_ s: AppState) -> [Effect] {
         guard s.phase == .question, let pq = s.protocolQuestion, let q = s.question else { return [] }
         if !pq.judgments.isEmpty, pq.rounds.isEmpty {
             return roundEffects(s, pq, question: q, number: 1, remark: "")
         }
-        guard let last = pq.rounds.last, last.inFlight else { return [] }
+        guard let last = pq.rounds.last, last.inFlight || last.isBroken else { return [] }
         var effects: [Effect] = []
         var after = s
         for id in last.requestIDs {

@@ -19,9 +19,6 @@ public struct JudgmentState: Sendable, Equatable {
     public private(set) var percents: [Int]
     /// The option (a position in `shown`) the keys change.
     public var selected: Int = 0
-    /// Among options tied for the highest probability, the one the participant picked (a
-    /// position in `shown`); cleared whenever the probabilities change.
-    public private(set) var tieBreak: Int?
 
     /// An even judgment over `shown` (50/50, or 25 each of four), or `percents` when they are a
     /// valid judgment over `shown` (see `isValid`).
@@ -62,7 +59,6 @@ public struct JudgmentState: Sendable, Equatable {
         else { return false }
         percents[i] += Self.step
         percents[from] -= Self.step
-        tieBreak = nil
         return true
     }
 
@@ -77,14 +73,12 @@ public struct JudgmentState: Sendable, Equatable {
         else { return false }
         percents[i] -= Self.step
         percents[to] += Self.step
-        tieBreak = nil
         return true
     }
 
     /// Back to the even judgment.
     public mutating func reset() {
         percents = Self.even(shown.count)
-        tieBreak = nil
     }
 
     /// Move the selection by `delta`, clamped to the options.
@@ -99,23 +93,11 @@ public struct JudgmentState: Sendable, Equatable {
         return percents.indices.filter { percents[$0] == top }
     }
 
-    /// Pick the selected option as the answer among tied leaders. Returns false when the
-    /// selected option is not one of them (or there is no tie).
-    @discardableResult
-    public mutating func breakTie() -> Bool {
-        let l = leaders
-        guard l.count > 1, l.contains(selected) else { return false }
-        tieBreak = selected
-        return true
-    }
-
     /// The answer this judgment gives (an original option index): the option with the highest
-    /// probability, or the participant's pick among tied leaders; nil while a tie is unbroken.
+    /// probability; nil while two or more share it (the participant must raise one first).
     public var answer: Int? {
         let l = leaders
-        if l.count == 1 { return shown[l[0]] }
-        if let t = tieBreak, l.contains(t) { return shown[t] }
-        return nil
+        return l.count == 1 ? shown[l[0]] : nil
     }
 
     /// Four probabilities indexed by original option (0 for options not shown), summing to 1.
@@ -131,8 +113,7 @@ public struct JudgmentState: Sendable, Equatable {
     }
 
     /// Handle a judgment key. `a`-`d` select by the letter on screen, ↑/↓ move, →/+ raise,
-    /// ←/- lower, `=` evens out, Space picks the selected option among tied leaders. Returns
-    /// true when the key was the pane's.
+    /// ←/- lower, `=` evens out. Returns true when the key was the pane's.
     public mutating func handle(_ key: Key) -> Bool {
         switch key {
         case .up: move(-1)
@@ -140,7 +121,6 @@ public struct JudgmentState: Sendable, Equatable {
         case .right, .char("+"): raise()
         case .left, .char("-"): lower()
         case .char("="): reset()
-        case .char(" "): breakTie()
         case .char(let c):
             guard let i = ["a", "b", "c", "d"].firstIndex(of: c.lowercased()), i < percents.count else { return false }
             selected = i
@@ -153,15 +133,15 @@ public struct JudgmentState: Sendable, Equatable {
     /// What is missing before this judgment can be the final answer, or nil.
     public var finalProblem: String? {
         let l = leaders
-        guard l.count > 1, answer == nil else { return nil }
+        guard l.count > 1 else { return nil }
         let letters = l.map { Question.letter($0) }.joined(separator: " and ")
-        return "\(letters) are tied: select the one you choose and press Space."
+        return "\(letters) are tied: give the one you choose more (→) first."
     }
 }
 
 /// Draws a judgment: one row per shown option with its letter (the screen letter, A for the
-/// first shown), a bar and the percent; the selected option is marked with "▸" and bold, a
-/// tie-break pick with "*" (all visible without colour).
+/// first shown), the percent and a bar; the selected option is marked with "▸" and bold (all
+/// visible without colour).
 public enum JudgmentPane {
     /// The rows of a judgment at `width` cells, as segments: "▸ A   70% ███████░░░  label".
     public static func rows(_ j: JudgmentState, labels: [String]? = nil, focused: Bool, width: Int) -> [[(String, Style)]] {
@@ -170,7 +150,7 @@ public enum JudgmentPane {
             let sel = focused && k == j.selected
             let st = sel ? Style(.selected, bold: true) : Style.plain
             let mark = sel ? "▸ " : "  "
-            let letter = Question.letter(k) + (j.tieBreak == k ? "*" : " ")
+            let letter = Question.letter(k) + " "
             let p = String(j.percents[k])
             var segs: [(String, Style)] = [(mark + letter + String(repeating: " ", count: max(0, 4 - p.count)) + p + "% ", st)]
             if barWidth > 0 {
