@@ -70,6 +70,9 @@ public struct Answer: Sendable, Equatable {
     public var ttftCount: Int32
     /// Line of the `submitted` record in its log.
     public var line: Int32
+    /// Consultancy and debate answers: index of their `ProtocolAnswer` in `Dataset.protocols`;
+    /// -1 for the others.
+    public var protocolIndex: Int32 = -1
 
     /// Whether the answer has a choice and a confidence (it takes part in calibration).
     public var hasConfidence: Bool { choice >= 0 && confidence >= 0 }
@@ -129,6 +132,8 @@ public struct Dataset: Sendable {
     /// `ParticipantKinds`.
     public var leftOutSimulated = 0
     public var leftOutReal = 0
+    /// What consultancy and debate answers add (see `Answer.protocolIndex`).
+    public var protocols: [ProtocolAnswer] = []
 }
 
 /// Which sessions are scored: real participants, simulated ones (`oversight simulate`), or
