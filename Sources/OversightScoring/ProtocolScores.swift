@@ -34,6 +34,8 @@ public struct ProtocolAnswer: Sendable, Equatable {
 
 /// The protocol columns of a consultancy or debate row.
 public struct ProtocolStats: Sendable, Equatable {
+    /// The protocol judged (a model-judge row's too).
+    public var condition: Condition = .debate
     /// Consultancy: accuracy (and answers) when the consultant defended the gold, and when not.
     public var honestAccuracy: Double?
     public var honestAnswers = 0
@@ -52,7 +54,7 @@ public struct ProtocolStats: Sendable, Equatable {
     public var judged = 0
 
     public static func == (a: ProtocolStats, b: ProtocolStats) -> Bool {
-        a.honestAccuracy == b.honestAccuracy && a.honestAnswers == b.honestAnswers
+        a.condition == b.condition && a.honestAccuracy == b.honestAccuracy && a.honestAnswers == b.honestAnswers
             && a.dishonestAccuracy == b.dishonestAccuracy && a.dishonestAnswers == b.dishonestAnswers
             && a.meanLog2Score == b.meanLog2Score && a.probabilityCalibrationError == b.probabilityCalibrationError
             && a.meanRounds == b.meanRounds && a.judged == b.judged
@@ -63,24 +65,30 @@ public struct ProtocolStats: Sendable, Equatable {
 
     /// The stats of the answers of one protocol row.
     static func compute(_ answers: [Answer], _ protocols: [ProtocolAnswer], condition: Condition) -> ProtocolStats {
+        compute(answers.compactMap { a in
+            guard a.protocolIndex >= 0, Int(a.protocolIndex) < protocols.count else { return nil }
+            return (Int(a.gold), a.correct, protocols[Int(a.protocolIndex)])
+        }, condition: condition)
+    }
+
+    /// The stats of judged questions: each one's gold, whether the judge was right, and its data.
+    static func compute(_ judged: [(gold: Int, correct: Bool, data: ProtocolAnswer)], condition: Condition) -> ProtocolStats {
         var s = ProtocolStats()
+        s.condition = condition
         var honest = (n: 0, correct: 0), dishonest = (n: 0, correct: 0)
         var scoreSum = 0.0
         var roundSum = 0, roundN = 0
         var binP = [Double](repeating: 0, count: 10), binHit = [Double](repeating: 0, count: 10)
         var binN = [Int](repeating: 0, count: 10)
         var verified = [0, 0, 0], total = [0, 0, 0]
-        for a in answers {
-            guard a.protocolIndex >= 0, Int(a.protocolIndex) < protocols.count else { continue }
-            let p = protocols[Int(a.protocolIndex)]
-            let gold = Int(a.gold)
+        for (gold, correct, p) in judged {
             if condition == .consultancy, let option = p.option(of: .consultant) {
                 if option == gold {
                     honest.n += 1
-                    if a.correct { honest.correct += 1 }
+                    if correct { honest.correct += 1 }
                 } else {
                     dishonest.n += 1
-                    if a.correct { dishonest.correct += 1 }
+                    if correct { dishonest.correct += 1 }
                 }
             }
             roundSum += p.rounds

@@ -297,6 +297,17 @@ public enum Scorer {
         }
         let info = ModelRunInfo(path: run.path, convention: run.convention, shots: run.shots, provider: run.provider,
                                 model: run.model, coversHumanItems: covered, humanItems: humanItems.count)
+        if let judged = run.judgedCondition {
+            var row = ConditionRow(condition: "model_judge", label: run.label, answers: run.answers.count, participants: 0,
+                                   items: run.answers.count, accuracy: accuracy, ci95: ci,
+                                   calibrationError: cal.calibrationError, brier: cal.brier,
+                                   meanConfidence: cal.meanConfidence, bins: bins(cal), model: info,
+                                   assistant: AssistantName(provider: run.provider, model: run.model))
+            row.protocolStats = ProtocolStats.compute(run.answers.compactMap { a in
+                a.protocolData.map { (Int(a.gold), a.correct, $0) }
+            }, condition: judged)
+            return row
+        }
         return ConditionRow(condition: "model", label: run.label, answers: run.answers.count, participants: 0,
                             items: run.answers.count, accuracy: accuracy, ci95: ci,
                             calibrationError: cal.calibrationError, brier: cal.brier,

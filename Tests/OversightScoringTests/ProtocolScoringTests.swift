@@ -196,6 +196,59 @@ final class ProtocolScoringTests: XCTestCase {
         XCTAssertTrue(html.contains("50.0 (n=2)"))
     }
 
+    func testModelJudgeRunsScoreAsModelJudgeRowsBesideTheHumanJudges() throws {
+        let dir = try writeStudy()
+        func result(_ convention: String, _ id: String, gold: Int, probabilities: [Double], shown: [Int],
+                    roles: [RoleAssignment], rounds: Int, speeches: [JudgedSpeech]) -> BaselineResult {
+            let predicted = JudgmentScale.answer(probabilities)
+            var r = BaselineResult(convention: convention, shots: 0, provider: "local", model: "m", questionID: id,
+                                   task: .quality, subject: "S", gold: gold, predicted: predicted,
+                                   letterProbabilities: nil, correct: predicted == gold, latencyMs: 10, reply: "A: 1%")
+            r.probabilities = probabilities
+            r.optionsShown = shown
+            r.roles = roles
+            r.rounds = rounds
+            r.speeches = speeches
+            return r
+        }
+        func speech(_ role: ProtocolRole, _ verdicts: [Bool]) -> JudgedSpeech {
+            JudgedSpeech(role: role, round: 1, text: "s", quotes: verdicts.map { QuoteRecord(text: "t", verified: $0) }, cut: false)
+        }
+        let results = [
+            result("judge-consultancy", "q2", gold: 1, probabilities: [0, 0.4, 0, 0.6], shown: [1, 3],
+                   roles: Self.consultant(1), rounds: 1, speeches: [speech(.consultant, [true, true])]),
+            result("judge-consultancy", "q3", gold: 2, probabilities: [0.2, 0, 0.8, 0], shown: [0, 2],
+                   roles: Self.consultant(0), rounds: 2, speeches: [speech(.consultant, [false])]),
+            result("judge-debate", "q4", gold: 3, probabilities: [0, 0.3, 0, 0.7], shown: [3, 1],
+                   roles: Self.debaters(3, 1), rounds: 1, speeches: [speech(.debaterA, [true]), speech(.debaterB, [false])]),
+        ]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let text = try results.map { String(decoding: try encoder.encode($0), as: UTF8.self) }.joined(separator: "\n") + "\n"
+        try text.write(to: dir.appendingPathComponent("baseline-m-judge.jsonl"), atomically: true, encoding: .utf8)
+        let r = score(try load(dir))
+        let t = try XCTUnwrap(r.tasks.first { $0.task == .quality })
+        let c = try XCTUnwrap(t.rows.first { $0.label == "model judge, consultancy (local / m)" })
+        XCTAssertEqual(c.condition, "model_judge")
+        XCTAssertEqual(c.answers, 2)
+        XCTAssertEqual(c.accuracy, 0.5, accuracy: 1e-12)
+        let cs = try XCTUnwrap(c.protocolStats)
+        XCTAssertEqual(cs.honestAccuracy, 0)
+        XCTAssertEqual(cs.dishonestAccuracy, 1)
+        XCTAssertEqual(cs.meanLog2Score ?? 0, (log2(0.4) + log2(0.8) - 0.05) / 2, accuracy: 1e-12)
+        XCTAssertEqual(cs.meanRounds ?? 0, 1.5, accuracy: 1e-12)
+        XCTAssertEqual(cs.verifiedQuoteShare.first?.share ?? 0, 2.0 / 3, accuracy: 1e-12)
+        let d = try XCTUnwrap(t.rows.first { $0.label == "model judge, debate (local / m)" })
+        XCTAssertEqual(d.accuracy, 1, accuracy: 1e-12)
+        XCTAssertEqual(d.protocolStats?.verifiedQuoteShare.map(\.share), [1, 0])
+        // The results table shows the model judges next to the human judges.
+        let table = TextRenderer.table1(r)
+        XCTAssertTrue(table.contains("human judge, debate") && table.contains("model judge, debate (local / m)"), table)
+        let json = JSONRenderer.render(r)
+        XCTAssertTrue(json.contains("\"condition\": \"model_judge\""))
+        XCTAssertTrue(json.contains("\"honest_accuracy\": 0,"), json)
+    }
+
     func testOldLogsHaveNoProtocolData() throws {
         let dir = try MixedStudy.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -170,7 +170,7 @@ public enum JSONRenderer {
                 .object([("value", .real(Double(b.value) / 100)), ("count", .int(b.count)), ("accuracy", .real(b.accuracy))])
             })),
         ]
-        if let s = r.protocolStats { fields += ProtocolRender.json(s, condition: r.condition) }
+        if let s = r.protocolStats { fields += ProtocolRender.json(s) }
         if r.model == nil, let a = r.assistant {
             fields.append(("assistant", .object([
                 ("provider", .string(a.provider)), ("model", a.model.map { .string($0) } ?? .null),

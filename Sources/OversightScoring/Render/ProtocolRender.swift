@@ -12,9 +12,9 @@ enum ProtocolRender {
     }
 
     /// The JSON keys of a protocol row (fractions 0..1; null when there is no data).
-    static func json(_ s: ProtocolStats, condition: String) -> [(String, JSON)] {
+    static func json(_ s: ProtocolStats) -> [(String, JSON)] {
         var out: [(String, JSON)] = []
-        if condition == Condition.consultancy.rawValue {
+        if s.condition == .consultancy {
             out += [("honest_accuracy", .real(s.honestAccuracy)), ("honest_answers", .int(s.honestAnswers)),
                     ("dishonest_accuracy", .real(s.dishonestAccuracy)), ("dishonest_answers", .int(s.dishonestAnswers))]
         }
