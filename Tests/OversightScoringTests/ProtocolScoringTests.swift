@@ -190,9 +190,9 @@ final class ProtocolScoringTests: XCTestCase {
         let text = TextRenderer.render(r, width: nil)
         XCTAssertTrue(text.contains("human judge, consultancy"), text)
         XCTAssertTrue(text.contains("100.0 (n=2)"), text)
-        XCTAssertTrue(text.contains("Debater A 66.7% of 3"), text)
+        XCTAssertTrue(text.contains("A 66.7% (3), B 33.3% (3)"), text)
         let html = HTMLRenderer.render(r)
-        XCTAssertTrue(html.contains("QuALITY protocols"))
+        XCTAssertTrue(html.contains("QuALITY judges"))
         XCTAssertTrue(html.contains("50.0 (n=2)"))
     }
 
