@@ -114,5 +114,14 @@ final class ProtocolScreenTests: XCTestCase {
             return (t?["rows"] as? [[String: Any]])?.first { $0["condition"] as? String == condition }
         }
         XCTAssertEqual(row("mmlu", "unaided")?["answers"] as? Int, 2, json)
+        let consultancy = try XCTUnwrap(row("quality", "consultancy"), json)
+        let debate = try XCTUnwrap(row("quality", "debate"), json)
+        XCTAssertEqual(consultancy["answers"] as? Int, 2, json)
+        XCTAssertEqual(debate["answers"] as? Int, 2, json)
+        // Two rounds heard in every consultancy question, one in every debate question.
+        XCTAssertEqual(consultancy["mean_rounds"] as? Double, 2, json)
+        XCTAssertEqual(debate["mean_rounds"] as? Double, 1, json)
+        XCTAssertNotNil(consultancy["honest_accuracy"] ?? consultancy["dishonest_accuracy"], json)
+        XCTAssertNotNil(debate["mean_log2_score"] as? Double, json)
     }
 }
