@@ -268,9 +268,8 @@ extension AppCore {
                                                        status: .failed, error: message)))]
     }
 
-    /// The record of a speech that ended: the whole text as received, whether it runs past
-    /// `max_chars` (it is shown and passed on cut there), and the quotes of the part shown,
-    /// checked against the passage.
+    /// The record of a speech that ended: its text as shown (cut at `max_chars`, with `cut`
+    /// set, when longer), and its quotes checked against the passage.
     static func speechReply(_ s: AppState, _ pq: ProtocolQuestion, id: Int, round: Int, role: ProtocolRole,
                             status: ReplyStatus, error: String?) -> AssistantReply {
         let a = s.context.study.assistant
@@ -279,7 +278,7 @@ extension AppCore {
         let checked = QuoteVerifier.check(speech: raw, passage: passage, maxChars: pq.settings.maxChars,
                                           maxQuoteChars: pq.settings.maxQuoteChars)
         let started = pq.rounds.last?.startedMs ?? s.nowMs
-        return AssistantReply(questionID: pq.questionID, requestID: id, text: raw, status: status, error: error,
+        return AssistantReply(questionID: pq.questionID, requestID: id, text: checked.text, status: status, error: error,
                               provider: a.provider, model: a.model,
                               ttftMs: s.judge.firstTextMs[id].map { $0 - started },
                               durationMs: max(0, s.nowMs - started), role: role, round: round,
