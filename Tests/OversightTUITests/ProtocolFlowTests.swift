@@ -378,3 +378,31 @@ final class ProtocolQuitResumeTests: XCTestCase {
         XCTAssertEqual(h2.runtime.startedRequests.count, 2)
     }
 }
+
+final class ProtocolSpeechPaneTests: XCTestCase {
+    func testSpeechScrollStopsAtTheLongestSpeechAndTheWaitIsCounted() throws {
+        var core = Core(study: ProtocolFixtures.study())
+        let ids = core.key(.enter).compactMap { if case .startReply(let id, _, _) = $0 { id } else { nil } }
+        XCTAssertEqual(AppCore.nextWakeMs(core.state), 1_000, "the waited seconds tick while the round is written")
+        core.send(.tick(nowMs: 3_200))
+        var screen = AppCore.render(core.state, size: Size(cols: 80, rows: 24)).plainLines().joined(separator: "\n")
+        XCTAssertTrue(screen.contains("the debaters are writing (3 s)"), screen)
+        let long = (1...40).map { "Point \($0) for my side." }.joined(separator: " ")
+        for (id, text) in zip(ids, [long, "Short."]) {
+            core.send(.assistantChunk(requestID: id, .text(text)))
+            core.send(.assistantChunk(requestID: id, .done(AssistantUsage())))
+        }
+        core.key(.function(4))
+        for _ in 0..<100 { core.key(.pageDown) }
+        let top = core.state.judge.speechTop
+        XCTAssertGreaterThan(top, 0)
+        // At 80x24 each speech has 6 text rows of 74 cells; the first (cut at 750 characters)
+        // ends on the last of them.
+        let lines = QuoteMarkup.lines(AppCore.speeches(try XCTUnwrap(core.state.protocolQuestion), round: 1)[0], width: 74)
+        XCTAssertEqual(top, lines.count - 6)
+        screen = AppCore.render(core.state, size: Size(cols: 80, rows: 24)).plainLines().joined(separator: "\n")
+        XCTAssertTrue(screen.contains("✂ [cut at the length limit]"), screen)
+        core.key(.pageUp)
+        XCTAssertEqual(core.state.judge.speechTop, top - 5, "one page back from the end, not from past it")
+    }
+}

@@ -134,11 +134,24 @@ extension AppCore {
         }
     }
 
-    static func renderSpeeches(_ s: AppState, _ pq: ProtocolQuestion, focused: Bool, into canvas: inout Canvas, rect: Rect) {
-        let speechRect = Rect(col: rect.col, row: rect.row, width: rect.width, height: rect.height - 1)
-        let who = pq.condition == .debate ? "both debaters speak" : "the consultant speaks"
+    /// The speeches pane less its remark line.
+    static func speechArea(_ rect: Rect) -> Rect {
+        Rect(col: rect.col, row: rect.row, width: rect.width, height: rect.height - 1)
+    }
+
+    /// The round on view and its speeches (none while a round is being written, unless an
+    /// earlier round was chosen with Ctrl-P).
+    static func speechesOnView(_ s: AppState, _ pq: ProtocolQuestion) -> (round: Int?, speeches: [Speech]) {
         let heard = pq.rounds.filter(\.isComplete).map(\.number)
-        let shownRound = s.judge.viewRound ?? heard.last
+        let round = s.judge.viewRound ?? heard.last
+        let showing = pq.stage == .judging || s.judge.viewRound != nil
+        return (round, showing ? round.map { speeches(pq, round: $0) } ?? [] : [])
+    }
+
+    static func renderSpeeches(_ s: AppState, _ pq: ProtocolQuestion, focused: Bool, into canvas: inout Canvas, rect: Rect) {
+        let speechRect = speechArea(rect)
+        let who = pq.condition == .debate ? "both debaters speak" : "the consultant speaks"
+        let (shownRound, list) = speechesOnView(s, pq)
         var waiting: String?
         switch pq.stage {
         case .prior:
@@ -147,9 +160,10 @@ extension AppCore {
                 + (pq.condition == .debate ? ", both at once." : ".")
         case .speaking:
             let n = pq.rounds.last?.number ?? 1
+            let waited = pq.rounds.last.map { " (\(max(0, s.nowMs - $0.startedMs) / 1000) s)" } ?? ""
             waiting = pq.condition == .debate
-                ? "Round \(n): the debaters are writing. Both speeches appear together when both are complete."
-                : "Round \(n): the consultant is writing."
+                ? "Round \(n): the debaters are writing\(waited). Both speeches appear together when both are complete."
+                : "Round \(n): the consultant is writing\(waited)."
         case .broken:
             let errors = pq.rounds.last.map { r in r.requestIDs.compactMap { r.replies[$0]?.error } } ?? []
             waiting = "A speech of this round could not be fetched" + (errors.first.map { ": \($0)" } ?? ".")
@@ -157,8 +171,7 @@ extension AppCore {
         case .judging:
             waiting = nil
         }
-        let showingSpeeches = pq.stage == .judging || (s.judge.viewRound != nil && waiting == nil)
-        let list = showingSpeeches ? shownRound.map { speeches(pq, round: $0) } ?? [] : []
+        let showingSpeeches = !list.isEmpty
         var title = "Round \(shownRound ?? max(1, pq.rounds.count)) of at most \(pq.settings.maxRounds)"
         if let n = shownRound, let r = pq.rounds.first(where: { $0.number == n }), !r.remark.isEmpty, showingSpeeches {
             title += " · you wrote: \"\(r.remark)\""

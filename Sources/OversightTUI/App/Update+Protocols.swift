@@ -133,8 +133,13 @@ extension AppCore {
         }
     }
 
+    /// Scroll the speeches on view together, no further than the longest one needs.
     static func scrollSpeeches(_ s: inout AppState, _ delta: Int, _ pq: ProtocolQuestion) {
-        s.judge.speechTop = max(0, s.judge.speechTop + delta)
+        guard let rect = screenLayout(s)?.chat else { return }
+        let list = speechesOnView(s, pq).speeches
+        let rects = SpeechView.rects(count: list.count, rect: speechArea(rect))
+        let maxTop = zip(list, rects).map { SpeechView.rowCount($0, rect: $1) - AnswerPane.content($1).height }.max() ?? 0
+        s.judge.speechTop = max(0, min(max(0, maxTop), s.judge.speechTop + delta))
     }
 
     /// F8 (or `q` in the passage): highlight the next verified quote of the speeches heard and

@@ -146,6 +146,8 @@ extension AppCore {
         }
         if acting, let dirty = s.viewportDirtySinceMs { t.append(max(now, dirty + viewportDebounceMs)) }
         if s.pending != nil { t.append(now + typingFrameMs - now % typingFrameMs) }
+        // The seconds a round of speeches has been waited for.
+        if let r = s.protocolQuestion?.rounds.last, r.inFlight { t.append(now + 1000 - max(0, now - r.startedMs) % 1000) }
         return t.min()
     }
 
