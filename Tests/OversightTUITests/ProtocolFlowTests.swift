@@ -406,3 +406,21 @@ final class ProtocolSpeechPaneTests: XCTestCase {
         XCTAssertEqual(core.state.judge.speechTop, top - 5, "one page back from the end, not from past it")
     }
 }
+
+final class ProtocolHelpTests: XCTestCase {
+    func testHelpFitsAnd80x24ShowsEveryLineWhole() {
+        for debate in [true, false] {
+            let entries = HelpOverlay.protocolEntries(debate: debate, showPassage: true)
+            XCTAssertLessThanOrEqual(entries.count + 4, 22, "fits the 22 rows an 80x24 help overlay has")
+            for (k, v) in entries where !k.isEmpty {
+                XCTAssertLessThanOrEqual(DisplayWidth.of(k), 20, k)
+                XCTAssertLessThanOrEqual(DisplayWidth.of(v), 45, "cut at 80 columns: \(v)")
+            }
+        }
+        var core = Core(study: ProtocolFixtures.study())
+        core.key(.function(1))
+        let screen = AppCore.render(core.state, size: Size(cols: 80, rows: 24)).plainLines().joined(separator: "\n")
+        XCTAssertTrue(screen.contains("quote found in the passage / not found"), screen)
+        XCTAssertTrue(screen.contains("show the next verified quote in the passage"), screen)
+    }
+}

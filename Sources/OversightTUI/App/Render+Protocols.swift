@@ -213,6 +213,8 @@ extension AppCore {
             status = ("Answers cannot be saved right now (see the message above).", Style(.danger, bold: true))
         } else if let notice = s.notice {
             status = (notice, Style(.warning, bold: true))
+        } else if pq.stage == .prior {
+            status = ("Enter states your prior", Style(.dim))
         } else if let answer = s.judge.draft.answer, let k = pq.shown.firstIndex(of: answer) {
             status = ("Most likely: \(ProtocolDraw.label(position: k))", Style(.dim))
         } else {

@@ -44,15 +44,15 @@ public enum HelpOverlay {
             ("Ctrl-C", "quit (asks first; progress is saved)"),
             ("", "Judgment: how likely is each option to be right?"),
             ("Up Down  a b ...", "select an option"),
-            ("Right + / Left -", "5% more / less (taken from or given to the others)"),
+            ("Right + / Left -", "5% more / less; the sum stays 100%"),
             ("=", "back to even"),
             ("Enter", "state the prior (before any argument)"),
-            ("n / e", "another round / end: the highest option is your answer (no ties)"),
+            ("n / e", "another round / end (highest = answer)"),
             ("", debate ? "Debate: two debaters defend different options" : "Consultant: defends one option, right or not"),
-            ("Enter", "start the next round with the remark you typed"),
-            ("PgUp PgDn / Ctrl-P N", "scroll the speeches / earlier and later rounds"),
+            ("Enter", "next round, with the remark you typed"),
+            ("PgUp PgDn / Ctrl-P N", "scroll / earlier and later rounds"),
             ("F5", "ask again for a round whose speech failed"),
-            ("✓“...”  ✗[...]", "quote found in the passage / not found (may be invented)"),
+            ("✓“...”  ✗[...]", "quote found in the passage / not found"),
         ]
         if showPassage { e.append(("F8 (passage: q)", "show the next verified quote in the passage")) }
         return e
