@@ -70,6 +70,9 @@ public struct Answer: Sendable, Equatable {
     public var ttftCount: Int32
     /// Line of the `submitted` record in its log.
     public var line: Int32
+    /// Consultancy and debate answers: index of their `ProtocolAnswer` in `Dataset.protocols`;
+    /// -1 for the others.
+    public var protocolIndex: Int32 = -1
 
     /// Whether the answer has a choice and a confidence (it takes part in calibration).
     public var hasConfidence: Bool { choice >= 0 && confidence >= 0 }
@@ -81,6 +84,10 @@ public struct ModelAnswer: Sendable, Equatable {
     public var correct: Bool
     /// Probability the model gave its predicted option (normalised over A-D), when reported.
     public var confidence: Double?
+    /// Model-judge runs (`judge-consultancy`, `judge-debate`): the gold, and the roles, rounds,
+    /// quotes and probabilities of the judged question.
+    public var gold: Int8 = 0
+    public var protocolData: ProtocolAnswer? = nil
 }
 
 /// The answers of one baseline run: one file, one convention, one number of shots, one model.
@@ -93,9 +100,18 @@ public struct ModelRun: Sendable, Equatable {
     public var task: TaskKind
     public var answers: [ModelAnswer]
 
-    /// Short label, e.g. `model likelihood 0-shot (local / qwen2.5-7b)`.
+    /// The protocol a model-judge run judged (`judge-debate`: debate); nil for model-alone runs.
+    public var judgedCondition: Condition? {
+        convention.hasPrefix("judge-") ? Condition(rawValue: String(convention.dropFirst("judge-".count))) : nil
+    }
+
+    /// Short label, e.g. `model likelihood 0-shot (local / qwen2.5-7b)` or
+    /// `model judge, debate (local / m)`.
     public var label: String {
-        "model \(convention) \(shots)-shot (\(AssistantName(provider: provider, model: model).label))"
+        if let c = judgedCondition {
+            return "model judge, \(c.rawValue) (\(AssistantName(provider: provider, model: model).label))"
+        }
+        return "model \(convention) \(shots)-shot (\(AssistantName(provider: provider, model: model).label))"
     }
 }
 
@@ -129,6 +145,8 @@ public struct Dataset: Sendable {
     /// `ParticipantKinds`.
     public var leftOutSimulated = 0
     public var leftOutReal = 0
+    /// What consultancy and debate answers add (see `Answer.protocolIndex`).
+    public var protocols: [ProtocolAnswer] = []
 }
 
 /// Which sessions are scored: real participants, simulated ones (`oversight simulate`), or

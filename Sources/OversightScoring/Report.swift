@@ -56,6 +56,8 @@ public struct ConditionRow: Sendable {
     public var model: ModelRunInfo?
     /// The assistant of an assisted row, or the model of a model row; nil for unaided rows.
     public var assistant: AssistantName?
+    /// Consultancy and debate rows: their protocol columns.
+    public var protocolStats: ProtocolStats? = nil
 }
 
 /// Which baseline run a model row comes from.

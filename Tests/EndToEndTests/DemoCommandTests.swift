@@ -101,4 +101,31 @@ final class DemoCommandTests: XCTestCase {
         XCTAssertFalse(screen.contains("Continue it?"), screen)
         XCTAssertEqual(try logs().count, 2)
     }
+
+    /// `oversight demo --protocols --simulated` runs the bundled protocols study (a copy of
+    /// Tasks/protocols.toml, its instructions and its story bank) from the folder it is in.
+    func testProtocolsFlagRunsTheProtocolsStudy() throws {
+        let fm = FileManager.default
+        let tasks = StudyFixture.packageRoot.appendingPathComponent("Tasks")
+        let copy = fixture.dir.appendingPathComponent("Tasks")
+        try fm.createDirectory(at: copy, withIntermediateDirectories: true)
+        for name in ["protocols.toml", "instructions.md", "quality"] {
+            try fm.copyItem(at: tasks.appendingPathComponent(name), to: copy.appendingPathComponent(name))
+        }
+        let app = [fixture.binary, "demo", "--protocols", "--simulated", "--participant", "p1"]
+            .map(StudyFixture.quote).joined(separator: " ")
+        try tmux.start(session: "proto", cols: 100, rows: 30, command: ["sh", "-c",
+            "cd \(StudyFixture.quote(fixture.dir.path)) && \(app); echo \"[exit $?]\"; exec sleep 600"])
+        try tmux.waitFor("proto", text: "Instructions for participants", timeout: 20)
+        try tmux.keys("proto", "Enter")
+        try tmux.waitFor("proto", text: "Block 1/3")
+        try tmux.keys("proto", "C-c")
+        try tmux.waitFor("proto", text: "Quit?")
+        try tmux.type("proto", "y")
+        try tmux.waitFor("proto", text: "[exit 1]")
+        let log = SessionLogReader.read(url: fixture.dir.appendingPathComponent("Sessions/protocols-demo/p1.jsonl"))
+        guard case .sessionStart(let start)? = log.records.first?.event else { return XCTFail("\(log.types)") }
+        XCTAssertEqual(start.blocks.map(\.condition), [.unaided, .consultancy, .debate])
+        XCTAssertEqual(start.assistantProvider, "simulated")
+    }
 }

@@ -25,6 +25,8 @@ public enum EventKind: String, CaseIterable, Sendable {
     case timePaused = "time_paused"
     case timeResumed = "time_resumed"
     case submitted = "submitted"
+    case roundStarted = "round_started"
+    case judgment = "judgment"
     case feedbackShown = "feedback_shown"
     case quit = "quit"
     case logChanged = "log_changed"

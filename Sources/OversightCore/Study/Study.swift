@@ -54,6 +54,8 @@ public struct StudyBlock: Sendable, Equatable {
     public var split: String?
     /// Line of the `[[blocks]]` header in the study file.
     public var line: Int
+    /// Consultancy and debate blocks: their settings (defaults filled in); nil for the others.
+    public var protocolSettings: ProtocolSettings?
 
     public init(condition: Condition, bank: String, bankPath: String, questions: Int,
                 timeLimitSeconds: Int? = nil, hardOnly: Bool = false, subjects: [String] = [],
@@ -102,6 +104,8 @@ public struct Study: Sendable, Equatable {
     /// The participant's arm once the study is arranged for one (`ResolvedStudy.arranged`);
     /// nil for the study as written.
     public var arm: StudyArm?
+    /// What consultants, debaters and the model judge are told (`[roles]`); defaults otherwise.
+    public var roleInstructions = RoleInstructions()
 
     public static let defaultConfidence = [25, 42, 60, 80, 100]
 

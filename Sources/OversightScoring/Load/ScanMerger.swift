@@ -18,6 +18,8 @@ final class Merger: @unchecked Sendable {
     private var files: [FileEntry?]
     private var answers: [Answer] = []
     private var ttft: [Int32] = []
+    /// Consultancy and debate data of the answers (`Answer.protocolIndex`).
+    private var protocols: [ProtocolAnswer] = []
 
     struct FileEntry {
         var path: String
@@ -71,6 +73,10 @@ final class Merger: @unchecked Sendable {
                 timedOut: a.timedOut, elapsedMs: a.elapsedMs, turns: Int32(clamping: a.turns),
                 resets: Int32(clamping: a.resets), charsSent: Int32(clamping: a.charsSent), ttftStart: start,
                 ttftCount: Int32(clamping: a.ttftMs.count), line: Int32(clamping: a.line)))
+            if let p = a.protocolData {
+                answers[answers.count - 1].protocolIndex = Int32(protocols.count)
+                protocols.append(p)
+            }
         }
         if let a = offScale, let c = a.confidence {
             warnings.append(ScoreWarning(path: scan.path, line: a.line, kind: .scale,
@@ -180,7 +186,7 @@ final class Merger: @unchecked Sendable {
                        itemTasks: order.map { items[$0].task }, subjects: subjects, answers: kept, ttftMs: ttft,
                        models: models, excluded: excluded, warnings: warnings, filesRead: entries.count,
                        bytesRead: bytesRead, keptDamaged: keptDamaged, leftOutSimulated: selection.leftOutSimulated,
-                       leftOutReal: selection.leftOutReal)
+                       leftOutReal: selection.leftOutReal, protocols: protocols)
     }
 }
 

@@ -39,6 +39,8 @@ struct RawAnswer: Sendable {
     /// Time to first token of each assistant reply to this question.
     var ttftMs: [Int64]
     var line: Int
+    /// Consultancy and debate answers: roles, rounds, quotes and the final judgment.
+    var protocolData: ProtocolAnswer? = nil
 }
 
 /// Everything the scorer takes from one session log.

@@ -109,6 +109,8 @@ public struct AppState: Sendable {
     /// Active time is stopped (`time_paused` logged, no `time_resumed` yet): the terminal is too
     /// small to show the screen, so no timer runs.
     public internal(set) var timePaused = false
+    /// The consultancy or debate question on screen (nil on other questions).
+    public internal(set) var protocolQuestion: ProtocolQuestion?
 
     // Durable and presentation: chat transcript (entries durable, scroll not), passage position
     // (`topOffset` durable through debounced viewport records), focus.
@@ -121,6 +123,8 @@ public struct AppState: Sendable {
     public var size: Size
     public var overlay: Overlay?
     public var input = ChatInputState()
+    /// The judgment being edited and the speeches streaming in, on a protocol question.
+    public var judge = JudgeUI()
     /// A one-off message in the answer pane ("Choose a confidence first.").
     public var notice: String?
     /// A one-off message in the chat pane ("Wait for the reply to finish...").
@@ -156,7 +160,10 @@ public struct AppState: Sendable {
     public var remainingMs: Int64? { deadlineMs.map { max(0, $0 - nowMs) } }
 
     /// Panes of the question screen in Tab order.
-    public var panes: [Pane] { isAssisted ? [.passage, .answer, .chat] : [.passage, .answer] }
+    public var panes: [Pane] {
+        if let pq = protocolQuestion { return AppCore.protocolPanes(pq) }
+        return isAssisted ? [.passage, .answer, .chat] : [.passage, .answer]
+    }
 
     /// The state that a replay of the log must reproduce exactly.
     public var durable: DurableState {
@@ -164,7 +171,7 @@ public struct AppState: Sendable {
                      conversation: conversation, passageOffset: passage.topOffset, passageQuery: passage.query,
                      questionStartMs: questionStartMs, deadlineMs: deadlineMs, lastSubmission: lastSubmission,
                      completionCode: completionCode, nextRequestID: nextRequestID, focus: focus, resets: resets,
-                     retry: retry, timePaused: timePaused)
+                     retry: retry, timePaused: timePaused, protocolQuestion: protocolQuestion)
     }
 }
 
@@ -187,4 +194,5 @@ public struct DurableState: Sendable, Equatable {
     public var resets: Int
     public var retry: RetryableRequest?
     public var timePaused: Bool
+    public var protocolQuestion: ProtocolQuestion?
 }

@@ -17,6 +17,8 @@ extension AppCore {
             return [.startReply(requestID: requestID, questionID: questionID, messages: messages)]
         case .submitted:
             return advanceAfterSubmission(s)
+        case .roundStarted(let started):
+            return roundRequests(s, started)
         case .passageSearch(_, let query, _):
             guard !query.isEmpty, let g = passageGeometry(s) else { return [] }
             s.passage.revealCurrentMatch(g.lines, rows: g.rows)
