@@ -38,6 +38,9 @@ public struct StudyBlock: Sendable, Equatable {
     public var subjects: [String] = []
     /// Restrict to one split (`dev`, `val`, `test`); nil = any.
     public var split: String?
+    /// `initial_answer = true` (blocks with an assistant): each question first takes an answer
+    /// given without the assistant, then opens the chat for the final answer.
+    public var initialAnswer: Bool = false
     /// Line of the `[[blocks]]` header in the study file.
     public var line: Int
 
@@ -128,7 +131,8 @@ public struct ResolvedStudy: Sendable {
 
     public var plans: [BlockPlan] {
         zip(study.blocks, blocks).map { b, qs in
-            BlockPlan(condition: b.condition, questionIDs: qs.map(\.id), timeLimitSeconds: b.timeLimitSeconds)
+            BlockPlan(condition: b.condition, questionIDs: qs.map(\.id), timeLimitSeconds: b.timeLimitSeconds,
+                      initialAnswer: b.initialAnswer ? true : nil)
         }
     }
 

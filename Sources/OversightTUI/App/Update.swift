@@ -52,7 +52,8 @@ extension AppCore {
             seed: c.study.seed, appVersion: AppInfo.version, participant: c.participant, sessionID: sessionID,
             feedback: c.study.feedback, confidence: c.study.confidence,
             blocks: zip(c.study.blocks, c.blocks).map { b, qs in
-                BlockPlan(condition: b.condition, questionIDs: qs.map(\.id), timeLimitSeconds: b.timeLimitSeconds)
+                BlockPlan(condition: b.condition, questionIDs: qs.map(\.id), timeLimitSeconds: b.timeLimitSeconds,
+                          initialAnswer: b.initialAnswer ? true : nil)
             },
             assistantProvider: c.study.assistant.provider, assistantModel: c.study.assistant.model)
         if let arm = c.study.arm {
@@ -362,6 +363,7 @@ extension AppCore {
                 s.notice = missing
                 return []
             }
+            if s.awaitingInitialAnswer { return submitInitial(&s) }
             return submit(&s, timedOut: false)
         default:
             return []
