@@ -70,6 +70,16 @@ public struct Answer: Sendable, Equatable {
     public var ttftCount: Int32
     /// Line of the `submitted` record in its log.
     public var line: Int32
+    /// The initial answer of a two-stage question (`initial_submitted`): option 0...3 and
+    /// confidence in percent; -1 when there is none.
+    public var initialChoice: Int8 = -1
+    public var initialConfidence: Int16 = -1
+    /// The assistant's stance on this question from the stance files: 0...3, `Answer.stanceNone`
+    /// (it endorsed no option) or `Answer.stanceUnknown` (no stance record).
+    public var stance: Int8 = Answer.stanceUnknown
+
+    public static let stanceNone: Int8 = -1
+    public static let stanceUnknown: Int8 = -2
 
     /// Whether the answer has a choice and a confidence (it takes part in calibration).
     public var hasConfidence: Bool { choice >= 0 && confidence >= 0 }

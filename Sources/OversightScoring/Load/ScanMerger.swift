@@ -70,7 +70,8 @@ final class Merger: @unchecked Sendable {
                 confidence: Int16(a.confidence ?? -1), gold: Int8(a.gold), correct: a.correct,
                 timedOut: a.timedOut, elapsedMs: a.elapsedMs, turns: Int32(clamping: a.turns),
                 resets: Int32(clamping: a.resets), charsSent: Int32(clamping: a.charsSent), ttftStart: start,
-                ttftCount: Int32(clamping: a.ttftMs.count), line: Int32(clamping: a.line)))
+                ttftCount: Int32(clamping: a.ttftMs.count), line: Int32(clamping: a.line),
+                initialChoice: Int8(a.initialChoice ?? -1), initialConfidence: Int16(a.initialConfidence ?? -1)))
         }
         if let a = offScale, let c = a.confidence {
             warnings.append(ScoreWarning(path: scan.path, line: a.line, kind: .scale,

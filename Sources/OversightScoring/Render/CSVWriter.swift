@@ -7,7 +7,8 @@ public enum CSVWriter {
     /// Column names, in order.
     public static let header = ["study", "participant", "session", "block", "task", "condition", "question_id",
                                 "subject", "gold", "chosen", "confidence", "correct", "timed_out", "elapsed_ms",
-                                "turns", "resets", "chars_sent", "assistant_provider", "assistant_model"]
+                                "turns", "resets", "chars_sent", "assistant_provider", "assistant_model",
+                                "initial_chosen", "initial_confidence", "stance"]
 
     /// Quote a field when RFC 4180 needs it.
     public static func field(_ s: String) -> String {
@@ -77,6 +78,9 @@ public enum CSVWriter {
             row += "," + String(a.resets)
             row += "," + String(a.charsSent)
             row += a.condition == .assisted ? assistants[Int(a.session)] : ",,"
+            row += "," + (a.initialChoice >= 0 ? letters[Int(a.initialChoice)] : "")
+            row += "," + (a.initialConfidence >= 0 ? String(a.initialConfidence) : "")
+            row += "," + (a.stance >= 0 ? letters[Int(a.stance)] : a.stance == Answer.stanceNone ? "none" : "")
             emit(row + "\r\n")
         }
     }

@@ -65,6 +65,8 @@ struct SessionScanner {
         var resets = 0
         var chars = 0
         var ttft: [Int64] = []
+        var initialChoice: Int?
+        var initialConfidence: Int?
     }
 
     private init(path: String, keepDamaged: Bool) {
@@ -226,6 +228,7 @@ struct SessionScanner {
         case chat(QID, Int)
         case reset(QID)
         case reply(QID, Int64?)
+        case initial(QID, choice: Int, confidence: Int)
         case submitted(RawAnswer)
         case end
         case other
@@ -355,6 +358,12 @@ struct SessionScanner {
         case .reply(let q, let t):
             select(q)
             if let t { current.ttft.append(t) }
+        case .initial(let q, let choice, let confidence):
+            select(q)
+            if current.initialChoice == nil {
+                current.initialChoice = choice
+                current.initialConfidence = confidence
+            }
         case .submitted(var a):
             guard scan.start != nil else {
                 warn(.noStart, line: lineNo, "answer before any readable session_start; skipped")
@@ -378,6 +387,8 @@ struct SessionScanner {
                 a.resets = counters.resets
                 a.charsSent = counters.chars
                 a.ttftMs = counters.ttft
+                a.initialChoice = counters.initialChoice
+                a.initialConfidence = counters.initialConfidence
             }
             scan.answers.append(a)
         case .end:
