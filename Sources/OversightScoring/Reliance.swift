@@ -198,3 +198,10 @@ extension RelianceMetric {
         + "confidence_shift = mean final - initial confidence (points) over answers with I, split by F right/wrong; "
         + "n = denominator; n = 0: value null (absent)"
 }
+
+extension ScoreReport {
+    /// Whether any row carries reliance measures.
+    public var hasReliance: Bool {
+        tasks.contains { $0.rows.contains { $0.reliance != nil } } || participantRows.contains { $0.reliance != nil }
+    }
+}
