@@ -19,8 +19,9 @@ struct StanceCommand: AsyncParsableCommand {
             naming no option counts as none. --method simulated reads the simulated assistant's \
             own record: it is deterministic given the study's seed and what it was sent, so the \
             option it argued for is derived from the logged requests (a logged reply it would not \
-            have given is an error, not a guess). The default is simulated for a study whose \
-            assistant is simulated, else model. Results go to <folder>/stance-<method>[-<model>].jsonl \
+            have given is an error, not a guess); it covers the sessions run with the simulated \
+            assistant (session_start's assistant_provider). The default is simulated when every \
+            session used the simulated assistant, else model. Results go to <folder>/stance-<method>[-<model>].jsonl \
             (or --out), one JSON line per participant and question: participant, question_id, \
             stance (0-3 = A-D, or null), method, model; a rerun skips the questions already in the \
             file, so an interrupted run continues. A hand-coded file in the same format \
@@ -84,22 +85,10 @@ struct StanceCommand: AsyncParsableCommand {
             }
         }
         let s = resolved.study
-        var config = s.assistant
-        let method = self.method ?? (config.provider == "simulated" ? .simulated : .model)
-        if let provider { config.provider = provider }
-        if let baseURL { config.baseURL = baseURL }
-        if let model { config.model = model }
-        if let apiKeyEnv { config.apiKeyEnv = apiKeyEnv }
-        if let timeout { config.timeoutSeconds = timeout }
-        if method == .model && config.provider == "simulated" {
-            throw fail("the study's assistant is simulated: use --method simulated, or give --provider local, openai or anthropic")
-        }
-        if method == .simulated && s.assistant.provider != "simulated" {
-            throw fail("--method simulated reads the simulated assistant's record, but the study's assistant is \(s.assistant.provider)")
-        }
-
-        // Every assisted question answered in the folder's logs of this study.
-        var transcripts: [ChatTranscript] = []
+        // Every assisted question answered in the folder's logs of this study, with the
+        // assistant each session used (`oversight demo --simulated` runs a study with the
+        // simulated one).
+        var transcripts: [(chat: ChatTranscript, simulated: Bool)] = []
         var otherStudy = 0
         for path in logs {
             let read = SessionLogReader.read(url: URL(fileURLWithPath: path))
@@ -108,10 +97,29 @@ struct StanceCommand: AsyncParsableCommand {
                 otherStudy += 1
                 continue
             }
-            transcripts += ChatTranscript.assisted(in: read.records)
+            let simulated = start.assistantProvider == "simulated"
+            transcripts += ChatTranscript.assisted(in: read.records).map { ($0, simulated) }
         }
         if otherStudy > 0 {
             FileHandle.standardError.write(Data("note: \(otherStudy) log(s) of another study skipped\n".utf8))
+        }
+        var config = s.assistant
+        let allSimulated = !transcripts.isEmpty && transcripts.allSatisfy(\.simulated)
+        let method = self.method ?? (allSimulated || (transcripts.isEmpty && config.provider == "simulated") ? .simulated : .model)
+        if let provider { config.provider = provider }
+        if let baseURL { config.baseURL = baseURL }
+        if let model { config.model = model }
+        if let apiKeyEnv { config.apiKeyEnv = apiKeyEnv }
+        if let timeout { config.timeoutSeconds = timeout }
+        if method == .model && config.provider == "simulated" {
+            throw fail("the study's assistant is simulated: use --method simulated, or give --provider local, openai or anthropic")
+        }
+        if method == .simulated {
+            let other = transcripts.filter { !$0.simulated }.count
+            if other > 0 {
+                FileHandle.standardError.write(Data("note: \(other) question(s) of sessions with another assistant skipped (use --method model for them)\n".utf8))
+            }
+            transcripts = transcripts.filter(\.simulated)
         }
 
         // The model, for --method model: temperature 0, a few tokens, no system prompt.
@@ -151,7 +159,7 @@ struct StanceCommand: AsyncParsableCommand {
         }
         defer { writer.close() }
 
-        let pending = transcripts.filter { !writer.done.contains(StanceWriter.key($0.participant, $0.questionID)) }
+        let pending = transcripts.map(\.chat).filter { !writer.done.contains(StanceWriter.key($0.participant, $0.questionID)) }
         FileHandle.standardError.write(Data("\(transcripts.count) assisted question(s), \(pending.count) to classify (\(method.rawValue))\n".utf8))
         let simulated = SimulatedAssistant(seed: s.seed, accuracy: s.assistant.accuracy, wordDelayMs: 0)
         let classifier = handle.map {
