@@ -10,6 +10,19 @@ public enum BaselineConvention: String, Sendable, CaseIterable {
     case likelihood
     /// The letter parsed from a short generated reply (unparseable = wrong).
     case generate
+    /// The model judges a consultancy: a model consultant argues, the model states probabilities.
+    case judgeConsultancy = "judge-consultancy"
+    /// The model judges a debate between two model debaters.
+    case judgeDebate = "judge-debate"
+
+    /// The protocol a judge convention runs; nil for the model-alone conventions.
+    public var judgedCondition: Condition? {
+        switch self {
+        case .judgeConsultancy: .consultancy
+        case .judgeDebate: .debate
+        case .likelihood, .generate: nil
+        }
+    }
 }
 
 /// Zero- and few-shot prompts of the model-alone baseline (Bowman et al.'s format).
@@ -222,6 +235,8 @@ public struct BaselineRunner: Sendable {
     /// among them. OpenAI's API lists at most 20, so remote providers get `[20]`.
     public let firstTokenSteps: [Int]
     public let retry: RetryPolicy
+    /// The judge conventions' draws and settings.
+    public var judging = JudgeSettings()
 
     /// For a llama.cpp server, which lists as many alternatives as asked: when a letter is not
     /// among the 20 most likely first tokens (a chat model that would rather start "The answer
@@ -261,6 +276,8 @@ public struct BaselineRunner: Sendable {
             let text = try await withRetries { try await collect(prompt) }
             reply = text
             predicted = LetterParser.parse(text, options: question.options)
+        case .judgeConsultancy, .judgeDebate:
+            return try await ProtocolJudge(runner: self).run(question, condition: convention.judgedCondition ?? .debate)
         }
         let ms = Int64((DispatchTime.now().uptimeNanoseconds - start) / 1_000_000)
         return BaselineResult(convention: convention.rawValue, shots: shots.count, provider: provider, model: model,
@@ -280,6 +297,17 @@ public struct BaselineRunner: Sendable {
             if found.complete { break }
         }
         return found.probabilities
+    }
+
+    /// The whole streamed reply to `messages` (retried like the other requests).
+    func complete(_ messages: [ChatMessage]) async throws -> String {
+        try await withRetries {
+            var text = ""
+            for try await chunk in assistant.stream(AssistantRequest(id: 0, messages: messages, question: nil)) {
+                if case .text(let t) = chunk { text += t }
+            }
+            return text
+        }
     }
 
     private func collect(_ prompt: String) async throws -> String {

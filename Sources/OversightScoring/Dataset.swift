@@ -80,6 +80,9 @@ public struct Answer: Sendable, Equatable {
 
     public static let stanceNone: Int8 = -1
     public static let stanceUnknown: Int8 = -2
+    /// Consultancy and debate answers: index of their `ProtocolAnswer` in `Dataset.protocols`;
+    /// -1 for the others.
+    public var protocolIndex: Int32 = -1
 
     /// Whether the answer has a choice and a confidence (it takes part in calibration).
     public var hasConfidence: Bool { choice >= 0 && confidence >= 0 }
@@ -91,6 +94,10 @@ public struct ModelAnswer: Sendable, Equatable {
     public var correct: Bool
     /// Probability the model gave its predicted option (normalised over A-D), when reported.
     public var confidence: Double?
+    /// Model-judge runs (`judge-consultancy`, `judge-debate`): the gold, and the roles, rounds,
+    /// quotes and probabilities of the judged question.
+    public var gold: Int8 = 0
+    public var protocolData: ProtocolAnswer? = nil
 }
 
 /// The answers of one baseline run: one file, one convention, one number of shots, one model.
@@ -103,9 +110,18 @@ public struct ModelRun: Sendable, Equatable {
     public var task: TaskKind
     public var answers: [ModelAnswer]
 
-    /// Short label, e.g. `model likelihood 0-shot (local / qwen2.5-7b)`.
+    /// The protocol a model-judge run judged (`judge-debate`: debate); nil for model-alone runs.
+    public var judgedCondition: Condition? {
+        convention.hasPrefix("judge-") ? Condition(rawValue: String(convention.dropFirst("judge-".count))) : nil
+    }
+
+    /// Short label, e.g. `model likelihood 0-shot (local / qwen2.5-7b)` or
+    /// `model judge, debate (local / m)`.
     public var label: String {
-        "model \(convention) \(shots)-shot (\(AssistantName(provider: provider, model: model).label))"
+        if let c = judgedCondition {
+            return "model judge, \(c.rawValue) (\(AssistantName(provider: provider, model: model).label))"
+        }
+        return "model \(convention) \(shots)-shot (\(AssistantName(provider: provider, model: model).label))"
     }
 }
 
@@ -139,6 +155,8 @@ public struct Dataset: Sendable {
     /// `ParticipantKinds`.
     public var leftOutSimulated = 0
     public var leftOutReal = 0
+    /// What consultancy and debate answers add (see `Answer.protocolIndex`).
+    public var protocols: [ProtocolAnswer] = []
 }
 
 /// Which sessions are scored: real participants, simulated ones (`oversight simulate`), or

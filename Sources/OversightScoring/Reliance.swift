@@ -100,7 +100,7 @@ public struct RelianceStats: Sendable, Equatable {
 }
 
 public enum Reliance {
-    /// The measures of `answers` (assisted ones); with `resamples` > 0 each gets a two-way
+    /// The measures of `answers` (those with an assistant: assisted, consultancy, debate); with `resamples` > 0 each gets a two-way
     /// bootstrap interval (participants and items drawn with replacement, the same draws for
     /// every measure, seeded by `seed` and `label`; bias-corrected percentile). Nil when no
     /// answer has an initial answer or a stance.
@@ -113,7 +113,7 @@ public enum Reliance {
         var localP: [Int32: Int32] = [:], localI: [Int32: Int32] = [:]
         var eP: [Int32] = [], eI: [Int32] = [], eM: [Int] = [], eX: [Double] = []
         var bars = [(n: 0, initial: 0, final: 0), (n: 0, initial: 0, final: 0)]   // stance wrong, right
-        for a in answers where a.condition == .assisted {
+        for a in answers where a.condition != .unaided {
             let cs = RelianceMetric.contributions(a)
             if cs.isEmpty { continue }
             let p = localP[a.participant] ?? { let k = Int32(localP.count); localP[a.participant] = k; return k }()
@@ -176,15 +176,17 @@ public enum Reliance {
 }
 
 extension Reliance {
-    /// Put each assisted participant row's reliance measures (no intervals) on it.
+    /// Put each participant row's reliance measures (no intervals) on it (rows with an assistant).
     static func attach(to rows: inout [ParticipantRow], _ d: Dataset) {
-        struct Key: Hashable { var p: String; var task: TaskKind }
+        struct Key: Hashable { var p: String; var task: TaskKind; var condition: Condition }
         var byKey: [Key: [Answer]] = [:]
-        for a in d.answers where a.condition == .assisted {
-            byKey[Key(p: d.participants[Int(a.participant)], task: a.task), default: []].append(a)
+        for a in d.answers where a.condition != .unaided {
+            byKey[Key(p: d.participants[Int(a.participant)], task: a.task, condition: a.condition), default: []].append(a)
         }
-        for k in rows.indices where rows[k].condition == .assisted {
-            if let answers = byKey[Key(p: rows[k].id, task: rows[k].task)] { rows[k].reliance = stats(answers) }
+        for k in rows.indices where rows[k].condition != .unaided {
+            if let answers = byKey[Key(p: rows[k].id, task: rows[k].task, condition: rows[k].condition)] {
+                rows[k].reliance = stats(answers)
+            }
         }
     }
 }

@@ -58,6 +58,8 @@ public struct ConditionRow: Sendable {
     public var assistant: AssistantName?
     /// Assisted rows with initial answers or stances: the reliance measures (see `Reliance`).
     public var reliance: RelianceStats? = nil
+    /// Consultancy and debate rows: their protocol columns.
+    public var protocolStats: ProtocolStats? = nil
 }
 
 /// Which baseline run a model row comes from.

@@ -92,11 +92,17 @@ public enum Scorer {
         let models = d.models.filter { $0.task == task }
         if taskAnswers.isEmpty && models.isEmpty { return nil }
 
-        // Group 0: unaided; group 1 + k: assisted with assistant k.
-        let groupCount = 1 + max(assistants.count, 1)
+        // Group 0: unaided; group 1 + k: assisted with assistant k; then consultancy and debate
+        // (those present), whatever their assistant.
+        let firstProtocolGroup = 1 + max(assistants.count, 1)
+        let protocols = [Condition.consultancy, .debate].filter { c in taskAnswers.contains { $0.condition == c } }
+        let groupCount = firstProtocolGroup + protocols.count
         let groupOfAssistant = Dictionary(uniqueKeysWithValues: assistants.enumerated().map { ($1, 1 + $0) })
+        let groupOfProtocol = Dictionary(uniqueKeysWithValues: protocols.enumerated().map { ($1, firstProtocolGroup + $0) })
         func group(_ a: Answer) -> Int {
-            a.condition == .unaided ? 0 : groupOfAssistant[d.sessions[Int(a.session)].assistant] ?? 1
+            if a.condition == .unaided { return 0 }
+            if let g = groupOfProtocol[a.condition] { return g }
+            return groupOfAssistant[d.sessions[Int(a.session)].assistant] ?? 1
         }
         var problem = BootstrapProblem(participants: max(localP.count, 1), items: itemCount, gold: gold,
                                        groups: groupCount)
@@ -142,9 +148,19 @@ public enum Scorer {
             return Statistics.biasCorrectedInterval(result.replicates(s), estimate: point)
         }
 
-        func assistant(_ c: Int) -> AssistantName? { c == 0 ? nil : (assistants.isEmpty ? nil : assistants[c - 1]) }
+        func assistant(_ c: Int) -> AssistantName? {
+            c == 0 || c > assistants.count ? nil : assistants[c - 1]
+        }
         var rows: [ConditionRow] = []
         for c in 0..<groupCount where !problem.answerP[c].isEmpty {
+            if c >= firstProtocolGroup {
+                let cond = protocols[c - firstProtocolGroup]
+                rows.append(protocolRow(cond, taskAnswers.filter { group($0) == c }, d, scale: d.scale,
+                                        accuracy: result.point(.accuracy(group: c)), ci: interval(.accuracy(group: c))))
+                rows[rows.count - 1].reliance = Reliance.stats(taskAnswers.filter { group($0) == c }, resamples: o.resamples,
+                                                               seed: o.seed, label: "reliance/\(task.rawValue)/\(c)")
+                continue
+            }
             rows.append(individualRow(c == 0 ? .unaided : .assisted, taskAnswers.filter { group($0) == c }, d.scale,
                                       assistant: assistant(c), itemCount: d.items.count,
                                       participants: d.participants.count,
@@ -154,7 +170,7 @@ public enum Scorer {
                                                                seed: o.seed, label: "reliance/\(task.rawValue)/\(c)")
             }
         }
-        for c in 0..<groupCount where !problem.answerP[c].isEmpty {
+        for c in 0..<firstProtocolGroup where !problem.answerP[c].isEmpty {
             rows.append(voteRow(c == 0 ? .unaided : .assisted, taskAnswers.filter { group($0) == c }, d.scale,
                                 assistant: assistant(c), items: d.items.count, participants: d.participants.count,
                                 accuracy: result.point(.voteAccuracy(group: c)), ci: interval(.voteAccuracy(group: c))))
@@ -179,7 +195,7 @@ public enum Scorer {
             diffs.append(DifferenceRow(name: name, estimate: est, ci95: ci))
         }
         // With several assistants each gets its own differences, named after it.
-        for c in 1..<groupCount {
+        for c in 1..<firstProtocolGroup {
             let tag = assistants.count > 1 ? " (\(assistant(c)?.label ?? ""))" : ""
             difference("assisted\(tag) - unaided", .accuracy(group: c), .accuracy(group: Statistic.unaided))
             difference("assisted_vote\(tag) - unaided_vote", .voteAccuracy(group: c),
@@ -189,6 +205,12 @@ public enum Scorer {
             }
         }
 
+        for (k, cond) in protocols.enumerated() {
+            difference("\(cond.rawValue) - unaided", .accuracy(group: firstProtocolGroup + k), .accuracy(group: Statistic.unaided))
+        }
+        if let c = groupOfProtocol[.consultancy], let g = groupOfProtocol[.debate] {
+            difference("debate - consultancy", .accuracy(group: g), .accuracy(group: c))
+        }
         // An interval that misses its own estimate means the bootstrap is badly skewed: say so.
         for r in rows {
             if let ci = r.ci95, r.accuracy < ci.0 - 1e-9 || r.accuracy > ci.1 + 1e-9 {
@@ -225,6 +247,22 @@ public enum Scorer {
                             answers: answers.count, participants: ps.count, items: items.count, accuracy: accuracy,
                             ci95: ci, calibrationError: cal.calibrationError, brier: cal.brier,
                             meanConfidence: cal.meanConfidence, bins: bins(cal), model: nil, assistant: assistant)
+    }
+
+    /// A consultancy or debate row: accuracy with its interval, plus the protocol columns.
+    private static func protocolRow(_ cond: Condition, _ answers: [Answer], _ d: Dataset, scale: [Int],
+                                    accuracy: Double, ci: (Double, Double)?) -> ConditionRow {
+        var ps = Distinct(d.participants.count), items = Distinct(d.items.count)
+        for a in answers {
+            ps.insert(Int(a.participant))
+            items.insert(Int(a.item))
+        }
+        var row = ConditionRow(condition: cond.rawValue, label: "human judge, \(cond.rawValue)", answers: answers.count,
+                               participants: ps.count, items: items.count, accuracy: accuracy, ci95: ci,
+                               calibrationError: nil, brier: nil, meanConfidence: nil, bins: [], model: nil,
+                               assistant: nil)
+        row.protocolStats = ProtocolStats.compute(answers, d.protocols, condition: cond)
+        return row
     }
 
     private static func voteRow(_ cond: Condition, _ answers: [Answer], _ scale: [Int], assistant: AssistantName?,
@@ -266,6 +304,17 @@ public enum Scorer {
         }
         let info = ModelRunInfo(path: run.path, convention: run.convention, shots: run.shots, provider: run.provider,
                                 model: run.model, coversHumanItems: covered, humanItems: humanItems.count)
+        if let judged = run.judgedCondition {
+            var row = ConditionRow(condition: "model_judge", label: run.label, answers: run.answers.count, participants: 0,
+                                   items: run.answers.count, accuracy: accuracy, ci95: ci,
+                                   calibrationError: cal.calibrationError, brier: cal.brier,
+                                   meanConfidence: cal.meanConfidence, bins: bins(cal), model: info,
+                                   assistant: AssistantName(provider: run.provider, model: run.model))
+            row.protocolStats = ProtocolStats.compute(run.answers.compactMap { a in
+                a.protocolData.map { (Int(a.gold), a.correct, $0) }
+            }, condition: judged)
+            return row
+        }
         return ConditionRow(condition: "model", label: run.label, answers: run.answers.count, participants: 0,
                             items: run.answers.count, accuracy: accuracy, ci95: ci,
                             calibrationError: cal.calibrationError, brier: cal.brier,

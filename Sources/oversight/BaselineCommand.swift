@@ -19,7 +19,7 @@ struct BaselineCommand: AsyncParsableCommand {
             Results are appended to JSON-lines files as they arrive; a rerun skips questions \
             already answered, so an interrupted run resumes. They go next to the study's session \
             logs, in Sessions/<study id>/ under the current folder (or under --sessions), where \
-            `run` writes its logs and `score` looks.
+            `run` writes its logs and `score` looks. With --judge consultancy or debate the model             judges instead: model consultants or debaters argue for options drawn as for a             participant (the study's seed and block settings), both debaters at once, for             --rounds rounds; then the model, as judge, states a probability per shown option             (its highest is the answer; no readable probabilities = wrong). Results go to             baseline-<model>-judge-<protocol>.jsonl and score as a model-judge row.
             """
     )
 
@@ -80,6 +80,12 @@ struct BaselineCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Results file (default <sessions>/<study id>/baseline-<model>-<convention>.jsonl).")
     var out: String?
 
+    @Option(name: .long, help: "Run the model as judge of this protocol: consultancy or debate.")
+    var judge: String?
+
+    @Option(name: .long, help: "With --judge: rounds of speeches before the judge decides (default: the block's min_rounds).")
+    var rounds: Int?
+
     func validate() throws {
         if (study == nil) == (bank == nil) { throw ValidationError("give exactly one of --study FILE or --bank PATH") }
         if study != nil && (!subjects.isEmpty || split != nil || hardOnly) {
@@ -95,16 +101,27 @@ struct BaselineCommand: AsyncParsableCommand {
         if let p = provider, !["local", "openai", "anthropic"].contains(p) {
             throw ValidationError("--provider must be local, openai or anthropic")
         }
+        if let judge, !["consultancy", "debate"].contains(judge) {
+            throw ValidationError("--judge must be consultancy or debate")
+        }
+        if let rounds, judge == nil || !(1...20).contains(rounds) {
+            throw ValidationError(judge == nil ? "--rounds goes with --judge" : "--rounds must be between 1 and 20, not \(rounds)")
+        }
+        if judge != nil && (convention != "both" || shots != 0) {
+            throw ValidationError("--judge runs its own protocol: leave out --convention and --shots")
+        }
     }
 
     func run() async throws {
         let (studyID, config, questions) = try InputFailure.report { try loadQuestions() }
-        let conventions: [BaselineConvention] = convention == "both" ? [.likelihood, .generate]
+        let judging = try InputFailure.report { try judgeSettings() }
+        var conventions: [BaselineConvention] = convention == "both" ? [.likelihood, .generate]
             : [BaselineConvention(rawValue: convention) ?? .generate]
+        if let judge { conventions = [judge == "debate" ? .judgeDebate : .judgeConsultancy] }
         if config.provider == "anthropic" && conventions.contains(.likelihood) && convention != "both" {
             throw InputFailure.fail("--convention likelihood needs log-probabilities, which provider anthropic does not give; use --convention generate")
         }
-        let usable = config.provider == "anthropic" ? conventions.filter { $0 == .generate } : conventions
+        let usable = config.provider == "anthropic" ? conventions.filter { $0 != .likelihood } : conventions
         if usable.count < conventions.count {
             FileHandle.standardError.write(Data("note: provider anthropic gives no log-probabilities; running the generate convention only\n".utf8))
         }
@@ -114,7 +131,8 @@ struct BaselineCommand: AsyncParsableCommand {
         let root = ProjectRoot.locate() ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         var genConfig = config
         genConfig.temperature = 0
-        genConfig.maxTokens = 24
+        // A judge run needs whole speeches (a consultant may write 1,500 characters).
+        genConfig.maxTokens = judge == nil ? 24 : 800
         genConfig.systemPrompt = nil
         let handle: AssistantHandle
         do {
@@ -149,9 +167,10 @@ struct BaselineCommand: AsyncParsableCommand {
         } else if config.provider == "openai" {
             scorer = try OpenAIAssistant(config: genConfig)
         }
-        let runner = BaselineRunner(provider: config.provider, model: modelName, assistant: handle.assistant,
+        var runner = BaselineRunner(provider: config.provider, model: modelName, assistant: handle.assistant,
                                     scorer: scorer, firstTokenSteps: handle.server != nil ? BaselineRunner.llamaCppSteps : [20],
                                     retry: RetryPolicy(maxAttempts: attempts, baseDelay: 1, maxDelay: 30))
+        runner.judging = judging
 
         let sessionsRoot = sessions.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? SessionPaths.defaultRoot
         var outputs: [BaselineConvention: URL] = [:]
@@ -207,6 +226,20 @@ struct BaselineCommand: AsyncParsableCommand {
     private func isConfiguration(_ e: AssistantError) -> Bool {
         if case .configuration = e { return true }
         return false
+    }
+
+    /// With --judge: the study's seed, role instructions and the settings of its first block of
+    /// that protocol (defaults without a study or such a block).
+    private func judgeSettings() throws -> JudgeSettings {
+        var j = JudgeSettings()
+        j.rounds = rounds
+        guard judge != nil, let study else { return j }
+        let s = try StudyLoader.load(path: study)
+        j.seed = s.seed
+        j.instructions = s.roleInstructions
+        if let c = s.blocks.first(where: { $0.condition == .consultancy })?.protocolSettings { j.consultancy = c }
+        if let d = s.blocks.first(where: { $0.condition == .debate })?.protocolSettings { j.debate = d }
+        return j
     }
 
     /// The study id (for the output folder), the assistant settings and the questions.

@@ -42,12 +42,19 @@ struct StudyCommand: ParsableCommand {
             for (i, (block, qs)) in zip(s.blocks, resolved.blocks).enumerated() {
                 let limit = block.timeLimitSeconds.map { ", \($0) s per question" } ?? ", no time limit"
                 print("Block \(i + 1)/\(s.blocks.count): \(block.condition.rawValue), \(qs.count) questions from \(block.bank)\(limit)")
+                if let p = block.protocolSettings { print("  " + p.summary) }
                 var counts: [String: Int] = [:]
                 for q in qs { counts["\(q.task.rawValue) · \(q.subject)", default: 0] += 1 }
                 for (key, n) in counts.sorted(by: { $0.key < $1.key }) { print("  \(n)\t\(key)") }
                 let hard = qs.filter { $0.metadata.difficult == true }.count
                 if qs.contains(where: { $0.task == .quality }) { print("  \(hard) of \(qs.count) in the QuALITY hard subset") }
                 if ids { for q in qs { print("    \(q.id)") } }
+            }
+            if s.blocks.contains(where: { $0.condition.isProtocol }) {
+                let r = s.roleInstructions, d = RoleInstructions()
+                print("Role instructions: consultant \(r.consultant == d.consultant ? "default" : "from the study"), "
+                      + "debater \(r.debater == d.debater ? "default" : "from the study"), "
+                      + "judge \(r.judge == d.judge ? "default" : "from the study")")
             }
             if let participants {
                 guard participants >= 1 else {

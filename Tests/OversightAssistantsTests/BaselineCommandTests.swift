@@ -207,4 +207,61 @@ final class BaselineCommandTests: XCTestCase {
         let conflict = try run(["--study", "x.toml", "--bank", "y"])
         XCTAssertNotEqual(conflict.status, 0)
     }
+
+    /// `--judge debate` with a study: its seed and block settings, the model debating and
+    /// judging against the loopback server, results resumable; bad flags are refused.
+    func testJudgeDebateWithAStudy() throws {
+        _ = try binary()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("judge-study-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let meeting = BaselineJudgeTests.Meeting()
+        let server = try BaselineJudgeTests.server(meeting)
+        defer { server.stop() }
+        let record: [String: Any] = [
+            "article_id": "p", "title": "The Ship", "article": BaselineJudgeTests.passage.text,
+            "questions": [["question": "Why did the crew mutiny?", "question_unique_id": "q-ship",
+                           "options": ["They were bored", "They wanted gold", "The water ran out", "The captain left"],
+                           "gold_label": 3, "difficult": 1]],
+        ]
+        try JSONSerialization.data(withJSONObject: record).write(to: dir.appendingPathComponent("ship.dev.jsonl"))
+        try """
+            [study]
+            id = "judged"
+            seed = 11
+
+            [[blocks]]
+            condition = "debate"
+            bank = "ship.dev.jsonl"
+            questions = 1
+            max_chars = 400
+
+            [assistant]
+            provider = "openai"
+            base_url = "\(server.baseURL)"
+            model = "test-model"
+            api_key_env = "TEST_API_KEY"
+            """.write(to: dir.appendingPathComponent("study.toml"), atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("judge.jsonl")
+        let args = ["--study", dir.appendingPathComponent("study.toml").path, "--judge", "debate", "--rounds", "2",
+                    "--out", out.path]
+        let r = try run(args)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("judge-debate (0-shot, test-model): "), r.stdout)
+        let saved = try BaselineFile.load(out)
+        XCTAssertEqual(saved.count, 1)
+        XCTAssertEqual(saved.first?.rounds, 2)
+        XCTAssertEqual(saved.first?.optionsShown?.count, 2)
+        XCTAssertTrue(saved.first?.optionsShown?.contains(2) ?? false, "the gold is shown")
+        XCTAssertEqual(server.requests.count, 5)
+        XCTAssertEqual(meeting.together, 4)
+        XCTAssertTrue(server.requests.contains { $0.body.contains("cut after 400 characters") }, "the block's max_chars")
+        let again = try run(args)
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(server.requests.count, 5, "a rerun asks nothing again")
+        for bad in [["--judge", "jury"], ["--rounds", "2"], ["--judge", "debate", "--shots", "1"]] {
+            let b = try run(["--study", dir.appendingPathComponent("study.toml").path] + bad)
+            XCTAssertNotEqual(b.status, 0, bad.joined(separator: " "))
+        }
+    }
 }

@@ -130,7 +130,7 @@ final class StudyLoaderTests: XCTestCase {
                 #"3: "study.seed" must be between 0 and 9223372036854775807, not -1"#,
                 #"4: "study.confidence" values must increase"#,
                 #"10: unknown key "blocks[1].time_limit_second" (did you mean "time_limit_seconds"?)"#,
-                #"7: "blocks[1].condition" must be "assisted" or "unaided", not "helped""#,
+                #"7: "blocks[1].condition" must be "assisted", "unaided", "consultancy" or "debate", not "helped""#,
                 "8: \"blocks[1].bank\": no file or folder at \(dir.appendingPathComponent("missing-folder").path)",
                 #"9: "blocks[1].questions" must be between 1 and 100000, not 0"#,
                 #"13: "assistant.provider" must be one of local, simulated, openai, anthropic, not "magic""#,

@@ -49,6 +49,8 @@ final class EventKindTests: XCTestCase {
         case .quit: return .quit(reason: "user")
         case .logChanged: return .logChanged(detail: "1 line changed")
         case .sessionEnd: return .sessionEnd(completionCode: "abc")
+        case .roundStarted: return .roundStarted(RoundStarted(questionID: q, round: 1, remark: "", requestIDs: [1, 2]))
+        case .judgment: return .judgment(Judgment(questionID: q, round: 0, probabilities: [0.5, 0.5, 0, 0]))
         }
     }
 

@@ -237,6 +237,36 @@ final class RelianceTests: XCTestCase {
         XCTAssertTrue(answersCSV.contains(",C,42,none\r\n"), answersCSV)
     }
 
+    /// Under consultancy the stance is the option the consultant was assigned (question_shown's
+    /// roles), with no stance file; debate has no single stance.
+    func testConsultancyStanceIsTheAssignedOption() throws {
+        for p in ["p1", "p2"] {
+            try FixtureStudy.writeLog(dir.appendingPathComponent("\(p).jsonl"),
+                                      ProtocolScoringTests.events(p).enumerated().map { ($1, Int64($0) * 100) })
+        }
+        // A stance file naming another option for a consultancy question does not override it.
+        try writeStances("stance-hand.jsonl", [StanceRecord(participant: "p1", questionID: "q2", stance: 3, method: "hand",
+                                                            model: nil)])
+        let inputs = try DatasetLoader.discover(path: dir.path)
+        var d = DatasetLoader.load(logs: inputs.logs, baselines: [], jobs: 1)
+        try StanceLoader.apply(paths: inputs.stances, to: &d)
+        var o = ScoreOptions()
+        o.resamples = 200
+        o.jobs = 1
+        let t = try XCTUnwrap(Scorer.score(d, options: o).tasks.first)
+        let c = try XCTUnwrap(t.rows.first { $0.condition == "consultancy" }?.reliance)
+        // p1 q2: S = B = gold, F = B; p1 q3: S = A ≠ gold C, F = A; p2 q2: F = B; p2 q3: F = C.
+        XCTAssertEqual(c[.agreement].n, 4)
+        XCTAssertEqual(c[.agreement].value, 0.75)
+        XCTAssertEqual(c[.overReliance].n, 2)
+        XCTAssertEqual(c[.overReliance].value, 0.5)
+        XCTAssertEqual(c[.underReliance].n, 2)
+        XCTAssertEqual(c[.underReliance].value, 0)
+        XCTAssertNil(c[.switchRate].value, "no initial answers here")
+        XCTAssertEqual(c[.switchRate].n, 0)
+        XCTAssertNil(t.rows.first { $0.condition == "debate" }?.reliance)
+    }
+
     func testConflictingStanceFilesWarnAndTheFirstWins() throws {
         try writeLog("ana", [(0, 1, 0)])
         try writeStances("stance-a.jsonl", [StanceRecord(participant: "ana", questionID: "mmlu/virology/val/0", stance: 0,

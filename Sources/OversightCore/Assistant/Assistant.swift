@@ -21,11 +21,15 @@ public struct AssistantRequest: Sendable {
     public var id: Int
     public var messages: [ChatMessage]
     public var question: Question?
+    /// Consultancy and debate: the speech asked for (role, round, assigned option). Like
+    /// `question`, for the simulated assistant only; network providers send `messages`.
+    public var speech: ProtocolSpeechRequest?
 
-    public init(id: Int, messages: [ChatMessage], question: Question?) {
+    public init(id: Int, messages: [ChatMessage], question: Question?, speech: ProtocolSpeechRequest? = nil) {
         self.id = id
         self.messages = messages
         self.question = question
+        self.speech = speech
     }
 }
 

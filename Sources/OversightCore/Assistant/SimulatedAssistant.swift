@@ -38,6 +38,9 @@ public struct SimulatedAssistant: Assistant {
 
     /// The full reply it gives to a request (what `stream` sends, word by word).
     public func reply(to request: AssistantRequest) -> String {
+        if let speech = request.speech, let question = request.question {
+            return protocolSpeech(SimulatedAssistant.SpeechContext(question: question), speech)
+        }
         guard let question = request.question else {
             return "I need a question to work on before I can help. Once a question is open, "
                 + "ask me about it, about one of its options, or for evidence from the text."

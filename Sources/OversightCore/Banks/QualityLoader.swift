@@ -171,9 +171,26 @@ public enum QualityLoader {
                 id: id, task: .quality, subject: title,
                 text: text.trimmingCharacters(in: .whitespacesAndNewlines),
                 options: options, gold: gold, passage: passage,
-                metadata: QuestionMetadata(difficult: difficult, source: path, line: line, split: split)))
+                metadata: QuestionMetadata(difficult: difficult, source: path, line: line, split: split,
+                                           bestDistractor: bestDistractor(q["validation"], gold: gold))))
         }
         return (questions, errors)
+    }
+
+    /// The option (0...3) most validators named as the best distractor
+    /// (`validation[].untimed_best_distractor`, 1-based in the release), the gold excluded; a tie
+    /// goes to the earlier option. Nil when the record has no usable votes (the field is
+    /// optional: entries without it, or with other values, are skipped).
+    static func bestDistractor(_ validation: Any?, gold: Int) -> Int? {
+        guard let list = validation as? [Any] else { return nil }
+        var votes = [Int](repeating: 0, count: 4)
+        for case let entry as [String: Any] in list {
+            guard let v = entry["untimed_best_distractor"].flatMap(integer), (1...4).contains(v), v - 1 != gold
+            else { continue }
+            votes[v - 1] += 1
+        }
+        guard let top = votes.max(), top > 0 else { return nil }
+        return votes.firstIndex(of: top)
     }
 
     private static func requireString(_ object: [String: Any], _ key: String, at prefix: String,

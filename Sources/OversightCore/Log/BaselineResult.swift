@@ -19,8 +19,17 @@ public struct BaselineResult: Codable, Sendable, Equatable {
     public var letterProbabilities: [Double]?
     public var correct: Bool
     public var latencyMs: Int64
-    /// The raw reply text (generate convention), for audit.
+    /// The raw reply text (generate convention; the judge's reply for a model judge), for audit.
     public var reply: String?
+    /// Model judge (`judge-consultancy`, `judge-debate`): the judge's final probabilities, four
+    /// numbers in original option order (0 for options not shown); nil when its reply held none.
+    public var probabilities: [Double]?
+    /// Model judge: the shown options (original indices, in the order the prompts listed them),
+    /// the roles' assignments, the rounds heard and the speeches.
+    public var optionsShown: [Int]?
+    public var roles: [RoleAssignment]?
+    public var rounds: Int?
+    public var speeches: [JudgedSpeech]?
 
     public init(convention: String, shots: Int, provider: String, model: String, questionID: String,
                 task: TaskKind, subject: String, gold: Int, predicted: Int?,
@@ -44,5 +53,24 @@ public struct BaselineResult: Codable, Sendable, Equatable {
         case convention, shots, provider, model, questionID = "question_id", task, subject, gold
         case predicted, letterProbabilities = "letter_probabilities", correct
         case latencyMs = "latency_ms", reply
+        case probabilities, optionsShown = "options_shown", roles, rounds, speeches
+    }
+}
+
+/// One speech a model judge heard (in a `baseline --judge` result): as shown to the judge.
+public struct JudgedSpeech: Codable, Sendable, Equatable {
+    public var role: ProtocolRole
+    public var round: Int
+    /// The speech cut at the block's `max_chars`.
+    public var text: String
+    public var quotes: [QuoteRecord]
+    public var cut: Bool
+
+    public init(role: ProtocolRole, round: Int, text: String, quotes: [QuoteRecord], cut: Bool) {
+        self.role = role
+        self.round = round
+        self.text = text
+        self.quotes = quotes
+        self.cut = cut
     }
 }

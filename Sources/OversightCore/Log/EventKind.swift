@@ -26,6 +26,8 @@ public enum EventKind: String, CaseIterable, Sendable {
     case timeResumed = "time_resumed"
     case initialSubmitted = "initial_submitted"
     case submitted = "submitted"
+    case roundStarted = "round_started"
+    case judgment = "judgment"
     case feedbackShown = "feedback_shown"
     case quit = "quit"
     case logChanged = "log_changed"

@@ -1,9 +1,12 @@
 import Foundation
 
-/// Condition of a block: the participant works with the assistant, or alone.
+/// Condition of a block: the participant works with the assistant, or alone, or judges a
+/// consultant or two debaters assigned to options (see `ProtocolSettings`).
 public enum Condition: String, Codable, Sendable, CaseIterable {
     case assisted
     case unaided
+    case consultancy
+    case debate
 }
 
 /// The panes of the question screen (also logged on focus changes).
@@ -105,9 +108,14 @@ public struct QuestionShown: Codable, Sendable, Equatable {
     public var condition: Condition
     /// Time limit of the question, if the block has one.
     public var timeLimitMs: Int64?
+    /// Consultancy and debate: the original option indices (0-3) shown, in screen order.
+    public var optionsShown: [Int]?
+    /// Consultancy and debate: the option each role defends (never shown to the participant).
+    public var roles: [RoleAssignment]?
 
     public init(block: Int, index: Int, questionID: String, task: TaskKind, subject: String,
-                condition: Condition, timeLimitMs: Int64?) {
+                condition: Condition, timeLimitMs: Int64?, optionsShown: [Int]? = nil,
+                roles: [RoleAssignment]? = nil) {
         self.block = block
         self.index = index
         self.questionID = questionID
@@ -115,11 +123,14 @@ public struct QuestionShown: Codable, Sendable, Equatable {
         self.subject = subject
         self.condition = condition
         self.timeLimitMs = timeLimitMs
+        self.optionsShown = optionsShown
+        self.roles = roles
     }
 
     enum CodingKeys: String, CodingKey {
         case block, index, questionID = "question_id", task, subject, condition
         case timeLimitMs = "time_limit_ms"
+        case optionsShown = "options_shown", roles
     }
 }
 
@@ -141,10 +152,14 @@ public struct Submission: Codable, Sendable, Equatable {
     public var timedOut: Bool
     /// Active time on the question (downtime excluded).
     public var elapsedMs: Int64
+    /// Consultancy and debate: the final judgment (four numbers, original option order, summing
+    /// to 1; 0 for options not shown). `choice` is its highest option.
+    public var probabilities: [Double]?
 
     public init(block: Int, index: Int, questionID: String, task: TaskKind, subject: String,
                 condition: Condition, choice: Int?, confidence: Int?, gold: Int, correct: Bool,
-                timedOut: Bool, elapsedMs: Int64) {
+                timedOut: Bool, elapsedMs: Int64, probabilities: [Double]? = nil) {
+        self.probabilities = probabilities
         self.block = block
         self.index = index
         self.questionID = questionID
@@ -162,6 +177,7 @@ public struct Submission: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case block, index, questionID = "question_id", task, subject, condition, choice
         case confidence, gold, correct, timedOut = "timed_out", elapsedMs = "elapsed_ms"
+        case probabilities
     }
 }
 
@@ -212,10 +228,24 @@ public struct AssistantReply: Codable, Sendable, Equatable {
     public var durationMs: Int64
     public var promptTokens: Int?
     public var completionTokens: Int?
+    /// Consultancy and debate: the role that spoke.
+    public var role: ProtocolRole?
+    /// Consultancy and debate: the round (1-based) of the speech.
+    public var round: Int?
+    /// Consultancy and debate: the speech's quotes, checked against the passage.
+    public var quotes: [QuoteRecord]?
+    /// Consultancy and debate: true when the speech was longer than the block's `max_chars` and
+    /// was shown (and passed on) cut at the limit.
+    public var cut: Bool?
 
     public init(questionID: String, requestID: Int, text: String, status: ReplyStatus,
                 error: String? = nil, provider: String, model: String? = nil, ttftMs: Int64? = nil,
-                durationMs: Int64, promptTokens: Int? = nil, completionTokens: Int? = nil) {
+                durationMs: Int64, promptTokens: Int? = nil, completionTokens: Int? = nil,
+                role: ProtocolRole? = nil, round: Int? = nil, quotes: [QuoteRecord]? = nil, cut: Bool? = nil) {
+        self.role = role
+        self.round = round
+        self.quotes = quotes
+        self.cut = cut
         self.questionID = questionID
         self.requestID = requestID
         self.text = text
@@ -233,6 +263,7 @@ public struct AssistantReply: Codable, Sendable, Equatable {
         case questionID = "question_id", requestID = "request_id", text, status, error, provider
         case model, ttftMs = "ttft_ms", durationMs = "duration_ms"
         case promptTokens = "prompt_tokens", completionTokens = "completion_tokens"
+        case role, round, quotes, cut
     }
 }
 
@@ -273,6 +304,10 @@ public enum SessionEvent: Sendable, Equatable {
     /// The initial answer of a two-stage question, given before the assistant opens.
     case initialSubmitted(InitialSubmission)
     case submitted(Submission)
+    /// Consultancy and debate: a round begins (the judge's remark, the speeches' request ids).
+    case roundStarted(RoundStarted)
+    /// Consultancy and debate: the participant's probabilities (prior, or after a round).
+    case judgment(Judgment)
     case feedbackShown(questionID: String)
     /// The participant quit (`user`), or the terminal went away (`hangup`), or a signal (`signal`).
     case quit(reason: String)
@@ -304,6 +339,8 @@ public enum SessionEvent: Sendable, Equatable {
         case .timeResumed: .timeResumed
         case .initialSubmitted: .initialSubmitted
         case .submitted: .submitted
+        case .roundStarted: .roundStarted
+        case .judgment: .judgment
         case .feedbackShown: .feedbackShown
         case .quit: .quit
         case .logChanged: .logChanged

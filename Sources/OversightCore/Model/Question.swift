@@ -40,12 +40,17 @@ public struct QuestionMetadata: Sendable, Hashable, Codable {
     public var line: Int
     /// Split name (`dev`, `val`, `test`, `train`), when known.
     public var split: String?
+    /// QuALITY: the distractor (0...3) the validators named best most often
+    /// (`validation[].untimed_best_distractor`); nil when the record names none.
+    public var bestDistractor: Int?
 
-    public init(difficult: Bool? = nil, source: String, line: Int, split: String? = nil) {
+    public init(difficult: Bool? = nil, source: String, line: Int, split: String? = nil,
+                bestDistractor: Int? = nil) {
         self.difficult = difficult
         self.source = source
         self.line = line
         self.split = split
+        self.bestDistractor = bestDistractor
     }
 }
 

@@ -43,6 +43,8 @@ public struct StudyBlock: Sendable, Equatable {
     public var initialAnswer: Bool = false
     /// Line of the `[[blocks]]` header in the study file.
     public var line: Int
+    /// Consultancy and debate blocks: their settings (defaults filled in); nil for the others.
+    public var protocolSettings: ProtocolSettings?
 
     public init(condition: Condition, bank: String, bankPath: String, questions: Int,
                 timeLimitSeconds: Int? = nil, hardOnly: Bool = false, subjects: [String] = [],
@@ -91,6 +93,8 @@ public struct Study: Sendable, Equatable {
     /// The participant's arm once the study is arranged for one (`ResolvedStudy.arranged`);
     /// nil for the study as written.
     public var arm: StudyArm?
+    /// What consultants, debaters and the model judge are told (`[roles]`); defaults otherwise.
+    public var roleInstructions = RoleInstructions()
 
     public static let defaultConfidence = [25, 42, 60, 80, 100]
 

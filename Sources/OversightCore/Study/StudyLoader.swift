@@ -13,7 +13,9 @@ public enum StudyLoader {
     static let assistantKeys: Set<String> = ["provider", "model", "base_url", "api_key_env", "temperature",
                                              "max_tokens", "system_prompt", "timeout_seconds", "send_question",
                                              "accuracy", "word_delay_ms"]
-    static let topKeys: Set<String> = ["study", "blocks", "assistant"]
+    static let topKeys: Set<String> = ["study", "blocks", "assistant", "roles"]
+    /// Keys of the `[roles]` table: what each protocol role is told.
+    static let roleKeys: Set<String> = ["consultant", "debater", "judge"]
 
     /// Load the study at `path`. Throws `InputErrors` listing every problem found.
     public static func load(path: String) throws -> Study {
@@ -210,6 +212,7 @@ public enum StudyLoader {
                 if let at = v.table { assistantConfig(at, into: &assistant) }
                 else { fail("", nil, "assistant", "\"assistant\" must be a table: [assistant]") }
             }
+            let roles = root["roles"].map { roleInstructions($0) } ?? RoleInstructions()
             guard let id, errors.isEmpty else { return nil }
             var study = Study(id: id, seed: UInt64(seed), feedback: feedback, confidence: confidence,
                               instructions: instructions, blocks: blocks, assistant: assistant, path: path, hash: hash)
@@ -218,19 +221,20 @@ public enum StudyLoader {
             study.participantLabel = participantLabel
             study.participantPattern = participantPattern
             study.counterbalance = counterbalance
+            study.roleInstructions = roles
             return study
         }
 
         mutating func block(_ t: TOMLTable, index i: Int) -> StudyBlock? {
             let before = errors.count
-            checkUnknown(t, allowed: StudyLoader.blockKeys, section: "blocks", index: i)
+            checkUnknown(t, allowed: StudyLoader.blockKeys.union(ProtocolSettings.keys), section: "blocks", index: i)
             let conditionText = string(t, "condition", "blocks", i, required: true)
             var condition: Condition?
             if let c = conditionText {
                 condition = Condition(rawValue: c)
                 if condition == nil {
                     fail("blocks", i, "condition",
-                         "\"blocks[\(i + 1)].condition\" must be \"assisted\" or \"unaided\", not \"\(Printable.escaped(c))\"")
+                         "\"blocks[\(i + 1)].condition\" must be \"assisted\", \"unaided\", \"consultancy\" or \"debate\", not \"\(Printable.escaped(c))\"")
                 }
             }
             let bank = string(t, "bank", "blocks", i, required: true)
@@ -258,12 +262,74 @@ public enum StudyLoader {
                 fail("blocks", i, "initial_answer",
                      "\"blocks[\(i + 1)].initial_answer\" needs a block with an assistant (condition \"assisted\"), not \"unaided\"")
             }
+            let settings = condition.flatMap { protocolSettings(t, index: i, condition: $0) }
             guard errors.count == before, let condition, let bank, let questions else { return nil }
             var block = StudyBlock(condition: condition, bank: bank, bankPath: bankPath, questions: questions,
                                    timeLimitSeconds: limit, hardOnly: hardOnly, subjects: subjects, split: split,
                                    line: locator.line(section: "blocks", index: i, key: nil) ?? 0)
             block.initialAnswer = initialAnswer
+            block.protocolSettings = settings
             return block
+        }
+
+        /// The consultancy/debate keys of block `i`: an error for each key on a block of another
+        /// condition and for each bad value; the settings (defaults filled in) for a protocol block.
+        mutating func protocolSettings(_ t: TOMLTable, index i: Int, condition: Condition) -> ProtocolSettings? {
+            guard var s = ProtocolSettings.defaults(for: condition) else {
+                for key in ProtocolSettings.keys where t[key] != nil {
+                    fail("blocks", i, key, "\"\(keyName("blocks", i, key))\" applies only to consultancy and debate "
+                         + "blocks, not to a \"\(condition.rawValue)\" block")
+                }
+                return nil
+            }
+            if let n = int(t, "options", "blocks", i, range: 2...4) {
+                if condition == .debate && n != 2 {
+                    fail("blocks", i, "options", "\"\(keyName("blocks", i, "options"))\" must be 2 in a debate block "
+                         + "(the gold and one distractor), not \(n)")
+                } else if n == 3 {
+                    fail("blocks", i, "options", "\"\(keyName("blocks", i, "options"))\" must be 2 or 4, not 3")
+                } else {
+                    s.options = n
+                }
+            }
+            if let b = bool(t, "show_passage", "blocks", i) { s.showPassage = b }
+            if let n = int(t, "max_rounds", "blocks", i, range: 1...20) { s.maxRounds = n }
+            if let n = int(t, "min_rounds", "blocks", i, range: 1...20) {
+                if n > s.maxRounds {
+                    fail("blocks", i, "min_rounds", "\"\(keyName("blocks", i, "min_rounds"))\" (\(n)) must not exceed "
+                         + "max_rounds (\(s.maxRounds))")
+                } else {
+                    s.minRounds = n
+                }
+            }
+            if let n = int(t, "max_chars", "blocks", i, range: 100...20_000) { s.maxChars = n }
+            if let n = int(t, "max_quote_chars", "blocks", i, range: 0...20_000) { s.maxQuoteChars = n }
+            if let b = bool(t, "show_score", "blocks", i) { s.showScore = b }
+            return s
+        }
+
+        /// The `[roles]` table: non-empty texts for the roles named; defaults for the others.
+        mutating func roleInstructions(_ v: TOMLValueConvertible) -> RoleInstructions {
+            var r = RoleInstructions()
+            guard let t = v.table else {
+                fail("", nil, "roles", "\"roles\" must be a table: [roles]")
+                return r
+            }
+            checkUnknown(t, allowed: StudyLoader.roleKeys, section: "roles", index: nil)
+            for key in StudyLoader.roleKeys.sorted() {
+                guard let text = string(t, key, "roles") else { continue }
+                let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+                if trimmed.isEmpty {
+                    fail("roles", nil, key, "\"roles.\(key)\" must not be empty (leave it out for the default)")
+                    continue
+                }
+                switch key {
+                case "consultant": r.consultant = trimmed
+                case "debater": r.debater = trimmed
+                default: r.judge = trimmed
+                }
+            }
+            return r
         }
 
         mutating func assistantConfig(_ t: TOMLTable, into a: inout AssistantConfig) {

@@ -48,8 +48,22 @@ enum BaselineLoader {
                 let total = probs.reduce(0, +)
                 if total > 0, probs.allSatisfy({ $0 >= 0 && $0.isFinite }) { confidence = probs[p] / total }
             }
-            let answer = ModelAnswer(item: item(ItemKey(task: r.task, id: r.questionID)), correct: r.correct,
+            var answer = ModelAnswer(item: item(ItemKey(task: r.task, id: r.questionID)), correct: r.correct,
                                      confidence: confidence)
+            answer.gold = Int8(r.gold)
+            if r.convention.hasPrefix("judge-") {
+                if let probs = r.probabilities, probs.count != 4 || probs.contains(where: { !(0...1).contains($0) }) {
+                    warn(lineNo, "\"probabilities\" must be four numbers between 0 and 1; skipped")
+                    continue
+                }
+                var data = ProtocolAnswer(probabilities: r.probabilities, rounds: r.rounds ?? 0, roles: r.roles ?? [],
+                                          optionsShown: r.optionsShown ?? [])
+                for s in r.speeches ?? [] {
+                    data.addQuotes(role: s.role, verified: s.quotes.filter(\.verified).count, total: s.quotes.count)
+                }
+                answer.protocolData = data
+                if let probs = r.probabilities, let p = r.predicted { answer.confidence = probs[p] }
+            }
             if let i = runIndex[key] {
                 runs[i].answers.append(answer)
             } else {

@@ -18,6 +18,8 @@ final class Merger: @unchecked Sendable {
     private var files: [FileEntry?]
     private var answers: [Answer] = []
     private var ttft: [Int32] = []
+    /// Consultancy and debate data of the answers (`Answer.protocolIndex`).
+    private var protocols: [ProtocolAnswer] = []
 
     struct FileEntry {
         var path: String
@@ -72,6 +74,14 @@ final class Merger: @unchecked Sendable {
                 resets: Int32(clamping: a.resets), charsSent: Int32(clamping: a.charsSent), ttftStart: start,
                 ttftCount: Int32(clamping: a.ttftMs.count), line: Int32(clamping: a.line),
                 initialChoice: Int8(a.initialChoice ?? -1), initialConfidence: Int16(a.initialConfidence ?? -1)))
+            if let p = a.protocolData {
+                // Under consultancy the assistant's stance is known: the option it was assigned.
+                if a.condition == .consultancy, let o = p.option(of: .consultant), (0...3).contains(o) {
+                    answers[answers.count - 1].stance = Int8(o)
+                }
+                answers[answers.count - 1].protocolIndex = Int32(protocols.count)
+                protocols.append(p)
+            }
         }
         if let a = offScale, let c = a.confidence {
             warnings.append(ScoreWarning(path: scan.path, line: a.line, kind: .scale,
@@ -181,7 +191,7 @@ final class Merger: @unchecked Sendable {
                        itemTasks: order.map { items[$0].task }, subjects: subjects, answers: kept, ttftMs: ttft,
                        models: models, excluded: excluded, warnings: warnings, filesRead: entries.count,
                        bytesRead: bytesRead, keptDamaged: keptDamaged, leftOutSimulated: selection.leftOutSimulated,
-                       leftOutReal: selection.leftOutReal)
+                       leftOutReal: selection.leftOutReal, protocols: protocols)
     }
 }
 

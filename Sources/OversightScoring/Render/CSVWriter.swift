@@ -8,6 +8,8 @@ public enum CSVWriter {
     public static let header = ["study", "participant", "session", "block", "task", "condition", "question_id",
                                 "subject", "gold", "chosen", "confidence", "correct", "timed_out", "elapsed_ms",
                                 "turns", "resets", "chars_sent", "assistant_provider", "assistant_model",
+                                "consultant_option", "debater_a_option", "debater_b_option", "honest", "rounds",
+                                "p_a", "p_b", "p_c", "p_d",
                                 "initial_chosen", "initial_confidence", "stance"]
 
     /// Quote a field when RFC 4180 needs it.
@@ -19,6 +21,19 @@ public enum CSVWriter {
     }
 
     private static let letters = ["A", "B", "C", "D"]
+
+    /// The consultancy and debate columns: each role's option (original letter), whether the
+    /// consultant defended the gold, rounds heard and the final probabilities; empty otherwise.
+    static func protocolColumns(_ a: Answer, _ d: Dataset) -> String {
+        guard a.protocolIndex >= 0, Int(a.protocolIndex) < d.protocols.count else { return String(repeating: ",", count: 9) }
+        let p = d.protocols[Int(a.protocolIndex)]
+        func letter(_ role: ProtocolRole) -> String { p.option(of: role).map { letters[$0] } ?? "" }
+        var row = "," + letter(.consultant) + "," + letter(.debaterA) + "," + letter(.debaterB)
+        row += "," + (p.option(of: .consultant).map { $0 == Int(a.gold) ? "true" : "false" } ?? "")
+        row += "," + String(p.rounds)
+        for k in 0..<4 { row += "," + (p.probabilities.map { String(format: "%.2f", $0[k]) } ?? "") }
+        return row
+    }
 
     /// The CSV text for a dataset (blocks numbered from 1; gold and chosen as letters; empty
     /// when none; confidence in percent).
@@ -77,7 +92,8 @@ public enum CSVWriter {
             row += "," + String(a.turns)
             row += "," + String(a.resets)
             row += "," + String(a.charsSent)
-            row += a.condition == .assisted ? assistants[Int(a.session)] : ",,"
+            row += a.condition == .assisted || a.condition.isProtocol ? assistants[Int(a.session)] : ",,"
+            row += protocolColumns(a, d)
             row += "," + (a.initialChoice >= 0 ? letters[Int(a.initialChoice)] : "")
             row += "," + (a.initialConfidence >= 0 ? String(a.initialConfidence) : "")
             row += "," + (a.stance >= 0 ? letters[Int(a.stance)] : a.stance == Answer.stanceNone ? "none" : "")

@@ -27,6 +27,7 @@ public enum HTMLRenderer {
             let name = taskName(t.task)
             body += "<section><h2>\(name)</h2>\n"
             body += detailsTable(t, colors)
+            body += ProtocolRender.htmlTable(t)
             body += "<div class=\"charts\">\n"
             body += figure("Accuracy with 95% CI", accuracyChart(t, colors))
             body += figure("Reliability (confidence vs accuracy)", reliabilityChart(t, colors))

@@ -124,7 +124,8 @@ public enum JSONRenderer {
                 ("vote_ties", .string("a k-way tie earns 1/k when the gold option is among the tied, else 0")),
                 ("vote_answers", .string("for vote rows, answers = items voted on")),
                 ("flag", .string(r.flagRule)),
-            ] + (r.hasReliance ? [("reliance", .string(RelianceMetric.definitions))] : []))),
+            ] + (r.tasks.contains { $0.rows.contains { $0.protocolStats != nil } } ? ProtocolRender.conventions : [])
+              + (r.hasReliance ? [("reliance", .string(RelianceMetric.definitions))] : []))),
             ("tasks", .array(r.tasks.map(task))),
             ("participants", .array(r.participantRows.map(participant))),
             ("blocks", .array(r.blocks.map(block))),
@@ -170,6 +171,7 @@ public enum JSONRenderer {
                 .object([("value", .real(Double(b.value) / 100)), ("count", .int(b.count)), ("accuracy", .real(b.accuracy))])
             })),
         ]
+        if let s = r.protocolStats { fields += ProtocolRender.json(s) }
         if r.model == nil, let a = r.assistant {
             fields.append(("assistant", .object([
                 ("provider", .string(a.provider)), ("model", a.model.map { .string($0) } ?? .null),

@@ -171,6 +171,7 @@ public enum TextRenderer {
         for t in r.tasks { for row in t.rows where row.condition.hasPrefix("unaided") { add(row.label) } }
         for t in r.tasks { for row in t.rows where row.condition == "model" { add(row.label) } }
         for t in r.tasks { for row in t.rows where row.condition.hasPrefix("assisted") { add(row.label) } }
+        for t in r.tasks { for row in t.rows where ProtocolRender.isProtocolRow(row) { add(row.label) } }
         return labels
     }
 
@@ -212,6 +213,7 @@ public enum TextRenderer {
                         + "file \(m.path)", width: width, indent: 2, hanging: 4)
         }
         if !notes.isEmpty { text += "\n" + notes.joined(separator: "\n") }
+        if let p = ProtocolRender.textTable(t) { text += "\n" + grid(p, width: width) }
         if !t.differences.isEmpty {
             var d = [["difference (points)", "estimate", "95% CI"]]
             for x in t.differences { d.append([x.name, signedPct(x.estimate), ci(x.ci95)]) }

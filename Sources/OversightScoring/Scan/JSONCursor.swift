@@ -241,6 +241,16 @@ struct JSONCursor {
         return negative ? -v : v
     }
 
+    /// Read a number (integer, fraction or exponent) as a Double.
+    mutating func double() throws -> Double {
+        skipWhitespace()
+        let start = pos
+        try skipNumber()
+        let text = String(decoding: UnsafeBufferPointer(start: base + start, count: pos - start), as: UTF8.self)
+        guard let v = Double(text), v.isFinite else { throw ScanError("invalid number at byte \(start + 1)") }
+        return v
+    }
+
     /// Read an integer or null.
     mutating func optionalInt() throws -> Int64? {
         if try null() { return nil }

@@ -34,13 +34,56 @@ extension SessionScanner {
         case .assistantReply:
             var qid: QID?
             var ttft: Int64?
+            var speech: SpeechQuotes?
             try payload.object { p, ks, kl in
                 if p.key(ks, kl, is: "question_id") { qid = try Self.qid(&p) }
                 else if p.key(ks, kl, is: "ttft_ms") { ttft = try p.optionalInt() }
+                else if p.key(ks, kl, is: "role") {
+                    let s = try p.string()
+                    guard let r = ProtocolRole(rawValue: s) else { throw ScanError("unknown role \"\(s)\"") }
+                    speech = SpeechQuotes(role: r, verified: speech?.verified ?? 0, total: speech?.total ?? 0)
+                } else if p.key(ks, kl, is: "quotes") {
+                    var verified = 0, total = 0
+                    try p.array { p in
+                        total += 1
+                        try p.object { p, ks, kl in
+                            if p.key(ks, kl, is: "verified") { if try p.bool() { verified += 1 } } else { try p.skipValue() }
+                        }
+                    }
+                    speech = SpeechQuotes(role: speech?.role, verified: verified, total: total)
+                } else { try p.skipValue() }
+            }
+            guard let qid else { throw ScanError("missing field \"data.question_id\"") }
+            return .reply(qid, ttft, speech)
+        case .questionShown:
+            var qid: QID?
+            var roles: [RoleAssignment] = []
+            var shown: [Int] = []
+            try payload.object { p, ks, kl in
+                if p.key(ks, kl, is: "question_id") { qid = try Self.qid(&p) }
+                else if p.key(ks, kl, is: "roles") {
+                    try p.array { p in roles.append(try Self.roleAssignment(&p)) }
+                } else if p.key(ks, kl, is: "options_shown") {
+                    try p.array { p in
+                        let o = try p.int()
+                        guard (0...3).contains(o) else { throw ScanError("\"data.options_shown\" holds \(o), not 0...3") }
+                        shown.append(Int(o))
+                    }
+                } else { try p.skipValue() }
+            }
+            guard let qid else { throw ScanError("missing field \"data.question_id\"") }
+            return roles.isEmpty && shown.isEmpty ? .other : .shown(qid, roles, shown)
+        case .roundStarted:
+            var qid: QID?
+            var round: Int64?
+            try payload.object { p, ks, kl in
+                if p.key(ks, kl, is: "question_id") { qid = try Self.qid(&p) }
+                else if p.key(ks, kl, is: "round") { round = try p.int() }
                 else { try p.skipValue() }
             }
             guard let qid else { throw ScanError("missing field \"data.question_id\"") }
-            return .reply(qid, ttft)
+            guard let round, (1...10_000).contains(round) else { throw ScanError("\"data.round\" missing or out of range") }
+            return .round(qid, Int(round))
         case .assistantReset:
             var qid: QID?
             try payload.object { p, ks, kl in
@@ -73,10 +116,28 @@ extension SessionScanner {
         }
     }
 
+    /// `{"role": ..., "option": 0-3}` of `question_shown.roles`.
+    static func roleAssignment(_ p: inout JSONCursor) throws -> RoleAssignment {
+        var role: ProtocolRole?, option: Int64?
+        try p.object { p, ks, kl in
+            if p.key(ks, kl, is: "role") {
+                let s = try p.string()
+                guard let r = ProtocolRole(rawValue: s) else { throw ScanError("unknown role \"\(s)\"") }
+                role = r
+            } else if p.key(ks, kl, is: "option") { option = try p.int() }
+            else { try p.skipValue() }
+        }
+        guard let role, let option, (0...3).contains(option) else {
+            throw ScanError("\"data.roles\" entry needs a role and an option 0...3")
+        }
+        return RoleAssignment(role: role, option: Int(option))
+    }
+
     static func submission(_ p: inout JSONCursor, lineNo: Int) throws -> RawAnswer {
         var qid: String?, subject: String?, task: TaskKind?, condition: Condition?
         var block: Int64?, index: Int64?, choice: Int64?, confidence: Int64?, gold: Int64?
         var correct: Bool?, timedOut: Bool?, elapsed: Int64?
+        var probabilities: [Double]?
         try p.object { p, ks, kl in
             if p.key(ks, kl, is: "question_id") { qid = try p.string() }
             else if p.key(ks, kl, is: "subject") { subject = try p.string() }
@@ -96,7 +157,11 @@ extension SessionScanner {
             else if p.key(ks, kl, is: "correct") { correct = try p.bool() }
             else if p.key(ks, kl, is: "timed_out") { timedOut = try p.bool() }
             else if p.key(ks, kl, is: "elapsed_ms") { elapsed = try p.int() }
-            else { try p.skipValue() }
+            else if p.key(ks, kl, is: "probabilities") {
+                var values: [Double] = []
+                try p.array { p in values.append(try p.double()) }
+                probabilities = values
+            } else { try p.skipValue() }
         }
         guard let qid else { throw ScanError("missing field \"data.question_id\"") }
         guard let subject else { throw ScanError("missing field \"data.subject\"") }
@@ -115,10 +180,15 @@ extension SessionScanner {
         // The stored `correct` must agree with choice and gold: a mismatch is a corrupt record.
         let recomputed = choice.map { Int64($0) == gold } ?? false
         if recomputed != correct { throw ScanError("\"data.correct\" disagrees with choice and gold") }
-        return RawAnswer(questionID: qid, subject: subject, block: Int(block), index: Int(index), task: task,
+        if let probabilities, probabilities.count != 4 || probabilities.contains(where: { !(0...1).contains($0) }) {
+            throw ScanError("\"data.probabilities\" must be four numbers between 0 and 1")
+        }
+        var answer = RawAnswer(questionID: qid, subject: subject, block: Int(block), index: Int(index), task: task,
                          condition: condition, choice: choice.map { Int($0) }, confidence: confidence.map { Int($0) },
                          gold: Int(gold), correct: correct, timedOut: timedOut, elapsedMs: elapsed, turns: 0,
                          resets: 0, charsSent: 0, ttftMs: [], line: lineNo)
+        if condition.isProtocol { answer.protocolData = ProtocolAnswer(probabilities: probabilities) }
+        return answer
     }
 
     static func start(_ p: inout JSONCursor, lineNo: Int) throws -> SessionStartInfo {

@@ -42,6 +42,8 @@ struct RawAnswer: Sendable {
     /// The initial answer (`initial_submitted`) of a two-stage question: option and percent.
     var initialChoice: Int? = nil
     var initialConfidence: Int? = nil
+    /// Consultancy and debate answers: roles, rounds, quotes and the final judgment.
+    var protocolData: ProtocolAnswer? = nil
 }
 
 /// Everything the scorer takes from one session log.

@@ -67,6 +67,8 @@ struct SessionScanner {
         var ttft: [Int64] = []
         var initialChoice: Int?
         var initialConfidence: Int?
+        /// Consultancy and debate: roles, shown options, rounds and quotes so far.
+        var protocolData: ProtocolAnswer?
     }
 
     private init(path: String, keepDamaged: Bool) {
@@ -223,11 +225,21 @@ struct SessionScanner {
     }
 
     /// An event with just what scoring needs.
+    /// The role of a consultancy or debate speech and how many of its quotes verified.
+    struct SpeechQuotes {
+        var role: ProtocolRole?
+        var verified: Int
+        var total: Int
+    }
+
     enum Event {
         case start(SessionStartInfo)
         case chat(QID, Int)
         case reset(QID)
-        case reply(QID, Int64?)
+        case reply(QID, Int64?, SpeechQuotes?)
+        /// A consultancy or debate question's roles and shown options.
+        case shown(QID, [RoleAssignment], [Int])
+        case round(QID, Int)
         case initial(QID, choice: Int, confidence: Int)
         case submitted(RawAnswer)
         case end
@@ -355,9 +367,25 @@ struct SessionScanner {
         case .reset(let q):
             select(q)
             current.resets += 1
-        case .reply(let q, let t):
+        case .reply(let q, let t, let speech):
             select(q)
             if let t { current.ttft.append(t) }
+            if let speech, let role = speech.role {
+                var data = current.protocolData ?? ProtocolAnswer()
+                data.addQuotes(role: role, verified: speech.verified, total: speech.total)
+                current.protocolData = data
+            }
+        case .shown(let q, let roles, let shown):
+            select(q)
+            var data = current.protocolData ?? ProtocolAnswer()
+            data.roles = roles
+            data.optionsShown = shown
+            current.protocolData = data
+        case .round(let q, let r):
+            select(q)
+            var data = current.protocolData ?? ProtocolAnswer()
+            data.rounds = max(data.rounds, r)
+            current.protocolData = data
         case .initial(let q, let choice, let confidence):
             select(q)
             if current.initialChoice == nil {
@@ -389,6 +417,14 @@ struct SessionScanner {
                 a.ttftMs = counters.ttft
                 a.initialChoice = counters.initialChoice
                 a.initialConfidence = counters.initialConfidence
+                if var data = a.protocolData, let seen = counters.protocolData {
+                    data.roles = seen.roles
+                    data.optionsShown = seen.optionsShown
+                    data.rounds = seen.rounds
+                    data.quotesVerified = seen.quotesVerified
+                    data.quotesTotal = seen.quotesTotal
+                    a.protocolData = data
+                }
             }
             scan.answers.append(a)
         case .end:

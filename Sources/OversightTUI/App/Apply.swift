@@ -123,6 +123,8 @@ public enum AppCore {
             s.retry = nil
         case .heartbeat, .questionInserted:
             break
+        case .roundStarted, .judgment:
+            break
         case .timePaused:
             s.timePaused = true
         case .timeResumed:
