@@ -105,7 +105,8 @@ public enum Reliance {
     /// every measure, seeded by `seed` and `label`; bias-corrected percentile). Nil when no
     /// answer has an initial answer or a stance.
     public static func stats(_ answers: [Answer], resamples: Int = 0, seed: UInt64 = 1,
-                             label: String = "reliance") -> RelianceStats? {
+                             label: String = "reliance",
+                             jobs: Int = ProcessInfo.processInfo.activeProcessorCount) -> RelianceStats? {
         let metrics = RelianceMetric.allCases
         var num = [Double](repeating: 0, count: metrics.count)
         var den = [Int](repeating: 0, count: metrics.count)
@@ -134,24 +135,35 @@ public enum Reliance {
         if eM.isEmpty { return nil }
         var replicates = [[Double]](repeating: [], count: metrics.count)
         if resamples > 0 {
-            let np = localP.count, ni = localI.count
-            var wp = [Int](repeating: 0, count: np), wi = [Int](repeating: 0, count: ni)
-            var rn = [Double](repeating: 0, count: metrics.count), rd = [Int](repeating: 0, count: metrics.count)
-            for b in 0..<resamples {
-                var rng = SeededRandom(seed: seed, label: "\(label)/\(b)")
-                for k in wp.indices { wp[k] = 0 }
-                for k in wi.indices { wi[k] = 0 }
-                for _ in 0..<np { wp[Int(rng.next().multipliedFullWidth(by: UInt64(np)).high)] += 1 }
-                for _ in 0..<ni { wi[Int(rng.next().multipliedFullWidth(by: UInt64(ni)).high)] += 1 }
-                for k in rn.indices { rn[k] = 0; rd[k] = 0 }
-                for e in eM.indices {
-                    let w = wp[Int(eP[e])] * wi[Int(eI[e])]
-                    if w == 0 { continue }
-                    rn[eM[e]] += Double(w) * eX[e]
-                    rd[eM[e]] += w
+            let np = localP.count, ni = localI.count, columns = metrics.count
+            let (eP, eI, eM, eX) = (eP, eI, eM, eX)
+            let table = ResultTable(rows: resamples, columns: columns)
+            let workers = max(1, min(jobs, resamples))
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                var wp = [Int](repeating: 0, count: np), wi = [Int](repeating: 0, count: ni)
+                var rn = [Double](repeating: 0, count: columns), rd = [Int](repeating: 0, count: columns)
+                var out = [Double](repeating: .nan, count: columns)
+                var b = w
+                while b < resamples {
+                    // The draws depend only on (seed, label, b): the same whatever the thread count.
+                    var rng = SeededRandom(seed: seed, label: "\(label)/\(b)")
+                    for k in wp.indices { wp[k] = 0 }
+                    for k in wi.indices { wi[k] = 0 }
+                    for _ in 0..<np { wp[Int(rng.next().multipliedFullWidth(by: UInt64(np)).high)] += 1 }
+                    for _ in 0..<ni { wi[Int(rng.next().multipliedFullWidth(by: UInt64(ni)).high)] += 1 }
+                    for k in 0..<columns { rn[k] = 0; rd[k] = 0 }
+                    for e in eM.indices {
+                        let weight = wp[Int(eP[e])] * wi[Int(eI[e])]
+                        if weight == 0 { continue }
+                        rn[eM[e]] += Double(weight) * eX[e]
+                        rd[eM[e]] += weight
+                    }
+                    for k in 0..<columns { out[k] = rd[k] > 0 ? rn[k] / Double(rd[k]) : .nan }
+                    table.set(row: b, out)
+                    b += workers
                 }
-                for k in metrics.indices { replicates[k].append(rd[k] > 0 ? rn[k] / Double(rd[k]) : .nan) }
             }
+            replicates = table.columnsArray()
         }
         var values: [RelianceMetric: RelianceValue] = [:]
         for (k, m) in metrics.enumerated() {

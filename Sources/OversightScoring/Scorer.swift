@@ -158,7 +158,7 @@ public enum Scorer {
                 rows.append(protocolRow(cond, taskAnswers.filter { group($0) == c }, d, scale: d.scale,
                                         accuracy: result.point(.accuracy(group: c)), ci: interval(.accuracy(group: c))))
                 rows[rows.count - 1].reliance = Reliance.stats(taskAnswers.filter { group($0) == c }, resamples: o.resamples,
-                                                               seed: o.seed, label: "reliance/\(task.rawValue)/\(c)")
+                                                               seed: o.seed, label: "reliance/\(task.rawValue)/\(c)", jobs: o.jobs)
                 continue
             }
             rows.append(individualRow(c == 0 ? .unaided : .assisted, taskAnswers.filter { group($0) == c }, d.scale,
@@ -167,7 +167,7 @@ public enum Scorer {
                                       accuracy: result.point(.accuracy(group: c)), ci: interval(.accuracy(group: c))))
             if c != Statistic.unaided {
                 rows[rows.count - 1].reliance = Reliance.stats(taskAnswers.filter { group($0) == c }, resamples: o.resamples,
-                                                               seed: o.seed, label: "reliance/\(task.rawValue)/\(c)")
+                                                               seed: o.seed, label: "reliance/\(task.rawValue)/\(c)", jobs: o.jobs)
             }
         }
         for c in 0..<firstProtocolGroup where !problem.answerP[c].isEmpty {

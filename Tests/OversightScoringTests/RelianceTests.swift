@@ -107,8 +107,11 @@ final class RelianceTests: XCTestCase {
             return a
         }
         let a = try XCTUnwrap(Reliance.stats(answers, resamples: 500, seed: 9, label: "t"))
-        let b = try XCTUnwrap(Reliance.stats(answers, resamples: 500, seed: 9, label: "t"))
+        let b = try XCTUnwrap(Reliance.stats(answers, resamples: 500, seed: 9, label: "t", jobs: 1))
+        let c = try XCTUnwrap(Reliance.stats(answers, resamples: 500, seed: 9, label: "t", jobs: 3))
         XCTAssertEqual(a, b)
+        XCTAssertEqual(b, c, "the same intervals whatever the thread count")
+        XCTAssertNotEqual(a, Reliance.stats(answers, resamples: 500, seed: 10, label: "t"), "another seed, other draws")
         for m in RelianceMetric.allCases {
             let v = a[m]
             let ci = try XCTUnwrap(v.ci95, m.rawValue)
