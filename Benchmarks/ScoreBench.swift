@@ -45,6 +45,9 @@ struct ScoreBench: AsyncParsableCommand {
     @Flag(help: "Also read and check the logs with the core reader (JSONDecoder), to compare with the scanner.")
     var compareDecoder = false
 
+    @Flag(help: "Generate logs with a consultancy and a debate block too (judgments, rounds, quotes).")
+    var protocols = false
+
     func run() async throws {
         let folder: URL
         var generated = false
@@ -58,6 +61,7 @@ struct ScoreBench: AsyncParsableCommand {
             study.answersPerSession = answers
             study.meanTurns = turns
             study.initialAnswers = reliance
+            study.protocols = protocols
             let t0 = Date()
             let w = try study.write(to: folder, jobs: jobs)
             generated = true

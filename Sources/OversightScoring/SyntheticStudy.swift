@@ -16,6 +16,9 @@ public struct SyntheticStudy: Sendable {
     /// Assisted questions get an initial answer (`initial_submitted`) before the chat.
     public var initialAnswers = false
     public var studyID = "synthetic"
+    /// Also a QuALITY consultancy and a QuALITY debate block (judgments, rounds, speeches with
+    /// quotes); the answers are then spread over six blocks.
+    public var protocols = false
 
     /// Default shape: 10,000 sessions x 100 answers.
     public init() {}
@@ -65,9 +68,9 @@ public struct SyntheticStudy: Sendable {
         var rng = SeededRandom(seed: seed, label: "session/\(i)")
         var lines = LineChain()
         let participant = String(format: "p%05d", i)
-        let perBlock = max(1, answersPerSession / 4)
         let blocks: [(TaskKind, Condition)] = [(.mmlu, .assisted), (.mmlu, .unaided), (.quality, .assisted),
-                                               (.quality, .unaided)]
+                                               (.quality, .unaided)] + (protocols ? [(.quality, .consultancy), (.quality, .debate)] : [])
+        let perBlock = max(1, answersPerSession / blocks.count)
         var plan: [[Int]] = []
         var used: [TaskKind: Set<Int>] = [:]
         for (task, _) in blocks {
@@ -104,6 +107,11 @@ public struct SyntheticStudy: Sendable {
                 let id = qid(task, n)
                 let subject = task == .mmlu ? "subject_\(n % 57)" : "Story \(n / 5)"
                 let limit = task == .quality ? ",\"time_limit_ms\":300000" : ""
+                if cond.isProtocol {
+                    protocolQuestion(b: b, index: index, id: id, subject: subject, condition: cond, gold: n % 4,
+                                     skill: skill, request: &request, emit: emit)
+                    continue
+                }
                 emit(.questionShown, "{\"block\":\(b),\"condition\":\"\(cond.rawValue)\",\"index\":\(index),\"question_id\":\"\(id)\",\"subject\":\"\(subject)\",\"task\":\"\(task.rawValue)\"\(limit)}")
                 let startMono = mono
                 if cond == .assisted {
@@ -149,6 +157,53 @@ public struct SyntheticStudy: Sendable {
         }
         emit(.sessionEnd, "{\"completion_code\":\"C-\(participant)\"}")
         return lines.text
+    }
+
+    /// A consultancy or debate question as the screen logs it: the draw, the prior, one to three
+    /// rounds of speeches with quotes, a judgment after each, and the final submission.
+    private func protocolQuestion(b: Int, index: Int, id: String, subject: String, condition: Condition, gold: Int,
+                                  skill: Double, request: inout Int, emit: (EventKind, String) -> Void) {
+        // Its own stream: `emit` draws the record times from the session's.
+        var rng = SeededRandom(seed: seed, label: "protocol/\(id)/\(request)")
+        let distractor = (gold + 1 + rng.below(3)) % 4
+        let shown = rng.below(2) == 0 ? [gold, distractor] : [distractor, gold]
+        let honest = rng.below(2) == 0
+        let roles: [(ProtocolRole, Int)] = condition == .consultancy
+            ? [(.consultant, honest ? gold : distractor)]
+            : [(.debaterA, honest ? gold : distractor), (.debaterB, honest ? distractor : gold)]
+        let rolesJSON = roles.map { "{\"option\":\($0.1),\"role\":\"\($0.0.rawValue)\"}" }.joined(separator: ",")
+        let shownJSON = shown.map(String.init).joined(separator: ",")
+        emit(.questionShown, "{\"block\":\(b),\"condition\":\"\(condition.rawValue)\",\"index\":\(index),\"options_shown\":[\(shownJSON)],\"question_id\":\"\(id)\",\"roles\":[\(rolesJSON)],\"subject\":\"\(subject)\",\"task\":\"quality\"}")
+        func probabilities(_ pGold: Int) -> String {
+            (0..<4).map { o in
+                o == gold ? String(Double(pGold) / 100) : o == distractor ? String(Double(100 - pGold) / 100) : "0"
+            }.joined(separator: ",")
+        }
+        emit(.judgment, "{\"probabilities\":[\(probabilities(50))],\"question_id\":\"\(id)\",\"round\":0}")
+        let rounds = 1 + rng.below(3)
+        var pGold = 50
+        for r in 1...rounds {
+            let ids = roles.indices.map { request + $0 }
+            let remark = r == 1 ? "" : sentence(&rng, chars: 20 + rng.below(40))
+            emit(.roundStarted, "{\"question_id\":\"\(id)\",\"remark\":\(JSON.quote(remark)),\"request_ids\":[\(ids.map(String.init).joined(separator: ","))],\"round\":\(r)}")
+            for (k, role) in roles.enumerated() {
+                let quotes = (0..<(1 + rng.below(2))).map { _ -> String in
+                    let verified = role.1 == gold || rng.below(2) == 0
+                    let text = JSON.quote(sentence(&rng, chars: 30 + rng.below(60)))
+                    return verified ? "{\"start\":\(rng.below(20_000)),\"text\":\(text),\"verified\":true}"
+                        : "{\"text\":\(text),\"verified\":false}"
+                }.joined(separator: ",")
+                let speech = sentence(&rng, chars: 300 + rng.below(400))
+                emit(.assistantReply, "{\"cut\":false,\"duration_ms\":\(3000 + rng.below(6000)),\"model\":\"sim-1\",\"provider\":\"simulated\",\"question_id\":\"\(id)\",\"quotes\":[\(quotes)],\"request_id\":\(ids[k]),\"role\":\"\(role.0.rawValue)\",\"round\":\(r),\"status\":\"complete\",\"text\":\(JSON.quote(speech)),\"ttft_ms\":\(150 + rng.below(900))}")
+            }
+            request += roles.count
+            pGold = min(95, max(5, pGold + (rng.unit() < skill + 0.15 ? 15 : -15)))
+            emit(.judgment, "{\"probabilities\":[\(probabilities(pGold))],\"question_id\":\"\(id)\",\"round\":\(r)}")
+        }
+        if pGold == 50 { pGold = 55 }
+        let choice = pGold > 50 ? gold : distractor
+        emit(.submitted, "{\"block\":\(b),\"choice\":\(choice),\"condition\":\"\(condition.rawValue)\",\"correct\":\(choice == gold),\"elapsed_ms\":\(30_000 + rng.below(90_000)),\"gold\":\(gold),\"index\":\(index),\"probabilities\":[\(probabilities(pGold))],\"question_id\":\"\(id)\",\"subject\":\"\(subject)\",\"task\":\"quality\",\"timed_out\":false}")
+        emit(.feedbackShown, "{\"question_id\":\"\(id)\"}")
     }
 }
 

@@ -154,6 +154,7 @@ public struct SimulatedParticipant {
         }
 
         mutating func question() async {
+            if runtime.state.protocolQuestion != nil { return await protocolQuestion() }
             if model != nil { return await modelQuestion() }
             let here = position
             guard let q = runtime.state.question else { advance(1000); return }

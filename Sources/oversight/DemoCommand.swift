@@ -9,7 +9,7 @@ import Glibc
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Try the participant screen on the bundled demo study (Tasks/demo.toml).",
+        abstract: "Try the participant screen on the bundled demo study (Tasks/demo.toml, or Tasks/protocols.toml).",
         discussion: """
             Runs from the project folder. The log goes to Sessions/<demo study id>/<participant>.jsonl \
             like any session. Without --participant, a run first offers to continue the last \
@@ -21,8 +21,14 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Participant id (default: demo-<date and time>).")
     var participant: String?
 
-    @Option(name: .long, help: "The demo study file.")
-    var study = "Tasks/demo.toml"
+    @Option(name: .long, help: "The demo study file (default: Tasks/demo.toml, or Tasks/protocols.toml with --protocols).")
+    var study: String?
+
+    @Flag(name: .long, help: "Run the demo of the consultancy and debate protocols (Tasks/protocols.toml).")
+    var protocols = false
+
+    /// The study file this run uses.
+    var studyPath: String { study ?? (protocols ? "Tasks/protocols.toml" : "Tasks/demo.toml") }
 
     @Flag(name: .long, help: "Use the simulated assistant instead of the study's (no model needed).")
     var simulated = false
@@ -35,6 +41,7 @@ struct DemoCommand: AsyncParsableCommand {
                 """)
             throw ExitCode(1)
         }
+        let study = studyPath
         guard FileManager.default.fileExists(atPath: study) else {
             SessionLauncher.printError("""
                 oversight demo: \(study) not found. Run the demo from the project folder \
@@ -61,9 +68,9 @@ struct DemoCommand: AsyncParsableCommand {
                 print("Starting a new demo session as \(id); the other one stays as it is (\(found.url.path)).")
             }
         }
-        let (chosen, study, choice) = (id, study, resume)
+        let (chosen, path, choice) = (id, study, resume)
         let code = try await SessionLauncher.onOwnThread {
-            try SessionLauncher.run(studyPath: study, participant: chosen, sessionsRoot: SessionPaths.defaultRoot,
+            try SessionLauncher.run(studyPath: path, participant: chosen, sessionsRoot: SessionPaths.defaultRoot,
                                     resume: choice, providerOverride: provider)
         }
         if code != 0 { throw ExitCode(code) }

@@ -157,7 +157,7 @@ final class StudyLoaderTests: XCTestCase {
         XCTAssertEqual(try load(two).blocks.map(\.initialAnswer), [true])
         XCTAssertEqual(try load(two.replacingOccurrences(of: "initial_answer = true\n", with: "")).blocks.map(\.initialAnswer), [false])
         XCTAssertEqual(errors("[study]\nid = \"x\"\n[[blocks]]\ncondition = \"unaided\"\nbank = \"bank\"\nquestions = 1\ninitial_answer = true\n"), [
-            #"7: "blocks[1].initial_answer" needs a block with an assistant (condition "assisted"), not "unaided""#,
+            #"7: "blocks[1].initial_answer" needs an assisted block, not "unaided""#,
         ])
         XCTAssertEqual(errors(two.replacingOccurrences(of: "= true", with: "= \"yes\"")), [
             #"7: "blocks[1].initial_answer" must be true or false"#,

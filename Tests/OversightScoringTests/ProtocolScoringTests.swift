@@ -191,9 +191,9 @@ final class ProtocolScoringTests: XCTestCase {
         let text = TextRenderer.render(r, width: nil)
         XCTAssertTrue(text.contains("human judge, consultancy"), text)
         XCTAssertTrue(text.contains("100.0 (n=2)"), text)
-        XCTAssertTrue(text.contains("Debater A 66.7% of 3"), text)
+        XCTAssertTrue(text.contains("A 66.7% (3), B 33.3% (3)"), text)
         let html = HTMLRenderer.render(r)
-        XCTAssertTrue(html.contains("QuALITY protocols"))
+        XCTAssertTrue(html.contains("QuALITY judges"))
         XCTAssertTrue(html.contains("50.0 (n=2)"))
     }
 
@@ -248,6 +248,29 @@ final class ProtocolScoringTests: XCTestCase {
         let json = JSONRenderer.render(r)
         XCTAssertTrue(json.contains("\"condition\": \"model_judge\""))
         XCTAssertTrue(json.contains("\"honest_accuracy\": 0,"), json)
+    }
+
+    /// The synthetic study's protocol blocks are logs the core reader takes record by record and
+    /// the scanner scores without a warning.
+    func testSyntheticProtocolLogsReadAndScore() throws {
+        var study = SyntheticStudy()
+        study.sessions = 6
+        study.answersPerSession = 24
+        study.protocols = true
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("synthetic-protocols-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try study.write(to: dir, jobs: 2)
+        let first = SessionLogReader.read(url: dir.appendingPathComponent("p00000.jsonl"))
+        XCTAssertEqual(first.issues, [])
+        XCTAssertTrue(first.records.contains { if case .judgment = $0.event { true } else { false } })
+        let d = try load(dir)
+        XCTAssertEqual(d.warnings.map(\.description), [])
+        XCTAssertEqual(d.answers.count, 6 * 24)
+        XCTAssertEqual(d.protocols.count, 6 * 8)
+        let r = score(d)
+        let t = try XCTUnwrap(r.tasks.first { $0.task == .quality })
+        XCTAssertEqual(t.rows.first { $0.condition == "consultancy" }?.answers, 24)
+        XCTAssertEqual(t.rows.first { $0.condition == "debate" }?.protocolStats?.verifiedQuoteShare.count, 2)
     }
 
     func testOldLogsHaveNoProtocolData() throws {

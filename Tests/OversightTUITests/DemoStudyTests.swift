@@ -66,3 +66,42 @@ final class DemoStudyTests: XCTestCase {
         }
     }
 }
+
+/// The bundled protocols demo (`oversight demo --protocols`): every block played through the
+/// headless backend with the simulated assistant in every role.
+final class ProtocolsDemoStudyTests: XCTestCase {
+    func testProtocolsDemoRunsToTheEndWithCheckedQuotes() throws {
+        let root = URL(fileURLWithPath: "\(#filePath)").deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let resolved = try StudyResolver.resolve(try StudyLoader.load(path: root.appendingPathComponent("Tasks/protocols.toml").path))
+        XCTAssertEqual(resolved.study.blocks.map(\.condition), [.unaided, .consultancy, .debate])
+        let total = resolved.blocks.reduce(0) { $0 + $1.count }
+        let h = try Harness(study: resolved, size: Size(cols: 80, rows: 24), mode: .live,
+                            assistant: SimulatedAssistant(seed: resolved.study.seed, accuracy: 0.6, wordDelayMs: 0))
+        h.run(.key(.enter))
+        var answered = 0
+        while h.state.phase == .question, answered < total {
+            if h.state.protocolQuestion != nil {
+                h.run(.key(.right), .key(.enter))   // prior, then round 1
+                XCTAssertTrue(h.backend.waitUntil(timeout: 10) { $0.protocolQuestion?.stage == .judging }, h.screen)
+                h.run(.key(.char("e")))
+            } else {
+                h.run(.type("b4"), .key(.enter))
+            }
+            answered += 1
+            XCTAssertEqual(h.state.phase, .feedback, h.screen)
+            h.run(.key(.enter))
+        }
+        XCTAssertEqual(answered, total)
+        XCTAssertEqual(h.state.phase, .finished)
+        let replies = h.log.records.compactMap { if case .assistantReply(let r) = $0.event { r } else { nil } }
+        XCTAssertEqual(replies.filter { $0.role == .consultant }.count, 2)
+        XCTAssertEqual(replies.filter { $0.role == .debaterA }.count, 2)
+        XCTAssertEqual(replies.filter { $0.role == .debaterB }.count, 2)
+        XCTAssertTrue(replies.allSatisfy { $0.status == .complete && !$0.text.isEmpty })
+        let quotes = replies.flatMap { $0.quotes ?? [] }
+        XCTAssertTrue(quotes.contains { $0.verified }, "honest speeches quote the story")
+        let subs = h.log.records.compactMap { if case .submitted(let s) = $0.event { s } else { nil } }
+        XCTAssertTrue(subs.filter { $0.condition != .unaided }.allSatisfy { $0.probabilities != nil && $0.choice != nil })
+    }
+}

@@ -38,7 +38,7 @@ public struct StudyBlock: Sendable, Equatable {
     public var subjects: [String] = []
     /// Restrict to one split (`dev`, `val`, `test`); nil = any.
     public var split: String?
-    /// `initial_answer = true` (blocks with an assistant): each question first takes an answer
+    /// `initial_answer = true` (assisted blocks): each question first takes an answer
     /// given without the assistant, then opens the chat for the final answer.
     public var initialAnswer: Bool = false
     /// Line of the `[[blocks]]` header in the study file.

@@ -258,9 +258,11 @@ public enum StudyLoader {
             }
             let split = string(t, "split", "blocks", i)
             let initialAnswer = bool(t, "initial_answer", "blocks", i) ?? false
-            if initialAnswer, condition == .unaided {
+            if initialAnswer, let c = condition, c != .assisted {
+                // Consultancy and debate have their own answer before the arguments: the prior judgment.
+                let why = c == .unaided ? "" : " (a \(c.rawValue) block records the judge's prior judgment instead)"
                 fail("blocks", i, "initial_answer",
-                     "\"blocks[\(i + 1)].initial_answer\" needs a block with an assistant (condition \"assisted\"), not \"unaided\"")
+                     "\"blocks[\(i + 1)].initial_answer\" needs an assisted block, not \"\(c.rawValue)\"\(why)")
             }
             let settings = condition.flatMap { protocolSettings(t, index: i, condition: $0) }
             guard errors.count == before, let condition, let bank, let questions else { return nil }

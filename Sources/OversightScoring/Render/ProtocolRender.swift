@@ -41,8 +41,8 @@ enum ProtocolRender {
     static func textTable(_ t: TaskReport) -> [[String]]? {
         let rows = rows(t)
         guard !rows.isEmpty else { return nil }
-        var out = [["\(t.task == .mmlu ? "MMLU" : "QuALITY") protocols", "honest acc", "dishonest acc", "log2 score",
-                    "prob. CE", "rounds", "verified quotes"]]
+        var out = [["\(t.task == .mmlu ? "MMLU" : "QuALITY") judges", "honest", "dishonest", "log2",
+                    "prob. CE", "rounds", "verified quotes (n)"]]
         for row in rows {
             guard let s = row.protocolStats else { continue }
             out.append([row.label, pctN(s.honestAccuracy, s.honestAnswers), pctN(s.dishonestAccuracy, s.dishonestAnswers),
@@ -53,6 +53,11 @@ enum ProtocolRender {
         return out
     }
 
+    static let legend = "honest / dishonest: accuracy (%) when the consultant defended the gold / another option; "
+        + "log2: mean judge score log2(p correct) - 0.05 per round beyond the first; prob. CE: calibration error of "
+        + "the final probabilities (10% bins, points); rounds: mean heard; verified quotes: share verified per role "
+        + "(A, B: debaters), of n quotes"
+
     static func pctN(_ x: Double?, _ n: Int) -> String {
         guard let x else { return "-" }
         return "\(TextRenderer.pct(x)) (n=\(n))"
@@ -60,8 +65,10 @@ enum ProtocolRender {
 
     static func quoteCell(_ s: ProtocolStats) -> String {
         s.verifiedQuoteShare.isEmpty ? "-"
-            : s.verifiedQuoteShare.map { "\($0.role.label) \(TextRenderer.pct($0.share))% of \($0.quotes)" }
-                .joined(separator: ", ")
+            : s.verifiedQuoteShare.map { q -> String in
+                let who = q.role == .consultant ? "" : (q.role == .debaterA ? "A " : "B ")
+                return "\(who)\(TextRenderer.pct(q.share))% (\(q.quotes))"
+            }.joined(separator: ", ")
     }
 
     static func htmlTable(_ t: TaskReport) -> String {
@@ -72,8 +79,6 @@ enum ProtocolRender {
         for r in rows.dropFirst() {
             s += "<tr>" + r.enumerated().map { k, c in k == 0 ? "<td class=\"l label\">\(HTMLRenderer.esc(c))</td>" : "<td>\(HTMLRenderer.esc(c))</td>" }.joined() + "</tr>"
         }
-        return s + "</tbody></table>\n<p class=\"meta\">Accuracy when the consultant defended the gold (honest) or "
-            + "another option (dishonest); log2 score: log2(p correct) - 0.05 per round beyond the first; prob. CE: "
-            + "calibration error of the final probabilities (10% bins, points); verified quotes per role.</p>\n"
+        return s + "</tbody></table>\n<p class=\"meta\">" + HTMLRenderer.esc(legend) + "</p>\n"
     }
 }

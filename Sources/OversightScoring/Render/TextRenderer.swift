@@ -213,7 +213,10 @@ public enum TextRenderer {
                         + "file \(m.path)", width: width, indent: 2, hanging: 4)
         }
         if !notes.isEmpty { text += "\n" + notes.joined(separator: "\n") }
-        if let p = ProtocolRender.textTable(t) { text += "\n" + grid(p, width: width) }
+        if let p = ProtocolRender.textTable(t) {
+            text += "\n" + grid(p, width: width) + "\n"
+                + wrap(ProtocolRender.legend, width: width, indent: 2, hanging: 2).joined(separator: "\n")
+        }
         if !t.differences.isEmpty {
             var d = [["difference (points)", "estimate", "95% CI"]]
             for x in t.differences { d.append([x.name, signedPct(x.estimate), ci(x.ci95)]) }

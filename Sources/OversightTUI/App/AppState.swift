@@ -39,7 +39,7 @@ public struct StudyContext: Sendable {
     /// Whether a block's questions first take an initial answer without the assistant.
     public func initialAnswer(block: Int) -> Bool {
         study.blocks.indices.contains(block) && study.blocks[block].initialAnswer
-            && study.blocks[block].condition != .unaided
+            && study.blocks[block].condition == .assisted
     }
 
     /// The position after (block, index), skipping empty blocks; nil at the end.
@@ -138,6 +138,8 @@ public struct AppState: Sendable {
     /// Active time is stopped (`time_paused` logged, no `time_resumed` yet): the terminal is too
     /// small to show the screen, so no timer runs.
     public internal(set) var timePaused = false
+    /// The consultancy or debate question on screen (nil on other questions).
+    public internal(set) var protocolQuestion: ProtocolQuestion?
 
     // Durable and presentation: chat transcript (entries durable, scroll not), passage position
     // (`topOffset` durable through debounced viewport records), focus.
@@ -150,6 +152,8 @@ public struct AppState: Sendable {
     public var size: Size
     public var overlay: Overlay?
     public var input = ChatInputState()
+    /// The judgment being edited and the speeches streaming in, on a protocol question.
+    public var judge = JudgeUI()
     /// A one-off message in the answer pane ("Choose a confidence first.").
     public var notice: String?
     /// A one-off message in the chat pane ("Wait for the reply to finish...").
@@ -191,7 +195,10 @@ public struct AppState: Sendable {
     public var remainingMs: Int64? { deadlineMs.map { max(0, $0 - nowMs) } }
 
     /// Panes of the question screen in Tab order.
-    public var panes: [Pane] { isAssisted ? [.passage, .answer, .chat] : [.passage, .answer] }
+    public var panes: [Pane] {
+        if let pq = protocolQuestion { return AppCore.protocolPanes(pq) }
+        return isAssisted ? [.passage, .answer, .chat] : [.passage, .answer]
+    }
 
     /// The state that a replay of the log must reproduce exactly.
     public var durable: DurableState {
@@ -199,7 +206,8 @@ public struct AppState: Sendable {
                      conversation: conversation, passageOffset: passage.topOffset, passageQuery: passage.query,
                      questionStartMs: questionStartMs, deadlineMs: deadlineMs, lastSubmission: lastSubmission,
                      completionCode: completionCode, nextRequestID: nextRequestID, focus: focus, resets: resets,
-                     retry: retry, timePaused: timePaused, initialAnswer: initialAnswer)
+                     retry: retry, timePaused: timePaused, initialAnswer: initialAnswer,
+                     protocolQuestion: protocolQuestion)
     }
 }
 
@@ -223,4 +231,5 @@ public struct DurableState: Sendable, Equatable {
     public var retry: RetryableRequest?
     public var timePaused: Bool
     public var initialAnswer: InitialSubmission?
+    public var protocolQuestion: ProtocolQuestion?
 }

@@ -52,7 +52,14 @@ public enum AppCore {
             s.deadlineMs = shown.timeLimitMs.map { monoMs + $0 }
             s.resets = 0
             s.initialAnswer = nil
-            if let q = s.question, shown.condition == .assisted {
+            s.protocolQuestion = nil
+            s.judge = JudgeUI()
+            if shown.condition.isProtocol, let pq = protocolQuestion(s, shown) {
+                s.protocolQuestion = pq
+                s.judge.draft = pq.draft()
+                s.conversation = nil
+                s.focus = .answer
+            } else if let q = s.question, shown.condition == .assisted {
                 let a = s.context.study.assistant
                 s.conversation = Conversation(question: q, systemPrompt: a.systemPrompt, sendQuestion: a.sendQuestion)
                 // A two-stage question opens on the answer pane: the chat waits for the initial answer.
@@ -89,6 +96,8 @@ public enum AppCore {
                                        firstTextMs: nil, streaming: StreamingReply(requestID: requestID),
                                        loggedMs: monoMs)
             s.nextRequestID = max(s.nextRequestID, requestID + 1)
+        case .assistantReply(let r) where r.role != nil:
+            applySpeech(&s, r)
         case .assistantReply(let r):
             s.chat.entries.append(.assistant(text: r.text, status: r.status, error: r.error))
             s.chat.scrollBack = 0
@@ -123,8 +132,10 @@ public enum AppCore {
             s.retry = nil
         case .heartbeat, .questionInserted:
             break
-        case .roundStarted, .judgment:
-            break
+        case .roundStarted(let started):
+            applyRound(&s, started, monoMs: monoMs)
+        case .judgment(let j):
+            applyJudgment(&s, j)
         case .timePaused:
             s.timePaused = true
         case .timeResumed:

@@ -109,6 +109,9 @@ extension AppCore {
     /// overrides the state's zoomed pane).
     static func screenLayout(_ s: AppState, size: Size? = nil, zoom: Pane?? = nil) -> ScreenLayout? {
         guard let q = s.question else { return nil }
+        if let pq = s.protocolQuestion {
+            return protocolLayout(s, pq, question: q, size: size ?? s.size, zoom: zoom ?? zoomedPane(s))
+        }
         return ScreenLayout.question(size: size ?? s.size, question: q, assisted: s.isAssisted,
                                      zoom: zoom ?? zoomedPane(s), focus: s.phase == .question ? s.focus : nil,
                                      scale: s.scale)

@@ -25,7 +25,10 @@ extension AppCore {
         case .feedback:
             StatusBar.render(StatusBarModel(position: positionLabel(state), remainingMs: nil, focus: nil, keys: []),
                              width: size.cols, row: 0, hintsRow: size.rows - 1, into: &canvas)
-            if let sub = s.lastSubmission, let q = s.context.question(block: sub.block, index: sub.index) {
+            if let sub = s.lastSubmission, let q = s.context.question(block: sub.block, index: sub.index),
+               sub.probabilities != nil {
+                protocolFeedback(state, sub, question: q, size: size, into: &canvas)
+            } else if let sub = s.lastSubmission, let q = s.context.question(block: sub.block, index: sub.index) {
                 Screens.feedback(sub, question: q, scale: s.scale, size: size, into: &canvas)
             }
         case .finished:
@@ -40,8 +43,12 @@ extension AppCore {
         switch s.overlay {
         case .help:
             canvas.grid.cursor = nil
+            let protocolHelp = s.protocolQuestion.map { pq in
+                HelpOverlay.protocolEntries(debate: pq.condition == .debate, showPassage: pq.settings.showPassage)
+            }
             HelpOverlay.render(assisted: s.isAssisted && s.phase == .question, levels: s.scale.count,
-                               twoStage: stageLabel(s) != nil, size: size, into: &canvas)
+                               lines: s.phase == .question ? protocolHelp : nil, twoStage: stageLabel(s) != nil,
+                               size: size, into: &canvas)
         case .quitConfirm:
             canvas.grid.cursor = nil
             QuitDialog.render(size: size, into: &canvas)
@@ -55,7 +62,7 @@ extension AppCore {
     static func positionLabel(_ s: AppState) -> String {
         let blocks = s.context.blocks.count
         let qs = s.context.blocks.indices.contains(s.block) ? s.context.blocks[s.block].count : 0
-        let cond = s.condition == .assisted ? "Assisted" : "Unaided"
+        let cond = s.condition.rawValue.prefix(1).uppercased() + s.condition.rawValue.dropFirst()
         let stage = stageLabel(s).map { " · \($0)" } ?? ""
         return "Block \(s.block + 1)/\(blocks) · Question \(s.index + 1)/\(qs) · \(cond)\(stage)"
     }
@@ -88,6 +95,7 @@ extension AppCore {
 
     static func renderQuestion(_ s: AppState, size: Size, into canvas: inout Canvas) {
         guard let q = s.question else { return }
+        if let pq = s.protocolQuestion { return renderProtocol(s, pq, size: size, into: &canvas) }
         guard let layout = screenLayout(s, size: size) else { return }
         let focus = s.phase == .question ? s.focus : nil
         let zoomed = layout.zoomed == nil ? "" : ", zoomed"

@@ -369,7 +369,9 @@ public final class SessionRuntime {
             startedRequests.append((id, messages))
             return
         }
-        let request = AssistantRequest(id: id, messages: messages, question: state.context.questionByID(questionID))
+        // A consultant's or debater's speech also carries its assignment (for the simulated assistant).
+        let request = AssistantRequest(id: id, messages: messages, question: state.context.questionByID(questionID),
+                                       speech: AppCore.speechRequest(state, id: id))
         let assistant = self.assistant
         let inbox = self.inbox
         tasks[id] = Task.detached {

@@ -27,8 +27,10 @@ extension AppCore {
         case .key(let key):
             return handleKey(&s, key)
         case .assistantChunk(let id, let chunk):
+            if let effects = protocolChunk(&s, id, chunk) { return s.logFailure == nil ? effects : [] }
             return handleChunk(&s, id, chunk)
         case .assistantFailed(let id, let message):
+            if let effects = protocolFailed(s, id, message: message) { return effects }
             guard let p = s.pending, p.requestID == id else { return [] }
             return [.appendLog(.assistantReply(reply(s, p, status: .failed, error: message)))]
         case .hangup:
@@ -103,6 +105,7 @@ extension AppCore {
             break
         case .question:
             effects += show(s, block: s.block, index: s.index)
+            effects += protocolResumeEffects(s)
         case .submitted:
             effects += advanceAfterSubmission(s)
         }
@@ -245,6 +248,7 @@ extension AppCore {
     }
 
     static func questionKey(_ s: inout AppState, _ key: Key) -> [Effect] {
+        if let pq = s.protocolQuestion { return protocolKey(&s, key, pq) }
         // Keys that work in every pane.
         switch key {
         case .tab, .backTab:
@@ -521,7 +525,7 @@ extension AppCore {
 
     static func submit(_ s: inout AppState, timedOut: Bool) -> [Effect] {
         guard let q = s.question, s.phase == .question else { return [] }
-        var effects = flushViewport(&s)
+        var effects = flushViewport(&s) + closeOpenSpeeches(s, status: .cancelled, error: nil)
         if let p = s.pending {
             effects += [.appendLog(.assistantReply(reply(s, p, status: .cancelled, error: nil))),
                         .cancelReply(requestID: p.requestID)]
@@ -529,7 +533,7 @@ extension AppCore {
         var elapsed = max(0, s.nowMs - s.questionStartMs)
         if timedOut, let limit = s.context.timeLimitMs(block: s.block) { elapsed = min(elapsed, limit) }
         let conf = s.answer.confidenceLevel.flatMap { s.scale.indices.contains($0) ? s.scale[$0] : nil }
-        let sub = Submission(block: s.block, index: s.index, questionID: q.id, task: q.task, subject: q.subject,
+        let sub = s.protocolQuestion != nil ? protocolSubmission(s, q, timedOut: timedOut, elapsedMs: elapsed) : Submission(block: s.block, index: s.index, questionID: q.id, task: q.task, subject: q.subject,
                              condition: s.condition, choice: s.answer.choice, confidence: conf, gold: q.gold,
                              correct: s.answer.choice == q.gold, timedOut: timedOut, elapsedMs: elapsed)
         s.notice = nil
@@ -564,9 +568,9 @@ extension AppCore {
     static func show(_ s: AppState, block: Int, index: Int) -> [Effect] {
         guard let q = s.context.question(block: block, index: index) else { return [] }
         let cond = s.context.condition(block: block)
-        var effects: [Effect] = [.appendLog(.questionShown(QuestionShown(
-            block: block, index: index, questionID: q.id, task: q.task, subject: q.subject, condition: cond,
-            timeLimitMs: s.context.timeLimitMs(block: block))))]
+        var effects: [Effect] = [.appendLog(.questionShown(protocolShown(s, block: block, index: index, question: q)
+            ?? QuestionShown(block: block, index: index, questionID: q.id, task: q.task, subject: q.subject,
+                             condition: cond, timeLimitMs: s.context.timeLimitMs(block: block))))]
         if cond == .assisted {
             let a = s.context.study.assistant
             let conv = Conversation(question: q, systemPrompt: a.systemPrompt, sendQuestion: a.sendQuestion)
@@ -599,7 +603,7 @@ extension AppCore {
         var effects: [Effect] = []
         // A finished session's log ends with session_end; leaving the end screen adds nothing.
         if s.logFailure == nil && s.phase != .finished {
-            effects += flushViewport(&s)
+            effects += flushViewport(&s) + closeOpenSpeeches(s, status: .cancelled, error: nil)
             if let p = s.pending {
                 effects += [.appendLog(.assistantReply(reply(s, p, status: .cancelled, error: nil))),
                             .cancelReply(requestID: p.requestID)]

@@ -36,10 +36,36 @@ public enum HelpOverlay {
         return e
     }
 
-    /// Draw the overlay centred in a `size` frame.
-    public static func render(assisted: Bool, levels: Int = 5, twoStage: Bool = false, size: Size,
-                              into canvas: inout Canvas) {
-        let lines = entries(assisted: assisted, levels: levels, twoStage: twoStage)
+    /// The help of a consultancy or debate question: the judgment, the rounds, the quote marks.
+    public static func protocolEntries(debate: Bool, showPassage: Bool) -> [(String, String)] {
+        var e: [(String, String)] = [
+            ("", "Everywhere"),
+            ("Tab / Shift-Tab", "next / previous pane"),
+            (showPassage ? "F2 F3 F4" : "F3 F4", (showPassage ? "passage, " : "") + "judgment, " + (debate ? "debate" : "consultant")),
+            ("F1 / F\(AppCore.zoomKey)", "this help / zoom the pane"),
+            ("Ctrl-C", "quit (asks first; progress is saved)"),
+            ("", "Judgment: how likely is each option to be right?"),
+            ("Up Down  a b ...", "select an option"),
+            ("Right + / Left -", "5% more / less (taken from or given to the others)"),
+            ("=", "back to even"),
+            ("Enter", "state the prior (before any argument)"),
+            ("n / e", "another round / end: the highest option is your answer"),
+            ("Space", "on a tie, pick the selected option as your answer"),
+            ("", debate ? "Debate: two debaters defend different options" : "Consultant: defends one option, right or not"),
+            ("Enter", "start the next round with the remark you typed"),
+            ("PgUp PgDn / Ctrl-P N", "scroll the speeches / earlier and later rounds"),
+            ("F5", "ask again for a round whose speech failed"),
+            ("✓“...”  ✗[...]", "quote found in the passage / not found (may be invented)"),
+        ]
+        if showPassage { e.append(("F8 (passage: q)", "show the next verified quote in the passage")) }
+        return e
+    }
+
+    /// Draw the overlay centred in a `size` frame (`lines`: other entries than the default).
+    /// `twoStage`: the question takes an initial answer before the chat opens.
+    public static func render(assisted: Bool, levels: Int = 5, lines custom: [(String, String)]? = nil,
+                              twoStage: Bool = false, size: Size, into canvas: inout Canvas) {
+        let lines = custom ?? entries(assisted: assisted, levels: levels, twoStage: twoStage)
         let w = min(size.cols - 4, 72)
         let h = min(size.rows - 2, lines.count + 4)
         let r = Rect(col: (size.cols - w) / 2, row: (size.rows - h) / 2, width: w, height: h)

@@ -37,6 +37,8 @@ public struct PassageViewState: Sendable, Equatable {
     public var currentMatch: Int?
     /// The search prompt being typed, when open.
     public var searchPrompt: ChatInputState?
+    /// The verified quote highlighted by the quote-jump key, as a Unicode-scalar range.
+    public var quote: Range<Int>?
 
     /// At the top of the text, no search.
     public init() {}
@@ -117,6 +119,19 @@ public struct PassageViewState: Sendable, Equatable {
         }
     }
 
+    /// Highlight the first of `quotes` (verified quote ranges) that starts after the one
+    /// highlighted now, wrapping to the first, and scroll it into view. Returns false when there
+    /// is none.
+    @discardableResult
+    public mutating func nextQuote(_ quotes: [Range<Int>], _ lines: [WrappedLine], rows: Int) -> Bool {
+        let sorted = quotes.filter { !$0.isEmpty }.sorted { $0.lowerBound < $1.lowerBound }
+        guard let first = sorted.first else { return false }
+        let next = quote.flatMap { cur in sorted.first { $0.lowerBound > cur.lowerBound } } ?? first
+        quote = next
+        reveal(next.lowerBound, lines, rows: rows)
+        return true
+    }
+
     /// Case-insensitive matches of `query` in `text`, as Unicode-scalar ranges.
     public static func find(_ query: String, in text: String) -> [Range<Int>] {
         guard !query.isEmpty else { return [] }
@@ -169,7 +184,8 @@ public enum PassageView {
             guard li < lines.count else { break }
             let line = lines[li]
             while m < state.matches.count, state.matches[m].upperBound <= line.start { m += 1 }
-            if m >= state.matches.count || state.matches[m].lowerBound >= line.end {
+            let quoted = state.quote.map { $0.overlaps(line.start..<max(line.start, line.end)) } ?? false
+            if !quoted, m >= state.matches.count || state.matches[m].lowerBound >= line.end {
                 // No match on this line: draw it in one go.
                 canvas.text(line.text, col: textCol, row: inner.row + r, maxWidth: textW)
                 continue
@@ -180,7 +196,10 @@ public enum PassageView {
                 let w = DisplayWidth.of(ch)
                 while m < state.matches.count, state.matches[m].upperBound <= off { m += 1 }
                 var style = Style.plain
-                if m < state.matches.count, state.matches[m].contains(off) {
+                if let q = state.quote, q.contains(off) {
+                    // A verified quote the judge jumped to: reversed and bold, like no search match.
+                    style = Style(.success, bold: true, reverse: true)
+                } else if m < state.matches.count, state.matches[m].contains(off) {
                     style = state.matches[m] == current ? Style(.currentMatch, reverse: true) : Style(.highlight, underline: true)
                 }
                 if w > 0 {
