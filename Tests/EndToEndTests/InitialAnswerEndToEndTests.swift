@@ -28,12 +28,18 @@ final class InitialAnswerEndToEndTests: XCTestCase {
         try tmux.waitFor("demo", text: "Instructions", timeout: 20)
         try tmux.keys("demo", "Enter")
         var answered = 0, initials = 0
+        var lastPosition = ""
         while answered < 20 {
-            let screen = try tmux.waitFor("demo", timeout: 20, "a question or the end") {
-                $0.contains("Session complete") || ($0.contains("Question ") && $0.contains("Your answer")
-                    || $0.contains("Step 1 of 2"))
+            // The next question's screen: a new position in the status bar, not the feedback page
+            // (which shows the same position and also says "Your answer:").
+            let screen = try tmux.waitFor("demo", timeout: 20, "a new question or the end") { screen in
+                if screen.contains("Session complete") { return true }
+                let status = screen.split(separator: "\n").first.map(String.init) ?? ""
+                return status.contains("Question ") && status != lastPosition
+                    && !screen.contains("Press Enter to continue") && !screen.contains("Press Enter to begin")
             }
             if screen.contains("Session complete") { break }
+            lastPosition = screen.split(separator: "\n").first.map(String.init) ?? ""
             if screen.contains("Step 1 of 2") {
                 // Step 1: no chat on screen; answer B at 60% and submit it as the initial answer.
                 XCTAssertFalse(screen.contains("Assistant chat"), screen)
