@@ -39,6 +39,9 @@ struct ScoreBench: AsyncParsableCommand {
     @Flag(help: "Keep the generated folder.")
     var keep = false
 
+    @Flag(help: "Reliance: initial answers on assisted questions and a stance file for them (read and scored in the timed part).")
+    var reliance = false
+
     @Flag(help: "Also read and check the logs with the core reader (JSONDecoder), to compare with the scanner.")
     var compareDecoder = false
 
@@ -57,6 +60,7 @@ struct ScoreBench: AsyncParsableCommand {
             study.sessions = sessions
             study.answersPerSession = answers
             study.meanTurns = turns
+            study.initialAnswers = reliance
             study.protocols = protocols
             let t0 = Date()
             let w = try study.write(to: folder, jobs: jobs)
@@ -67,11 +71,25 @@ struct ScoreBench: AsyncParsableCommand {
         defer {
             if generated && !keep && dir == nil { try? FileManager.default.removeItem(at: folder) }
         }
+        if reliance {
+            // A stance per assisted answer (not timed): seeded, right about 60% of the time.
+            let inputs = try DatasetLoader.discover(path: folder.path)
+            let d = DatasetLoader.load(logs: inputs.logs, baselines: [], jobs: jobs)
+            var rng = SeededRandom(seed: 11, label: "bench-stance")
+            var text = ""
+            for a in d.answers where a.condition == .assisted {
+                let stance = rng.unit() < 0.6 ? Int(a.gold) : (Int(a.gold) + 1 + rng.below(3)) % 4
+                text += StanceRecord(participant: d.participants[Int(a.participant)], questionID: d.items[Int(a.item)],
+                                     stance: rng.below(10) == 0 ? nil : stance, method: "hand", model: nil).line() + "\n"
+            }
+            try Data(text.utf8).write(to: folder.appendingPathComponent("stance-bench.jsonl"))
+        }
         let hwmBefore = PeakMemory.megabytes()
         PeakMemory.reset()
         let start = Date()
         let inputs = try DatasetLoader.discover(path: folder.path)
-        let dataset = DatasetLoader.load(logs: inputs.logs, baselines: inputs.baselines, jobs: jobs)
+        var dataset = DatasetLoader.load(logs: inputs.logs, baselines: inputs.baselines, jobs: jobs)
+        try StanceLoader.apply(paths: inputs.stances, to: &dataset)
         let loaded = Date()
         var options = ScoreOptions()
         options.resamples = resamples

@@ -311,9 +311,13 @@ public struct BaselineRunner: Sendable {
     }
 
     private func collect(_ prompt: String) async throws -> String {
+        try await Self.collect(BaselineRunner.generateInstruction + "\n\n" + prompt, from: assistant)
+    }
+
+    /// The whole reply of `assistant` to one user turn `prompt`, read from its streamed chunks.
+    public static func collect(_ prompt: String, from assistant: any Assistant) async throws -> String {
         var text = ""
-        let asked = BaselineRunner.generateInstruction + "\n\n" + prompt
-        let request = AssistantRequest(id: 0, messages: [ChatMessage(role: .user, content: asked)], question: nil)
+        let request = AssistantRequest(id: 0, messages: [ChatMessage(role: .user, content: prompt)], question: nil)
         for try await chunk in assistant.stream(request) {
             if case .text(let t) = chunk { text += t }
         }

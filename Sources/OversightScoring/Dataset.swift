@@ -70,6 +70,16 @@ public struct Answer: Sendable, Equatable {
     public var ttftCount: Int32
     /// Line of the `submitted` record in its log.
     public var line: Int32
+    /// The initial answer of a two-stage question (`initial_submitted`): option 0...3 and
+    /// confidence in percent; -1 when there is none.
+    public var initialChoice: Int8 = -1
+    public var initialConfidence: Int16 = -1
+    /// The assistant's stance on this question from the stance files: 0...3, `Answer.stanceNone`
+    /// (it endorsed no option) or `Answer.stanceUnknown` (no stance record).
+    public var stance: Int8 = Answer.stanceUnknown
+
+    public static let stanceNone: Int8 = -1
+    public static let stanceUnknown: Int8 = -2
     /// Consultancy and debate answers: index of their `ProtocolAnswer` in `Dataset.protocols`;
     /// -1 for the others.
     public var protocolIndex: Int32 = -1

@@ -56,6 +56,8 @@ public struct ConditionRow: Sendable {
     public var model: ModelRunInfo?
     /// The assistant of an assisted row, or the model of a model row; nil for unaided rows.
     public var assistant: AssistantName?
+    /// Assisted rows with initial answers or stances: the reliance measures (see `Reliance`).
+    public var reliance: RelianceStats? = nil
     /// Consultancy and debate rows: their protocol columns.
     public var protocolStats: ProtocolStats? = nil
 }
@@ -104,6 +106,8 @@ public struct ParticipantRow: Sendable, Equatable {
     public var completion: Double
     /// Unaided accuracy on this task stands far above the others (see `flagRule`).
     public var flagged: Bool
+    /// Assisted rows with initial answers or stances: the reliance measures, without intervals.
+    public var reliance: RelianceStats? = nil
 }
 
 /// Timing and assistant use of one block (block index x task x condition) over participants.

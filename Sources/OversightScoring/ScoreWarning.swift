@@ -20,6 +20,7 @@ public struct ScoreWarning: Sendable, Equatable, Hashable, CustomStringConvertib
         case studyMismatch = "study_mismatch"
         case scale
         case baseline
+        case stance
         case exclusion
         case statistics
         case mixedAssistants = "mixed_assistants"

@@ -35,7 +35,8 @@ public enum Scorer {
         for task in TaskKind.allCases {
             if let t = scoreTask(task, d, options, assistants: assistants, &warnings) { tasks.append(t) }
         }
-        let (rows, flagWarnings) = participantRows(d, options.outlierRule)
+        var (rows, flagWarnings) = participantRows(d, options.outlierRule)
+        Reliance.attach(to: &rows, d)
         warnings.append(contentsOf: flagWarnings)
         let balance = Balance.report(d)
         if let w = balance?.1 { warnings.append(w) }
@@ -156,12 +157,18 @@ public enum Scorer {
                 let cond = protocols[c - firstProtocolGroup]
                 rows.append(protocolRow(cond, taskAnswers.filter { group($0) == c }, d, scale: d.scale,
                                         accuracy: result.point(.accuracy(group: c)), ci: interval(.accuracy(group: c))))
+                rows[rows.count - 1].reliance = Reliance.stats(taskAnswers.filter { group($0) == c }, resamples: o.resamples,
+                                                               seed: o.seed, label: "reliance/\(task.rawValue)/\(c)", jobs: o.jobs)
                 continue
             }
             rows.append(individualRow(c == 0 ? .unaided : .assisted, taskAnswers.filter { group($0) == c }, d.scale,
                                       assistant: assistant(c), itemCount: d.items.count,
                                       participants: d.participants.count,
                                       accuracy: result.point(.accuracy(group: c)), ci: interval(.accuracy(group: c))))
+            if c != Statistic.unaided {
+                rows[rows.count - 1].reliance = Reliance.stats(taskAnswers.filter { group($0) == c }, resamples: o.resamples,
+                                                               seed: o.seed, label: "reliance/\(task.rawValue)/\(c)", jobs: o.jobs)
+            }
         }
         for c in 0..<firstProtocolGroup where !problem.answerP[c].isEmpty {
             rows.append(voteRow(c == 0 ? .unaided : .assisted, taskAnswers.filter { group($0) == c }, d.scale,

@@ -13,6 +13,8 @@ public struct SyntheticStudy: Sendable {
     /// Distinct questions per task in the bank the sessions draw from.
     public var itemsPerTask = 1_500
     public var seed: UInt64 = 7
+    /// Assisted questions get an initial answer (`initial_submitted`) before the chat.
+    public var initialAnswers = false
     public var studyID = "synthetic"
     /// Also a QuALITY consultancy and a QuALITY debate block (judgments, rounds, speeches with
     /// quotes); the answers are then spread over six blocks.
@@ -113,6 +115,10 @@ public struct SyntheticStudy: Sendable {
                 emit(.questionShown, "{\"block\":\(b),\"condition\":\"\(cond.rawValue)\",\"index\":\(index),\"question_id\":\"\(id)\",\"subject\":\"\(subject)\",\"task\":\"\(task.rawValue)\"\(limit)}")
                 let startMono = mono
                 if cond == .assisted {
+                    if initialAnswers {
+                        let c = rng.below(4)
+                        emit(.initialSubmitted, "{\"choice\":\(c),\"confidence\":\(scale[1 + rng.below(3)]),\"elapsed_ms\":\(5000 + rng.below(20_000)),\"question_id\":\"\(id)\"}")
+                    }
                     emit(.focusChanged, "{\"pane\":\"chat\"}")
                     let turns = rng.below(Int(meanTurns * 2) + 1)
                     for t in 0..<turns {

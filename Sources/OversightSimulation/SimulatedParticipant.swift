@@ -158,13 +158,19 @@ public struct SimulatedParticipant {
             if model != nil { return await modelQuestion() }
             let here = position
             guard let q = runtime.state.question else { advance(1000); return }
-            let assisted = runtime.state.isAssisted
             let base = policy.unaidedAccuracy[q.task] ?? 0.5
             let p = 1 / (1 + exp(-(logit(base) + ability)))
             let gold = (0..<4).contains(q.gold) ? q.gold : 0
             var lean = rng.unit() < p ? gold : [0, 1, 2, 3].filter { $0 != gold }[rng.below(3)]
             let budget = Int64(1000 * policy.medianSeconds * exp(policy.timeSpread * normal()))
             var used: Int64 = 0
+            var assisted = runtime.state.isAssisted
+            if runtime.state.awaitingInitialAnswer {
+                // Stage 1 of a two-stage question: the policy's unaided answer is the initial one.
+                used += initialAnswer(lean: lean, gold: gold, time: budget / 2)
+                guard samePosition(here) else { return countSubmission(q.id) }
+                assisted = runtime.state.isAssisted
+            }
 
             if assisted, rng.unit() < policy.askProbability {
                 let count = 1 + rng.below(max(1, policy.maxMessages))
@@ -199,15 +205,34 @@ public struct SimulatedParticipant {
             if let level, level < 9 { key(.char(Character(String(level + 1)))) }
             if budget > used { advance(budget - used) }
             if samePosition(here) { key(.enter) }
-            if case .submitted(let sub)? = lastSubmission(q.id) {
-                answers += 1
-                if sub.correct { correct += 1 }
-                if sub.timedOut { timedOut += 1 }
-            }
+            countSubmission(q.id)
             if samePosition(here) {
                 // Enter did not submit (a log failure refuses answers): stop rather than spin.
                 advance(1000)
             }
+        }
+
+        /// Count the submission of question `qid`, if it was submitted.
+        mutating func countSubmission(_ qid: String) {
+            if case .submitted(let sub)? = lastSubmission(qid) {
+                answers += 1
+                if sub.correct { correct += 1 }
+                if sub.timedOut { timedOut += 1 }
+            }
+        }
+
+        /// Stage 1 of a two-stage question: choose `lean` and a confidence drawn as for a final
+        /// answer, take `time` ms, and submit it as the initial answer (a time limit may run out
+        /// first). Returns the time used.
+        mutating func initialAnswer(lean: Int, gold: Int, time: Int64) -> Int64 {
+            let weights = policy.confidenceWeights(correct: lean == gold, levels: runtime.state.scale.count)
+            let level = pick(weights) ?? 0
+            key(.function(3))
+            key(.char(Character(["a", "b", "c", "d"][lean])))
+            if level < 9 { key(.char(Character(String(level + 1)))) }
+            advance(time)
+            if runtime.state.awaitingInitialAnswer { key(.enter) }
+            return time
         }
 
         /// One question decided by the participant model: it sees the screen's text, asks or

@@ -23,6 +23,7 @@ struct Oversight: AsyncParsableCommand {
             VerifyCommand.self,
             BaselineCommand.self,
             ScoreCommand.self,
+            StanceCommand.self,
             SimulateCommand.self,
             PowerCommand.self,
             MonitorCommand.self,

@@ -10,11 +10,16 @@ struct ScoreCommand: AsyncParsableCommand {
         abstract: "Score a study's session logs (and model baselines) into the Table-1 comparison.",
         discussion: """
             Reads every session log in a study folder (Sessions/<study>/*.jsonl; files named \
-            baseline-*.jsonl there are model baselines) and prints, per task, accuracy with a \
+            baseline-*.jsonl there are model baselines, stance-*.jsonl the assistant's stance per \
+            question from `oversight stance` or coded by hand) and prints, per task, accuracy with a \
             95% CI, calibration error, Brier score and mean confidence for unaided, assisted, \
             their confidence-weighted votes, and each model run; the differences \
             assisted - unaided and assisted - model; per-block timing and assistant use; and \
             one row per participant, with outliers flagged (never excluded unless asked). \
+            With initial answers (initial_answer blocks) or stance files, assisted rows also get \
+            the reliance measures (agreement, switch rate, RAIR, RSR, over- and under-reliance, \
+            confidence shift; see the README); --reliance-csv writes them as CSV; a malformed \
+            stance line stops the scorer (exit 2, naming the file and line). \
             Sessions run with different assistants get separate human + model rows, named after \
             the assistant, and a warning. The text fits 100 columns (--wide: one line per row). \
             Damaged input never stops the scorer: each problem is a warning naming the file \
@@ -61,6 +66,11 @@ struct ScoreCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("html"), help: ArgumentHelp("Also write a self-contained HTML report to this file.", valueName: "file"))
     var htmlPath: String?
+
+    @Option(name: .customLong("reliance-csv"),
+            help: ArgumentHelp("Also write the reliance measures (per condition and participant) as CSV to this file.",
+                               valueName: "file"))
+    var relianceCSVPath: String?
 
     @Option(name: .customLong("payments"),
             help: ArgumentHelp("Also write a CSV of finished participants to pay (completion code, bonus).", valueName: "file"))
@@ -123,6 +133,12 @@ struct ScoreCommand: AsyncParsableCommand {
         if dataset.sessions.isEmpty && dataset.leftOutSimulated > 0 && !simulatedOnly && !includeSimulated {
             dataset = load(.simulated)
         }
+        do {
+            try StanceLoader.apply(paths: inputs.stances, to: &dataset)
+        } catch let e as InputErrors {
+            for line in e.lines() { FileHandle.standardError.write(Data("oversight score: \(line)\n".utf8)) }
+            throw ExitCode(2)
+        }
         if dataset.sessions.isEmpty {
             FileHandle.standardError.write(Data("oversight score: \(path): no session could be scored\n".utf8))
             for w in dataset.warnings.prefix(20) { FileHandle.standardError.write(Data("  \(w)\n".utf8)) }
@@ -141,6 +157,7 @@ struct ScoreCommand: AsyncParsableCommand {
         let label = SimulatedLabel(simulated: simulatedCount, sessions: dataset.sessions.count)
         do {
             if let csvPath { try CSVWriter.write(dataset, to: csvPath) }
+            if let relianceCSVPath { try Data(RelianceCSV.render(report).utf8).write(to: URL(fileURLWithPath: relianceCSVPath)) }
             if let htmlPath {
                 let html = label.html(HTMLRenderer.render(report))
                 try Data(html.utf8).write(to: URL(fileURLWithPath: htmlPath))

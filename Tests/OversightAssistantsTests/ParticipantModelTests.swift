@@ -80,6 +80,8 @@ final class ParticipantModelTests: XCTestCase {
         guard case .finished = s.outcome else { return XCTFail("not finished: \(s)") }
         let total = resolved.blocks.reduce(0) { $0 + $1.count }
         XCTAssertEqual(s.answers, total)
-        XCTAssertEqual(s.unparsedDecisions, 2 * total)
+        // A two-stage question is decided twice: the initial answer, then the final one.
+        let twoStage = zip(resolved.study.blocks, resolved.blocks).reduce(0) { $0 + ($1.0.initialAnswer ? $1.1.count : 0) }
+        XCTAssertEqual(s.unparsedDecisions, 2 * (total + twoStage))
     }
 }

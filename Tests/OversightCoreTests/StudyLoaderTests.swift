@@ -152,6 +152,18 @@ final class StudyLoaderTests: XCTestCase {
         ])
     }
 
+    func testInitialAnswerOnlyWithAnAssistant() throws {
+        let two = "[study]\nid = \"x\"\n[[blocks]]\ncondition = \"assisted\"\nbank = \"bank\"\nquestions = 1\ninitial_answer = true\n"
+        XCTAssertEqual(try load(two).blocks.map(\.initialAnswer), [true])
+        XCTAssertEqual(try load(two.replacingOccurrences(of: "initial_answer = true\n", with: "")).blocks.map(\.initialAnswer), [false])
+        XCTAssertEqual(errors("[study]\nid = \"x\"\n[[blocks]]\ncondition = \"unaided\"\nbank = \"bank\"\nquestions = 1\ninitial_answer = true\n"), [
+            #"7: "blocks[1].initial_answer" needs an assisted block, not "unaided""#,
+        ])
+        XCTAssertEqual(errors(two.replacingOccurrences(of: "= true", with: "= \"yes\"")), [
+            #"7: "blocks[1].initial_answer" must be true or false"#,
+        ])
+    }
+
     /// Whole-file errors print as `PATH: message`, so the prefix check leaves a leading space.
     func errorsNoLine(_ message: String) -> [String] { [" " + message] }
 

@@ -86,7 +86,7 @@ final class AssistantRowsTests: XCTestCase {
         let csv = CSVWriter.render(DatasetLoader.load(logs: inputs.logs, baselines: inputs.baselines, jobs: 2))
         let rows = csv.components(separatedBy: "\r\n")
         XCTAssertTrue(rows[0].contains(",assistant_provider,assistant_model,"))
-        let none = String(repeating: ",", count: 9)  // the consultancy and debate columns
+        let none = String(repeating: ",", count: 12)  // the consultancy, debate and reliance columns
         XCTAssertEqual(rows.filter { $0.contains(",dev,") && $0.contains(",assisted,") && $0.hasSuffix(",local,\(MixedStudy.localModel)" + none) }.count, 5)
         XCTAssertEqual(rows.filter { $0.contains(",ana,") && $0.contains(",assisted,") && $0.hasSuffix(",simulated,sim-1" + none) }.count, 5)
         XCTAssertEqual(rows.filter { $0.contains(",unaided,") && !$0.hasSuffix(",," + none) }, [])

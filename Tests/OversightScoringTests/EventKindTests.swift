@@ -43,6 +43,8 @@ final class EventKindTests: XCTestCase {
             return .submitted(Submission(block: 0, index: 0, questionID: q, task: .mmlu, subject: "x",
                                          condition: .assisted, choice: 1, confidence: 50, gold: 1, correct: true,
                                          timedOut: false, elapsedMs: 900))
+        case .initialSubmitted:
+            return .initialSubmitted(InitialSubmission(questionID: q, choice: 2, confidence: 50, elapsedMs: 400))
         case .feedbackShown: return .feedbackShown(questionID: q)
         case .quit: return .quit(reason: "user")
         case .logChanged: return .logChanged(detail: "1 line changed")

@@ -179,13 +179,14 @@ final class ProtocolScoringTests: XCTestCase {
         XCTAssertNil(rows.first { $0["condition"] as? String == "unaided" }?["mean_rounds"])
 
         let csv = CSVWriter.render(d).components(separatedBy: "\r\n").filter { !$0.isEmpty }
-        XCTAssertTrue(csv[0].hasSuffix(",consultant_option,debater_a_option,debater_b_option,honest,rounds,p_a,p_b,p_c,p_d"))
+        XCTAssertTrue(csv[0].hasSuffix(",consultant_option,debater_a_option,debater_b_option,honest,rounds,p_a,p_b,p_c,p_d"
+                                        + ",initial_chosen,initial_confidence,stance"))
         let p1q3 = try XCTUnwrap(csv.first { $0.contains(",p1,") && $0.contains(",q3,") })
-        XCTAssertTrue(p1q3.hasSuffix(",A,,,false,1,0.70,0.00,0.30,0.00"), p1q3)
+        XCTAssertTrue(p1q3.hasSuffix(",A,,,false,1,0.70,0.00,0.30,0.00,,,A"), p1q3)  // stance: the consultant's option
         let p2q4 = try XCTUnwrap(csv.first { $0.contains(",p2,") && $0.contains(",q4,") })
-        XCTAssertTrue(p2q4.hasSuffix(",,B,D,,1,0.00,0.65,0.00,0.35"), p2q4)
+        XCTAssertTrue(p2q4.hasSuffix(",,B,D,,1,0.00,0.65,0.00,0.35,,,"), p2q4)
         let p1q1 = try XCTUnwrap(csv.first { $0.contains(",p1,") && $0.contains(",q1,") })
-        XCTAssertTrue(p1q1.hasSuffix(",1000,0,0,0" + String(repeating: ",", count: 11)), p1q1)
+        XCTAssertTrue(p1q1.hasSuffix(",1000,0,0,0" + String(repeating: ",", count: 14)), p1q1)
 
         let text = TextRenderer.render(r, width: nil)
         XCTAssertTrue(text.contains("human judge, consultancy"), text)

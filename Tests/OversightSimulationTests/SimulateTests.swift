@@ -135,6 +135,56 @@ final class SimulateTests: XCTestCase {
         XCTAssertFalse(report.tasks.isEmpty)
     }
 
+    /// Two-stage blocks: an initial answer at the policy's unaided accuracy before the chat, then
+    /// the assistant's stated answer adopted at the policy's rate.
+    func testTwoStageQuestionsGetAnInitialAnswerThenAdoptTheStance() async throws {
+        let s = try demoStudy()
+        let twoStage = Set(zip(s.study.blocks, s.blocks).filter { $0.0.initialAnswer }.flatMap { $0.1.map(\.id) })
+        XCTAssertFalse(twoStage.isEmpty, "the demo has a two-stage block")
+        for adopt in [0.0, 1.0] {
+            let dir = try tempDir()
+            var policy = SimulationPolicy()
+            policy.askProbability = 1
+            policy.adoptProbability = adopt
+            policy.unaidedAccuracy[.mmlu] = 0
+            policy.abilitySD = 0
+            // The question goes with the message, so the assistant can state its answer.
+            policy.messages = ["{question} Which option is right, and why?"]
+            _ = try await simulate(s, into: dir, seed: 21, n: 3, policy: policy)
+            var adopted = 0
+            for (name, _) in try logs(dir, s) {
+                let records = SessionLogReader.read(url: dir.appendingPathComponent(s.study.id).appendingPathComponent(name)).records
+                var initial: [String: InitialSubmission] = [:]
+                var final: [String: Submission] = [:]
+                for r in records {
+                    if case .initialSubmitted(let i) = r.event {
+                        XCTAssertNil(initial[i.questionID], "one initial answer per question")
+                        XCTAssertNil(final[i.questionID], "the initial answer comes first")
+                        initial[i.questionID] = i
+                    }
+                    if case .submitted(let sub) = r.event { final[sub.questionID] = sub }
+                }
+                XCTAssertEqual(Set(initial.keys), twoStage, name)
+                let chats = ChatTranscript.assisted(in: records)
+                for id in twoStage {
+                    let i = try XCTUnwrap(initial[id]), f = try XCTUnwrap(final[id])
+                    let q = try XCTUnwrap(s.question(id: id))
+                    XCTAssertNotEqual(i.choice, q.gold, "unaided accuracy 0: the initial answer is wrong")
+                    let chat = try XCTUnwrap(chats.first { $0.questionID == id })
+                    let stance = try assistant(s).advocated(in: chat, question: q, systemPrompt: s.study.assistant.systemPrompt,
+                                                            sendQuestion: s.study.assistant.sendQuestion)
+                    if adopt == 0 {
+                        XCTAssertEqual(f.choice, i.choice, "never adopts: keeps the initial answer")
+                    } else if let stance {
+                        XCTAssertEqual(f.choice, stance, "always adopts the stated answer")
+                        adopted += 1
+                    }
+                }
+            }
+            if adopt == 1 { XCTAssertGreaterThan(adopted, 0, "some replies stated an answer") }
+        }
+    }
+
     /// A timed block whose questions take longer than the limit: the runtime's timer submits.
     func testTimeLimitsApply() async throws {
         let s = try demoStudy()

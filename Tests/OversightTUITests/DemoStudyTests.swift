@@ -19,7 +19,16 @@ final class DemoStudyTests: XCTestCase {
         XCTAssertEqual(h.state.phase, resolved.study.instructions == nil ? .question : .instructions)
         if h.state.phase == .instructions { h.run(.key(.enter)) }
         var answered = 0
+        var initials = 0
         while h.state.phase == .question, answered < total {
+            if h.state.awaitingInitialAnswer {
+                // Step 1: the chat is closed; the initial answer is C, and nothing says if it is right.
+                XCTAssertFalse(h.screen.contains("Assistant chat"), h.screen)
+                h.run(.key(.function(3)), .type("c"), .type("2"), .advance(ms: 1_000), .key(.enter))
+                XCTAssertEqual(h.state.phase, .question)
+                XCTAssertTrue(h.state.isAssisted)
+                initials += 1
+            }
             if h.state.isAssisted {
                 h.run(.type("Which option do you favour, and why?"), .key(.enter))
                 XCTAssertTrue(h.backend.waitUntil(timeout: 10) { $0.pending == nil })
@@ -36,6 +45,8 @@ final class DemoStudyTests: XCTestCase {
             }
         }
         XCTAssertEqual(answered, total)
+        XCTAssertEqual(initials, zip(resolved.study.blocks, resolved.blocks).filter { $0.0.initialAnswer }.map(\.1.count).reduce(0, +))
+        XCTAssertGreaterThan(initials, 0, "the demo has a two-step block")
         XCTAssertEqual(h.state.phase, .finished)
         XCTAssertTrue(h.screen.contains(CompletionCode.make(studyID: resolved.study.id, participant: "p01",
                                                             finalHash: h.log.records.last?.prev ?? "", secret: nil)))

@@ -24,6 +24,7 @@ public enum EventKind: String, CaseIterable, Sendable {
     case questionInserted = "question_inserted"
     case timePaused = "time_paused"
     case timeResumed = "time_resumed"
+    case initialSubmitted = "initial_submitted"
     case submitted = "submitted"
     case roundStarted = "round_started"
     case judgment = "judgment"

@@ -109,6 +109,7 @@ enum SessionEventCoding {
         case .assistantProgress(let id, let r, let t):
             data = try encoder.encode(Chat(question_id: id, request_id: r, text: t))
         case .assistantReset(let id): data = try encoder.encode(QuestionRef(question_id: id))
+        case .initialSubmitted(let s): data = try encoder.encode(s)
         case .submitted(let s): data = try encoder.encode(s)
         case .roundStarted(let r): data = try encoder.encode(r)
         case .judgment(let j): data = try encoder.encode(j)
@@ -158,6 +159,7 @@ enum SessionEventCoding {
             let o = try c.decode(Chat.self, forKey: key)
             return .assistantProgress(questionID: o.question_id, requestID: o.request_id, text: o.text)
         case .assistantReset: return .assistantReset(questionID: try c.decode(QuestionRef.self, forKey: key).question_id)
+        case .initialSubmitted: return .initialSubmitted(try c.decode(InitialSubmission.self, forKey: key))
         case .submitted: return .submitted(try c.decode(Submission.self, forKey: key))
         case .roundStarted: return .roundStarted(try c.decode(RoundStarted.self, forKey: key))
         case .judgment: return .judgment(try c.decode(Judgment.self, forKey: key))

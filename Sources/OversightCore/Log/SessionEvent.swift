@@ -21,17 +21,22 @@ public struct BlockPlan: Codable, Sendable, Equatable {
     public var condition: Condition
     public var questionIDs: [String]
     public var timeLimitSeconds: Int?
+    /// True when each question first takes an initial answer without the assistant
+    /// (`initial_answer = true`); absent otherwise.
+    public var initialAnswer: Bool?
 
-    public init(condition: Condition, questionIDs: [String], timeLimitSeconds: Int?) {
+    public init(condition: Condition, questionIDs: [String], timeLimitSeconds: Int?, initialAnswer: Bool? = nil) {
         self.condition = condition
         self.questionIDs = questionIDs
         self.timeLimitSeconds = timeLimitSeconds
+        self.initialAnswer = initialAnswer
     }
 
     enum CodingKeys: String, CodingKey {
         case condition
         case questionIDs = "question_ids"
         case timeLimitSeconds = "time_limit_seconds"
+        case initialAnswer = "initial_answer"
     }
 }
 
@@ -176,6 +181,29 @@ public struct Submission: Codable, Sendable, Equatable {
     }
 }
 
+/// The answer given before the assistant opens (blocks with `initial_answer = true`): the
+/// first stage of a question. Never scored as right or wrong on screen.
+public struct InitialSubmission: Codable, Sendable, Equatable {
+    public var questionID: String
+    /// Chosen option 0...3.
+    public var choice: Int
+    /// Chosen confidence in percent (a value of the study's scale).
+    public var confidence: Int
+    /// Active time on the question until the initial answer (downtime excluded).
+    public var elapsedMs: Int64
+
+    public init(questionID: String, choice: Int, confidence: Int, elapsedMs: Int64) {
+        self.questionID = questionID
+        self.choice = choice
+        self.confidence = confidence
+        self.elapsedMs = elapsedMs
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case questionID = "question_id", choice, confidence, elapsedMs = "elapsed_ms"
+    }
+}
+
 /// How an assistant reply ended.
 public enum ReplyStatus: String, Codable, Sendable {
     case complete
@@ -273,6 +301,8 @@ public enum SessionEvent: Sendable, Equatable {
     case timePaused(reason: String)
     /// Active time runs again after `timePaused`.
     case timeResumed
+    /// The initial answer of a two-stage question, given before the assistant opens.
+    case initialSubmitted(InitialSubmission)
     case submitted(Submission)
     /// Consultancy and debate: a round begins (the judge's remark, the speeches' request ids).
     case roundStarted(RoundStarted)
@@ -307,6 +337,7 @@ public enum SessionEvent: Sendable, Equatable {
         case .questionInserted: .questionInserted
         case .timePaused: .timePaused
         case .timeResumed: .timeResumed
+        case .initialSubmitted: .initialSubmitted
         case .submitted: .submitted
         case .roundStarted: .roundStarted
         case .judgment: .judgment

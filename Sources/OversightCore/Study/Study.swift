@@ -52,6 +52,9 @@ public struct StudyBlock: Sendable, Equatable {
     public var subjects: [String] = []
     /// Restrict to one split (`dev`, `val`, `test`); nil = any.
     public var split: String?
+    /// `initial_answer = true` (assisted blocks): each question first takes an answer
+    /// given without the assistant, then opens the chat for the final answer.
+    public var initialAnswer: Bool = false
     /// Line of the `[[blocks]]` header in the study file.
     public var line: Int
     /// Consultancy and debate blocks: their settings (defaults filled in); nil for the others.
@@ -146,7 +149,8 @@ public struct ResolvedStudy: Sendable {
 
     public var plans: [BlockPlan] {
         zip(study.blocks, blocks).map { b, qs in
-            BlockPlan(condition: b.condition, questionIDs: qs.map(\.id), timeLimitSeconds: b.timeLimitSeconds)
+            BlockPlan(condition: b.condition, questionIDs: qs.map(\.id), timeLimitSeconds: b.timeLimitSeconds,
+                      initialAnswer: b.initialAnswer ? true : nil)
         }
     }
 
@@ -171,6 +175,12 @@ public struct ResolvedStudy: Sendable {
     public func timeLimitMs(block: Int) -> Int64? {
         guard study.blocks.indices.contains(block), let s = study.blocks[block].timeLimitSeconds, s > 0 else { return nil }
         return Int64(s) * 1000
+    }
+
+    /// Whether a block's questions first take an initial answer without the assistant.
+    public func initialAnswer(block: Int) -> Bool {
+        study.blocks.indices.contains(block) && study.blocks[block].initialAnswer
+            && study.blocks[block].condition == .assisted
     }
 
     /// The position after (block, index), skipping empty blocks; nil at the end.

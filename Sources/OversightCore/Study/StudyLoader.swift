@@ -9,7 +9,7 @@ public enum StudyLoader {
                                          "bonus_per_correct", "participant_label", "participant_pattern",
                                          "counterbalance"]
     static let blockKeys: Set<String> = ["condition", "bank", "questions", "time_limit_seconds", "hard_only",
-                                         "subjects", "split"]
+                                         "subjects", "split", "initial_answer"]
     static let assistantKeys: Set<String> = ["provider", "model", "base_url", "api_key_env", "temperature",
                                              "max_tokens", "system_prompt", "timeout_seconds", "send_question",
                                              "accuracy", "word_delay_ms"]
@@ -257,11 +257,19 @@ public enum StudyLoader {
                 }
             }
             let split = string(t, "split", "blocks", i)
+            let initialAnswer = bool(t, "initial_answer", "blocks", i) ?? false
+            if initialAnswer, let c = condition, c != .assisted {
+                // Consultancy and debate have their own answer before the arguments: the prior judgment.
+                let why = c == .unaided ? "" : " (a \(c.rawValue) block records the judge's prior judgment instead)"
+                fail("blocks", i, "initial_answer",
+                     "\"blocks[\(i + 1)].initial_answer\" needs an assisted block, not \"\(c.rawValue)\"\(why)")
+            }
             let settings = condition.flatMap { protocolSettings(t, index: i, condition: $0) }
             guard errors.count == before, let condition, let bank, let questions else { return nil }
             var block = StudyBlock(condition: condition, bank: bank, bankPath: bankPath, questions: questions,
                                    timeLimitSeconds: limit, hardOnly: hardOnly, subjects: subjects, split: split,
                                    line: locator.line(section: "blocks", index: i, key: nil) ?? 0)
+            block.initialAnswer = initialAnswer
             block.protocolSettings = settings
             return block
         }

@@ -6,6 +6,8 @@ extension DatasetLoader {
     public struct Inputs: Sendable, Equatable {
         public var logs: [String]
         public var baselines: [String]
+        /// `stance-*.jsonl`: the assistant's stance per participant and question.
+        public var stances: [String] = []
     }
 
     /// List the inputs at `path`: a study folder (`*.jsonl`, where `baseline-*.jsonl` are
@@ -24,6 +26,7 @@ extension DatasetLoader {
         }
         var logs: [String] = []
         var baselines: [String] = []
+        var stances: [String] = []
         var subfolders: [String] = []
         for name in names {
             let full = (path as NSString).appendingPathComponent(name)
@@ -32,14 +35,22 @@ extension DatasetLoader {
             if sub.boolValue {
                 subfolders.append(name)
             } else if name.hasSuffix(".jsonl"), name != Assignments.fileName {
-                if name.hasPrefix("baseline-") { baselines.append(full) } else { logs.append(full) }
+                if name.hasPrefix("baseline-") {
+                    baselines.append(full)
+                } else if name.hasPrefix(StanceFile.prefix) {
+                    stances.append(full)
+                } else {
+                    logs.append(full)
+                }
             }
         }
         if logs.isEmpty {
             let withLogs = subfolders.filter { sub in
                 let p = (path as NSString).appendingPathComponent(sub)
                 let inner = (try? FileManager.default.contentsOfDirectory(atPath: p)) ?? []
-                return inner.contains { $0.hasSuffix(".jsonl") && !$0.hasPrefix("baseline-") }
+                return inner.contains {
+                    $0.hasSuffix(".jsonl") && !$0.hasPrefix("baseline-") && !$0.hasPrefix(StanceFile.prefix)
+                }
             }
             if !withLogs.isEmpty {
                 throw ScoreInputError("\(path): no session logs here; name one study folder: "
@@ -47,6 +58,6 @@ extension DatasetLoader {
             }
             throw ScoreInputError("\(path): no session logs (*.jsonl) to score")
         }
-        return Inputs(logs: logs, baselines: baselines)
+        return Inputs(logs: logs, baselines: baselines, stances: stances)
     }
 }

@@ -72,8 +72,13 @@ final class Merger: @unchecked Sendable {
                 confidence: Int16(a.confidence ?? -1), gold: Int8(a.gold), correct: a.correct,
                 timedOut: a.timedOut, elapsedMs: a.elapsedMs, turns: Int32(clamping: a.turns),
                 resets: Int32(clamping: a.resets), charsSent: Int32(clamping: a.charsSent), ttftStart: start,
-                ttftCount: Int32(clamping: a.ttftMs.count), line: Int32(clamping: a.line)))
+                ttftCount: Int32(clamping: a.ttftMs.count), line: Int32(clamping: a.line),
+                initialChoice: Int8(a.initialChoice ?? -1), initialConfidence: Int16(a.initialConfidence ?? -1)))
             if let p = a.protocolData {
+                // Under consultancy the assistant's stance is known: the option it was assigned.
+                if a.condition == .consultancy, let o = p.option(of: .consultant), (0...3).contains(o) {
+                    answers[answers.count - 1].stance = Int8(o)
+                }
                 answers[answers.count - 1].protocolIndex = Int32(protocols.count)
                 protocols.append(p)
             }

@@ -9,7 +9,8 @@ public enum CSVWriter {
                                 "subject", "gold", "chosen", "confidence", "correct", "timed_out", "elapsed_ms",
                                 "turns", "resets", "chars_sent", "assistant_provider", "assistant_model",
                                 "consultant_option", "debater_a_option", "debater_b_option", "honest", "rounds",
-                                "p_a", "p_b", "p_c", "p_d"]
+                                "p_a", "p_b", "p_c", "p_d",
+                                "initial_chosen", "initial_confidence", "stance"]
 
     /// Quote a field when RFC 4180 needs it.
     public static func field(_ s: String) -> String {
@@ -93,6 +94,9 @@ public enum CSVWriter {
             row += "," + String(a.charsSent)
             row += a.condition == .assisted || a.condition.isProtocol ? assistants[Int(a.session)] : ",,"
             row += protocolColumns(a, d)
+            row += "," + (a.initialChoice >= 0 ? letters[Int(a.initialChoice)] : "")
+            row += "," + (a.initialConfidence >= 0 ? String(a.initialConfidence) : "")
+            row += "," + (a.stance >= 0 ? letters[Int(a.stance)] : a.stance == Answer.stanceNone ? "none" : "")
             emit(row + "\r\n")
         }
     }

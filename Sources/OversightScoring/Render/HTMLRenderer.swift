@@ -36,7 +36,7 @@ public enum HTMLRenderer {
             body += figure("Accuracy with 95% CI", accuracyChart(t, colors))
             body += figure("Reliability (confidence vs accuracy)", reliabilityChart(t, colors))
             body += figure("Confidence histogram (share of answers)", histogramChart(t, scale: r.scale, colors))
-            body += "</div></section>\n"
+            body += "</div>\n" + relianceSection(t) + "</section>\n"
         }
         if !r.blocks.isEmpty {
             body += "<h2>Blocks</h2>\n<p class=\"meta\">Numbered from 1; turns, resets and characters sent: mean per question.</p>\n"

@@ -124,7 +124,8 @@ public enum JSONRenderer {
                 ("vote_ties", .string("a k-way tie earns 1/k when the gold option is among the tied, else 0")),
                 ("vote_answers", .string("for vote rows, answers = items voted on")),
                 ("flag", .string(r.flagRule)),
-            ] + (r.tasks.contains { $0.rows.contains { $0.protocolStats != nil } } ? ProtocolRender.conventions : []))),
+            ] + (r.tasks.contains { $0.rows.contains { $0.protocolStats != nil } } ? ProtocolRender.conventions : [])
+              + (r.hasReliance ? [("reliance", .string(RelianceMetric.definitions))] : []))),
             ("tasks", .array(r.tasks.map(task))),
             ("participants", .array(r.participantRows.map(participant))),
             ("blocks", .array(r.blocks.map(block))),
@@ -176,6 +177,7 @@ public enum JSONRenderer {
                 ("provider", .string(a.provider)), ("model", a.model.map { .string($0) } ?? .null),
             ])))
         }
+        if let rel = r.reliance { fields.append(("reliance", reliance(rel, intervals: true))) }
         if let m = r.model {
             fields.append(("model", .object([
                 ("file", .string(m.path)), ("convention", .string(m.convention)), ("shots", .int(m.shots)),
@@ -199,7 +201,31 @@ public enum JSONRenderer {
             ("completed", .bool(p.completed)),
             ("completion", .real(p.completion)),
             ("flagged", .bool(p.flagged)),
-        ])
+        ] + (p.reliance.map { [("reliance", reliance($0, intervals: false))] } ?? []))
+    }
+
+    /// `{"agreement": {"value", "n", "ci95"}, ..., "confidence_shift": {"right": ..., "wrong": ...}}`;
+    /// a measure with no denominator has `"value": null`, `"n": 0` and no interval.
+    static func reliance(_ r: RelianceStats, intervals: Bool) -> JSON {
+        func one(_ m: RelianceMetric) -> JSON {
+            let v = r[m]
+            var f: [(String, JSON)] = [("value", .real(v.value)), ("n", .int(v.n))]
+            if intervals, v.value != nil, let ci = v.ci95 { f.append(("ci95", .interval(ci))) }
+            return .object(f)
+        }
+        let shares: [RelianceMetric] = [.agreement, .switchRate, .switchToStance, .rair, .rsr, .overReliance, .underReliance]
+        var fields = shares.map { ($0.rawValue, one($0)) }
+        fields.append(("confidence_shift", .object([
+            ("unit", .string("percentage points, final minus initial")),
+            ("right", one(.confidenceShiftRight)), ("wrong", one(.confidenceShiftWrong)),
+        ])))
+        if !r.chart.isEmpty {
+            fields.append(("by_stance", .array(r.chart.map { b in
+                .object([("stance_right", .bool(b.stanceRight)), ("n", .int(b.n)),
+                         ("initial_accuracy", .real(b.initialAccuracy)), ("final_accuracy", .real(b.finalAccuracy))])
+            })))
+        }
+        return .object(fields)
     }
 
     static func block(_ b: BlockRow) -> JSON {

@@ -36,6 +36,7 @@ public enum TextRenderer {
         for t in r.tasks {
             line(details(t, width: width))
         }
+        if let rel = reliance(r, width: width) { line(rel) }
         if !r.blocks.isEmpty { line(blocks(r.blocks, width: width)) }
         if !r.participantRows.isEmpty { line(participants(r, width: width)) }
         if r.warnings.isEmpty {

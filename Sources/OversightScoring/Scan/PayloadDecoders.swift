@@ -91,6 +91,21 @@ extension SessionScanner {
             }
             guard let qid else { throw ScanError("missing field \"data.question_id\"") }
             return .reset(qid)
+        case .initialSubmitted:
+            var qid: QID?
+            var choice: Int64?, confidence: Int64?
+            try payload.object { p, ks, kl in
+                if p.key(ks, kl, is: "question_id") { qid = try Self.qid(&p) }
+                else if p.key(ks, kl, is: "choice") { choice = try p.int() }
+                else if p.key(ks, kl, is: "confidence") { confidence = try p.int() }
+                else { try p.skipValue() }
+            }
+            guard let qid else { throw ScanError("missing field \"data.question_id\"") }
+            guard let choice, (0...3).contains(choice) else { throw ScanError("\"data.choice\" missing or not 0...3") }
+            guard let confidence, (0...100).contains(confidence) else {
+                throw ScanError("\"data.confidence\" missing or not a percent")
+            }
+            return .initial(qid, choice: Int(choice), confidence: Int(confidence))
         case .sessionStart: return .start(try Self.start(&payload, lineNo: lineNo))
         case .sessionEnd:
             try payload.skipValue()

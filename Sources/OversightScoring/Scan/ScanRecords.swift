@@ -39,6 +39,9 @@ struct RawAnswer: Sendable {
     /// Time to first token of each assistant reply to this question.
     var ttftMs: [Int64]
     var line: Int
+    /// The initial answer (`initial_submitted`) of a two-stage question: option and percent.
+    var initialChoice: Int? = nil
+    var initialConfidence: Int? = nil
     /// Consultancy and debate answers: roles, rounds, quotes and the final judgment.
     var protocolData: ProtocolAnswer? = nil
 }

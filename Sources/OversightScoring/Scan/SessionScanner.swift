@@ -65,6 +65,8 @@ struct SessionScanner {
         var resets = 0
         var chars = 0
         var ttft: [Int64] = []
+        var initialChoice: Int?
+        var initialConfidence: Int?
         /// Consultancy and debate: roles, shown options, rounds and quotes so far.
         var protocolData: ProtocolAnswer?
     }
@@ -238,6 +240,7 @@ struct SessionScanner {
         /// A consultancy or debate question's roles and shown options.
         case shown(QID, [RoleAssignment], [Int])
         case round(QID, Int)
+        case initial(QID, choice: Int, confidence: Int)
         case submitted(RawAnswer)
         case end
         case other
@@ -383,6 +386,12 @@ struct SessionScanner {
             var data = current.protocolData ?? ProtocolAnswer()
             data.rounds = max(data.rounds, r)
             current.protocolData = data
+        case .initial(let q, let choice, let confidence):
+            select(q)
+            if current.initialChoice == nil {
+                current.initialChoice = choice
+                current.initialConfidence = confidence
+            }
         case .submitted(var a):
             guard scan.start != nil else {
                 warn(.noStart, line: lineNo, "answer before any readable session_start; skipped")
@@ -406,6 +415,8 @@ struct SessionScanner {
                 a.resets = counters.resets
                 a.charsSent = counters.chars
                 a.ttftMs = counters.ttft
+                a.initialChoice = counters.initialChoice
+                a.initialConfidence = counters.initialConfidence
                 if var data = a.protocolData, let seen = counters.protocolData {
                     data.roles = seen.roles
                     data.optionsShown = seen.optionsShown

@@ -26,6 +26,7 @@ public struct StudyContext: Sendable {
     public func question(id: String) -> Question? { resolved.question(id: id) }
     public func condition(block: Int) -> Condition { resolved.condition(block: block) }
     public func timeLimitMs(block: Int) -> Int64? { resolved.timeLimitMs(block: block) }
+    public func initialAnswer(block: Int) -> Bool { resolved.initialAnswer(block: block) }
     public func position(after block: Int, _ index: Int) -> (block: Int, index: Int)? { resolved.position(after: block, index) }
     public var firstPosition: (block: Int, index: Int)? { resolved.firstPosition }
 }
@@ -97,6 +98,8 @@ public struct AppState: Sendable {
     /// The message F5 sends again, while the last reply to it failed or was cancelled.
     public internal(set) var retry: RetryableRequest?
     public internal(set) var lastSubmission: Submission?
+    /// The initial answer of the question on screen (two-stage blocks), once it is logged.
+    public internal(set) var initialAnswer: InitialSubmission?
     public internal(set) var completionCode: String?
     /// What `log_changed` said: the log file was changed by someone else during the session.
     public internal(set) var logChanged: String?
@@ -153,7 +156,13 @@ public struct AppState: Sendable {
     /// The question on screen (or last on screen), if any.
     public var question: Question? { context.question(block: block, index: index) }
     public var condition: Condition { context.condition(block: block) }
-    public var isAssisted: Bool { condition == .assisted }
+    /// The assistant can be reached on this question now: an assisted block, past the initial
+    /// answer when the block asks for one.
+    public var isAssisted: Bool { condition == .assisted && !awaitingInitialAnswer }
+    /// Stage 1 of a two-stage question: the initial answer is due and the assistant is closed.
+    public var awaitingInitialAnswer: Bool {
+        phase == .question && initialAnswer == nil && context.initialAnswer(block: block)
+    }
     public var scale: [Int] { context.study.confidence }
 
     /// Remaining time of a timed question, derived from the stored deadline (never counted down).
@@ -171,7 +180,8 @@ public struct AppState: Sendable {
                      conversation: conversation, passageOffset: passage.topOffset, passageQuery: passage.query,
                      questionStartMs: questionStartMs, deadlineMs: deadlineMs, lastSubmission: lastSubmission,
                      completionCode: completionCode, nextRequestID: nextRequestID, focus: focus, resets: resets,
-                     retry: retry, timePaused: timePaused, protocolQuestion: protocolQuestion)
+                     retry: retry, timePaused: timePaused, initialAnswer: initialAnswer,
+                     protocolQuestion: protocolQuestion)
     }
 }
 
@@ -194,5 +204,6 @@ public struct DurableState: Sendable, Equatable {
     public var resets: Int
     public var retry: RetryableRequest?
     public var timePaused: Bool
+    public var initialAnswer: InitialSubmission?
     public var protocolQuestion: ProtocolQuestion?
 }

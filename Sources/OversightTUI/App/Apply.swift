@@ -53,6 +53,7 @@ public enum AppCore {
             s.questionStartMs = monoMs
             s.deadlineMs = shown.timeLimitMs.map { monoMs + $0 }
             s.resets = 0
+            s.initialAnswer = nil
             s.protocolQuestion = nil
             s.judge = JudgeUI()
             if shown.condition.isProtocol, let pq = protocolQuestion(s, shown) {
@@ -63,7 +64,8 @@ public enum AppCore {
             } else if let q = s.question, shown.condition == .assisted {
                 let a = s.context.study.assistant
                 s.conversation = Conversation(question: q, systemPrompt: a.systemPrompt, sendQuestion: a.sendQuestion)
-                s.focus = .chat
+                // A two-stage question opens on the answer pane: the chat waits for the initial answer.
+                s.focus = s.awaitingInitialAnswer ? .answer : .chat
             } else {
                 s.conversation = nil
                 s.focus = .answer
@@ -140,6 +142,8 @@ public enum AppCore {
             s.timePaused = true
         case .timeResumed:
             s.timePaused = false
+        case .initialSubmitted(let initial):
+            applyInitialAnswer(&s, initial)
         case .submitted(let sub):
             s.lastSubmission = sub
             s.phase = .submitted

@@ -47,7 +47,8 @@ extension AppCore {
                 HelpOverlay.protocolEntries(debate: pq.condition == .debate, showPassage: pq.settings.showPassage)
             }
             HelpOverlay.render(assisted: s.isAssisted && s.phase == .question, levels: s.scale.count,
-                               lines: s.phase == .question ? protocolHelp : nil, size: size, into: &canvas)
+                               lines: s.phase == .question ? protocolHelp : nil, twoStage: stageLabel(s) != nil,
+                               size: size, into: &canvas)
         case .quitConfirm:
             canvas.grid.cursor = nil
             QuitDialog.render(size: size, into: &canvas)
@@ -62,7 +63,8 @@ extension AppCore {
         let blocks = s.context.blocks.count
         let qs = s.context.blocks.indices.contains(s.block) ? s.context.blocks[s.block].count : 0
         let cond = s.condition.rawValue.prefix(1).uppercased() + s.condition.rawValue.dropFirst()
-        return "Block \(s.block + 1)/\(blocks) · Question \(s.index + 1)/\(qs) · \(cond)"
+        let stage = stageLabel(s).map { " · \($0)" } ?? ""
+        return "Block \(s.block + 1)/\(blocks) · Question \(s.index + 1)/\(qs) · \(cond)\(stage)"
     }
 
     static func paneName(_ p: Pane, _ q: Question) -> String {
@@ -120,6 +122,6 @@ extension AppCore {
         guard layout.answer.width > 0 else { return }
         AnswerPane.render(question: q, answer: s.answer, scale: s.scale, showQuestion: q.task == .quality,
                           notice: s.notice, locked: s.logFailure != nil, focused: focus == .answer,
-                          top: s.answerTop, into: &canvas, rect: layout.answer)
+                          top: s.answerTop, title: answerTitle(s), into: &canvas, rect: layout.answer)
     }
 }

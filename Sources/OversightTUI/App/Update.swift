@@ -362,6 +362,7 @@ extension AppCore {
                 s.notice = missing
                 return []
             }
+            if s.awaitingInitialAnswer { return submitInitial(&s) }
             return submit(&s, timedOut: false)
         default:
             return []

@@ -187,7 +187,7 @@ public enum AnswerPane {
     /// border says so; otherwise the question and options are shown as `plan` lays them out.
     public static func render(question: Question, answer: AnswerState, scale: [Int], showQuestion: Bool,
                               notice: String?, locked: Bool, focused: Bool, top: Int = 0,
-                              into canvas: inout Canvas, rect: Rect) {
+                              title: String = "Your answer", into canvas: inout Canvas, rect: Rect) {
         let inner = content(rect)
         let confidence = confidenceRows(scale: scale, chosen: answer.confidenceLevel, width: max(8, inner.width))
         let full = fullRows(question: question, showQuestion: showQuestion, innerWidth: inner.width)
@@ -205,7 +205,7 @@ public enum AnswerPane {
         if DisplayWidth.of(" " + footer.text + " ") > rect.width - 4 {
             footer.text = shortStatus(footer.text, answer: answer, scale: scale)
         }
-        canvas.box(rect, title: "Your answer", focused: focused, rightTitle: right, footer: footer)
+        canvas.box(rect, title: title, focused: focused, rightTitle: right, footer: footer)
         guard inner.width > 8, inner.height > 0 else { return }
         // Anything cut by the plan is shown whole: scrolled when it does not fit.
         let rows = planned != full ? Array(full[first..<min(full.count, first + window)]) : planned

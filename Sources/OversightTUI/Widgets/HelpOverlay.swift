@@ -1,7 +1,8 @@
 /// The F1 help overlay: every key of the question screen, grouped by pane.
 public enum HelpOverlay {
     /// Lines of the help text, as (keys, meaning); an empty key starts a group heading.
-    public static func entries(assisted: Bool, levels: Int = 5) -> [(String, String)] {
+    /// `twoStage`: the question takes an initial answer before the chat opens.
+    public static func entries(assisted: Bool, levels: Int = 5, twoStage: Bool = false) -> [(String, String)] {
         var e: [(String, String)] = [
             ("", "Everywhere"),
             ("Tab / Shift-Tab", "next / previous pane"),
@@ -17,7 +18,8 @@ public enum HelpOverlay {
             ("", "Answer"),
             ("a b c d", "choose an option"),
             (AnswerPane.confidenceKeys(levels), "choose a confidence"),
-            ("Enter", "submit (once both are chosen)"),
+            twoStage ? ("Enter", "submit; step 1 (no assistant) opens the chat")
+                : ("Enter", "submit (once both are chosen)"),
             ("PgUp PgDn", "scroll a question too long for the pane"),
         ]
         if assisted {
@@ -59,9 +61,10 @@ public enum HelpOverlay {
     }
 
     /// Draw the overlay centred in a `size` frame (`lines`: other entries than the default).
-    public static func render(assisted: Bool, levels: Int = 5, lines custom: [(String, String)]? = nil, size: Size,
-                              into canvas: inout Canvas) {
-        let lines = custom ?? entries(assisted: assisted, levels: levels)
+    /// `twoStage`: the question takes an initial answer before the chat opens.
+    public static func render(assisted: Bool, levels: Int = 5, lines custom: [(String, String)]? = nil,
+                              twoStage: Bool = false, size: Size, into canvas: inout Canvas) {
+        let lines = custom ?? entries(assisted: assisted, levels: levels, twoStage: twoStage)
         let w = min(size.cols - 4, 72)
         let h = min(size.rows - 2, lines.count + 4)
         let r = Rect(col: (size.cols - w) / 2, row: (size.rows - h) / 2, width: w, height: h)
