@@ -112,7 +112,7 @@ extension SimulatedParticipant.Driver {
     mutating func streamSpeeches(_ here: (Phase, Int, Int), question q: Question) async {
         guard let round = runtime.state.protocolQuestion?.rounds.last else { return }
         for id in round.requestIDs where runtime.state.protocolQuestion?.open(request: id) != nil {
-            guard samePosition(here), let started = runtime.startedRequests.last(where: { $0.requestID == id }) else {
+            guard samePosition(here), let started = recorder.requests.last(where: { $0.requestID == id }) else {
                 advance(1000)
                 return
             }

@@ -73,13 +73,14 @@ public struct SimulatedParticipant {
     public func run(study: ResolvedStudy, assistant: any Assistant, log: any SessionLogSink,
                     secret: StudySecret? = nil) async throws -> SimulatedSessionSummary {
         let clock = ManualClock()
+        let recorder = RequestRecorder()
         let runtime = try SessionRuntime(
             study: study, participant: participant, assistant: assistant, log: SimulatedLogSink(log),
             size: size, clock: clock.clock,
             sessionID: Self.sessionID(seed: seed, studyID: study.study.id, participant: participant),
-            assistantMode: .scripted, secret: secret)
+            assistantMode: .recorded(recorder), secret: secret)
         defer { runtime.shutdown() }
-        var driver = Driver(runtime: runtime, clock: clock, assistant: assistant, policy: policy,
+        var driver = Driver(runtime: runtime, recorder: recorder, clock: clock, assistant: assistant, policy: policy,
                             rng: SeededRandom(seed: seed, label: "simulate/\(study.study.id)/\(participant)"))
         driver.model = model
         driver.size = size
@@ -90,6 +91,8 @@ public struct SimulatedParticipant {
     /// The key-pressing loop of one session.
     struct Driver {
         let runtime: SessionRuntime
+        /// The requests the runtime started, which the driver answers.
+        let recorder: RequestRecorder
         let clock: ManualClock
         let assistant: any Assistant
         let policy: SimulationPolicy
@@ -99,9 +102,10 @@ public struct SimulatedParticipant {
         var size = Size(cols: 120, rows: 40)
         var answers = 0, correct = 0, messages = 0, failed = 0, timedOut = 0, unparsed = 0
 
-        init(runtime: SessionRuntime, clock: ManualClock, assistant: any Assistant, policy: SimulationPolicy,
+        init(runtime: SessionRuntime, recorder: RequestRecorder, clock: ManualClock, assistant: any Assistant, policy: SimulationPolicy,
              rng: SeededRandom) {
             self.runtime = runtime
+            self.recorder = recorder
             self.clock = clock
             self.assistant = assistant
             self.policy = policy
@@ -297,7 +301,7 @@ public struct SimulatedParticipant {
         /// the runtime as the live driver would; returns the reply text and the simulated time.
         mutating func streamReply(_ here: (Phase, Int, Int)) async -> (String?, Int64) {
             guard let pending = runtime.state.pending,
-                  let started = runtime.startedRequests.last, started.requestID == pending.requestID else {
+                  let started = recorder.requests.last, started.requestID == pending.requestID else {
                 return (nil, 0)
             }
             let id = pending.requestID

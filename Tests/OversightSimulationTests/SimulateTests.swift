@@ -218,7 +218,7 @@ final class SimulateTests: XCTestCase {
         defer { writer.close() }
         let clock = ManualClock()
         let runtime = try SessionRuntime(study: s, participant: "p01", assistant: assistant(s), log: writer,
-                                         size: Size(cols: 100, rows: 30), clock: clock.clock, assistantMode: .scripted)
+                                         size: Size(cols: 100, rows: 30), clock: clock.clock, assistantMode: .recorded(RequestRecorder()))
         var steps = 0
         while runtime.outcome == .running, steps < 200 {
             steps += 1

@@ -14,7 +14,7 @@ final class DemoStudyTests: XCTestCase {
         let total = resolved.blocks.reduce(0) { $0 + $1.count }
         XCTAssertGreaterThan(total, 0)
         let a = resolved.study.assistant
-        let h = try Harness(study: resolved, size: Size(cols: 80, rows: 24), mode: .live,
+        let h = try Harness(study: resolved, size: Size(cols: 80, rows: 24), live: true,
                             assistant: SimulatedAssistant(seed: resolved.study.seed, accuracy: a.accuracy, wordDelayMs: 0))
         XCTAssertEqual(h.state.phase, resolved.study.instructions == nil ? .question : .instructions)
         if h.state.phase == .instructions { h.run(.key(.enter)) }
@@ -76,7 +76,7 @@ final class ProtocolsDemoStudyTests: XCTestCase {
         let resolved = try StudyResolver.resolve(try StudyLoader.load(path: root.appendingPathComponent("Tasks/protocols.toml").path))
         XCTAssertEqual(resolved.study.blocks.map(\.condition), [.unaided, .consultancy, .debate])
         let total = resolved.blocks.reduce(0) { $0 + $1.count }
-        let h = try Harness(study: resolved, size: Size(cols: 80, rows: 24), mode: .live,
+        let h = try Harness(study: resolved, size: Size(cols: 80, rows: 24), live: true,
                             assistant: SimulatedAssistant(seed: resolved.study.seed, accuracy: 0.6, wordDelayMs: 0))
         h.run(.key(.enter))
         var answered = 0

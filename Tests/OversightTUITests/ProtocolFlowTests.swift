@@ -254,7 +254,7 @@ final class ProtocolResumeTests: XCTestCase {
         let study = ProtocolFixtures.study()
         let h = try Harness(study: study)
         h.run(.key(.right), .key(.enter))
-        let started = h.runtime.startedRequests.map(\.requestID)
+        let started = h.recorder.requests.map(\.requestID)
         XCTAssertEqual(started.count, 2, "both speeches requested")
         h.run(.chunk(requestID: started[0], .text("A speaks.")), .chunk(requestID: started[0], .done(AssistantUsage())),
               .chunk(requestID: started[1], .text("B is half way")))
@@ -271,7 +271,7 @@ final class ProtocolResumeTests: XCTestCase {
         XCTAssertEqual(interrupted.role, .debaterB)
         guard case .roundStarted(let again) = log2.records.last?.event else { return XCTFail("\(log2.types)") }
         XCTAssertEqual(again.round, 1)
-        XCTAssertEqual(h2.runtime.startedRequests.count, 2, "both asked for again, so they still appear together")
+        XCTAssertEqual(h2.recorder.requests.count, 2, "both asked for again, so they still appear together")
         XCTAssertTrue(Set(again.requestIDs).isDisjoint(with: started))
         XCTAssertEqual(h2.state.protocolQuestion?.judgments.count, 1, "the prior survives the resume")
         XCTAssertEqual(h2.state.judge.draft.percents, [55, 45], "the draft starts from the logged prior")
@@ -362,7 +362,7 @@ final class ProtocolQuitResumeTests: XCTestCase {
         let study = ProtocolFixtures.study()
         let h = try Harness(study: study)
         h.run(.key(.enter))
-        let first = h.runtime.startedRequests.map(\.requestID)
+        let first = h.recorder.requests.map(\.requestID)
         h.run(.key(.ctrl("c")), .key(.char("y")))
         let replies = h.log.records.compactMap { r -> AssistantReply? in
             if case .assistantReply(let a) = r.event { a } else { nil }
@@ -375,7 +375,7 @@ final class ProtocolQuitResumeTests: XCTestCase {
         XCTAssertEqual(again.round, 1)
         XCTAssertTrue(Set(again.requestIDs).isDisjoint(with: first))
         XCTAssertEqual(h2.state.protocolQuestion?.stage, .speaking)
-        XCTAssertEqual(h2.runtime.startedRequests.count, 2)
+        XCTAssertEqual(h2.recorder.requests.count, 2)
     }
 }
 

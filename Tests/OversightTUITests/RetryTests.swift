@@ -184,7 +184,7 @@ final class RetryTests: XCTestCase {
             h.backend.step(s)
             checkpoints.append((h.log.records.count, h.state.durable))
         }
-        XCTAssertEqual(h.runtime.startedRequests.map(\.requestID), [1, 2, 3, 4])
+        XCTAssertEqual(h.recorder.requests.map(\.requestID), [1, 2, 3, 4])
         XCTAssertEqual(h.log.records.filter { $0.event.type == "chat_sent" }.count, 4)
         for (count, expected) in checkpoints {
             var replay = AppState(context: StudyContext(h.study, participant: "p01"), size: Size(cols: 80, rows: 24))
@@ -203,8 +203,8 @@ final class RetryTests: XCTestCase {
         XCTAssertTrue(AppCore.canRetry(h2.state))
         XCTAssertTrue(h2.screen.contains("F5 retry"), h2.screen)
         h2.run(.key(.function(5)))
-        XCTAssertEqual(h2.runtime.startedRequests.last?.requestID, 5)
-        XCTAssertEqual(h2.runtime.startedRequests.last?.messages, liveContext + [ChatMessage(role: .user, content: "next")])
+        XCTAssertEqual(h2.recorder.requests.last?.requestID, 5)
+        XCTAssertEqual(h2.recorder.requests.last?.messages, liveContext + [ChatMessage(role: .user, content: "next")])
     }
 
     func testRemoveLastExchangeOnlyRemovesAMatchingPair() {

@@ -30,8 +30,9 @@ final class RuntimeTests: XCTestCase {
     func testEveryDurableChangeIsLoggedBeforeItIsApplied() throws {
         let log = CheckingLog()
         let clock = ManualClock()
+        let recorder = RequestRecorder()
         let rt = try SessionRuntime(study: Fixtures.study(), participant: "p01", assistant: ScriptedAssistant(), log: log,
-                                    size: Size(cols: 80, rows: 24), clock: clock.clock, assistantMode: .scripted)
+                                    size: Size(cols: 80, rows: 24), clock: clock.clock, assistantMode: .recorded(recorder))
         log.runtime = rt
         let h = HeadlessBackend(runtime: rt, clock: clock, size: Size(cols: 80, rows: 24))
         h.run([.key(.enter), .type("hi"), .key(.enter), .chunk(requestID: 1, .text("yo")),
@@ -40,7 +41,7 @@ final class RuntimeTests: XCTestCase {
         XCTAssertEqual(log.inner.types, ["session_start", "resized", "instructions_shown", "question_shown", "chat_sent",
                                          "assistant_reply", "focus_changed", "option_chosen", "confidence_chosen",
                                          "submitted", "feedback_shown"])
-        XCTAssertEqual(rt.startedRequests.map(\.requestID), [1])
+        XCTAssertEqual(recorder.requests.map(\.requestID), [1])
     }
 
     func testLogFailureStopsAnswersAndIsShown() throws {
@@ -96,7 +97,7 @@ final class RuntimeTests: XCTestCase {
     }
 
     func testLiveAssistantStreamsThroughTheInbox() throws {
-        let h = try Harness(mode: .live, assistant: ScriptedAssistant(reply: "It was the keeper."))
+        let h = try Harness(live: true, assistant: ScriptedAssistant(reply: "It was the keeper."))
         h.run(.key(.enter), .type("Who?"), .key(.enter))
         XCTAssertTrue(h.backend.waitUntil(timeout: 10) { $0.pending == nil && $0.chat.entries.count == 2 })
         XCTAssertEqual(h.state.chat.entries.last, .assistant(text: "It was the keeper.", status: .complete, error: nil))
@@ -107,7 +108,7 @@ final class RuntimeTests: XCTestCase {
     }
 
     func testLiveAssistantFailureIsShownWithPartialText() throws {
-        let h = try Harness(mode: .live, assistant: ScriptedAssistant(reply: "one two three", failAfterWords: 2))
+        let h = try Harness(live: true, assistant: ScriptedAssistant(reply: "one two three", failAfterWords: 2))
         h.run(.key(.enter), .type("Q"), .key(.enter))
         XCTAssertTrue(h.backend.waitUntil(timeout: 10) { $0.pending == nil && $0.chat.entries.count == 2 })
         XCTAssertEqual(h.state.chat.entries.last,
@@ -193,7 +194,7 @@ final class PauseTests: XCTestCase {
         let replay = try SessionRuntime(study: h.study, participant: "p01", assistant: ScriptedAssistant(),
                                         log: log, history: h.log.records,
                                         size: Size(cols: 80, rows: 24), clock: ManualClock(startMs: 0).clock,
-                                        wallNowMs: { 1_700_000_100_000 }, assistantMode: .scripted)
+                                        wallNowMs: { 1_700_000_100_000 }, assistantMode: .recorded(RequestRecorder()))
         XCTAssertFalse(replay.state.timePaused)
         XCTAssertEqual(Array(log.types.suffix(from: h.log.records.count).prefix(3)),
                        ["session_resume", "resized", "time_resumed"])
@@ -201,7 +202,7 @@ final class PauseTests: XCTestCase {
         let again = try SessionRuntime(study: h.study, participant: "p01", assistant: ScriptedAssistant(),
                                        log: MemoryLog(records: h.log.records), history: h.log.records,
                                        size: Size(cols: 70, rows: 20), clock: ManualClock(startMs: 0).clock,
-                                       wallNowMs: { 1_700_000_100_000 }, assistantMode: .scripted)
+                                       wallNowMs: { 1_700_000_100_000 }, assistantMode: .recorded(RequestRecorder()))
         XCTAssertTrue(again.state.timePaused, "still too small: time stays paused, nothing more to log")
         XCTAssertNil(again.msUntilWake())
     }

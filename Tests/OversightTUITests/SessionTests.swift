@@ -174,7 +174,7 @@ final class SessionTests: XCTestCase {
         XCTAssertEqual(h2.state.chat.entries.count, 2)
         // New requests get fresh ids.
         h2.run(.type("again"), .key(.enter))
-        XCTAssertEqual(h2.runtime.startedRequests.last?.requestID, 2)
+        XCTAssertEqual(h2.recorder.requests.last?.requestID, 2)
     }
 }
 
@@ -218,7 +218,7 @@ final class SessionEndTests: XCTestCase {
         let clock = ManualClock(startMs: 1_000)
         let size = Size(cols: 100, rows: 30)
         let rt = try SessionRuntime(study: study, participant: "p01", assistant: ScriptedAssistant(), log: writer,
-                                    size: size, clock: clock.clock, assistantMode: .scripted, secret: secret)
+                                    size: size, clock: clock.clock, assistantMode: .recorded(RequestRecorder()), secret: secret)
         let backend = HeadlessBackend(runtime: rt, clock: clock, size: size)
         backend.run([.key(.enter), .key(.function(3)), .type("a1"), .key(.enter)])
         return (writer, backend)

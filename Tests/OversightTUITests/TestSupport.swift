@@ -124,14 +124,17 @@ struct Harness {
     let log: MemoryLog
     let runtime: SessionRuntime
     let backend: HeadlessBackend
+    /// The requests started when the harness records them (the default; `live: true` streams).
+    let recorder = RequestRecorder()
 
-    init(study: ResolvedStudy = Fixtures.study(), size: Size = Size(cols: 80, rows: 24), mode: SessionRuntime.AssistantMode = .scripted,
+    init(study: ResolvedStudy = Fixtures.study(), size: Size = Size(cols: 80, rows: 24), live: Bool = false,
          assistant: any Assistant = ScriptedAssistant(), log: MemoryLog = MemoryLog()) throws {
         self.study = study
         self.log = log
         runtime = try SessionRuntime(study: study, participant: "p01", assistant: assistant, log: log,
                                      history: log.records, size: size, clock: clock.clock,
-                                     wallNowMs: { 1_700_000_000_000 }, sessionID: "s-1", assistantMode: mode)
+                                     wallNowMs: { 1_700_000_000_000 }, sessionID: "s-1",
+                                     assistantMode: live ? .live : .recorded(recorder))
         backend = HeadlessBackend(runtime: runtime, clock: clock, size: size)
     }
 

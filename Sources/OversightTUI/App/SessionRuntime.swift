@@ -162,9 +162,9 @@ public final class SessionRuntime {
     public enum AssistantMode: Sendable {
         /// Stream from the assistant in a detached task; chunks come back through `inbox`.
         case live
-        /// Record `startReply` effects in `startedRequests`; the caller posts the chunks
-        /// (headless tests script them).
-        case scripted
+        /// Hand each request to the caller's recorder instead; the caller posts the chunks
+        /// (the simulated participant plays them on its own clock; headless tests script them).
+        case recorded(RequestRecorder)
     }
 
     public private(set) var state: AppState
@@ -173,8 +173,6 @@ public final class SessionRuntime {
     public let inbox = RuntimeInbox()
     /// The last log write error, if any.
     public private(set) var lastLogError: String?
-    /// Requests started in `.scripted` mode, in order.
-    public private(set) var startedRequests: [(requestID: Int, messages: [ChatMessage])] = []
 
     private let log: any SessionLogSink
     private let assistant: any Assistant
@@ -330,7 +328,8 @@ public final class SessionRuntime {
                 tasks[id]?.cancel()
                 tasks[id] = nil
             case .prepareAssistant(let qid, let messages):
-                if failed || mode == .scripted { continue }
+                if failed { continue }
+                if case .recorded = mode { continue }
                 let request = AssistantRequest(id: 0, messages: messages, question: state.context.question(id: qid))
                 let assistant = self.assistant
                 Task.detached { await assistant.prepare(request) }
@@ -363,8 +362,8 @@ public final class SessionRuntime {
     }
 
     private func startReply(id: Int, questionID: String, messages: [ChatMessage]) {
-        if mode == .scripted {
-            startedRequests.append((id, messages))
+        if case .recorded(let recorder) = mode {
+            recorder.record(requestID: id, messages: messages)
             return
         }
         // A consultant's or debater's speech also carries its assignment (for the simulated assistant).
@@ -395,3 +394,23 @@ public final class SessionRuntime {
     }
 }
 
+/// The requests a runtime in `.recorded` mode started, in order, for the caller that answers
+/// them.
+public final class RequestRecorder: @unchecked Sendable {
+    public struct Request: Sendable, Equatable {
+        public var requestID: Int
+        public var messages: [ChatMessage]
+    }
+
+    private let lock = NSLock()
+    private var list: [Request] = []
+
+    public init() {}
+
+    /// Every request started so far.
+    public var requests: [Request] { lock.withLock { list } }
+
+    func record(requestID: Int, messages: [ChatMessage]) {
+        lock.withLock { list.append(Request(requestID: requestID, messages: messages)) }
+    }
+}
