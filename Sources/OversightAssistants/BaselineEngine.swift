@@ -42,7 +42,7 @@ public enum BaselineFile {
     /// Whether a file name is a baseline results file's (`baseline-*.jsonl`), as `score`,
     /// `verify` and `baseline` itself name them.
     public static func isBaselineName(_ name: String) -> Bool {
-        name.hasPrefix("baseline-") && name.hasSuffix(".jsonl")
+        StudyFolderFile.kind(of: name) == .baselineResults
     }
 
     public static func key(convention: String, shots: Int, questionID: String) -> String {

@@ -14,12 +14,18 @@ struct BaselineCommand: AsyncParsableCommand {
             examples from the MMLU dev split of the same subject). Conventions: `likelihood` takes \
             the letter with the highest probability as the first answer token (needs \
             log-probabilities: provider openai or local); `generate` asks for the letter (the prompt \
-            starts with "Reply with only the letter…") and parses it from a short reply; an unparseable reply counts as wrong. With --study, the questions are every \
-            question the study's blocks can draw from (after their subject, split and hard filters). \
-            Results are appended to JSON-lines files as they arrive; a rerun skips questions \
-            already answered, so an interrupted run resumes. They go next to the study's session \
-            logs, in Sessions/<study id>/ under the current folder (or under --sessions), where \
-            `run` writes its logs and `score` looks. With --judge consultancy or debate the model             judges instead: model consultants or debaters argue for options drawn as for a             participant (the study's seed and block settings), both debaters at once, for             --rounds rounds; then the model, as judge, states a probability per shown option             (its highest is the answer; no readable probabilities = wrong). Results go to             baseline-<model>-judge-<protocol>.jsonl and score as a model-judge row.
+            starts with "Reply with only the letter…") and parses it from a short reply; an \
+            unparseable reply counts as wrong. With --study, the questions are every question the \
+            study's blocks can draw from (after their subject, split and hard filters). Results are \
+            appended to JSON-lines files as they arrive; a rerun skips questions already answered, \
+            so an interrupted run resumes. They go next to the study's session logs, in \
+            Sessions/<study id>/ under the current folder (or under --sessions), where `run` writes \
+            its logs and `score` looks. With --judge consultancy or debate the model judges \
+            instead: model consultants or debaters argue for options drawn as for a participant \
+            (the study's seed and block settings), both debaters at once, for --rounds rounds; then \
+            the model, as judge, states a probability per shown option (its highest is the answer; \
+            no readable probabilities = wrong). Results go to \
+            baseline-<model>-judge-<protocol>.jsonl and score as a model-judge row.
             """
     )
 

@@ -41,8 +41,8 @@ enum SessionLauncher {
             }
             var study = try StudyLoader.load(path: studyPath)
             if let providerOverride { study.assistant.provider = providerOverride }
-            if study.counterbalance, participant + ".jsonl" == Assignments.fileName {
-                throw CLIError("participant id \"\(participant)\" is reserved in a counterbalanced study (\(Assignments.fileName))")
+            if let reserved = StudyFolderFile.reservedParticipant(participant) {
+                throw CLIError("participant id \"\(participant)\" cannot be used: \(reserved)")
             }
             let secret = try StudySecret.load(for: study)
             return (study, SessionPaths.logURL(root: sessionsRoot, studyID: study.id, participant: participant), secret)

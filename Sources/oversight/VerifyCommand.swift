@@ -68,7 +68,7 @@ struct VerifyCommand: ParsableCommand {
                 }
                 continue
             }
-            if url.lastPathComponent.hasPrefix(StanceFile.prefix) {
+            if StudyFolderFile.kind(of: url.lastPathComponent) == .stance {
                 do {
                     let records = try StanceFile.read(path: url.path)
                     print("\(url.path): OK, stance file, \(records.count) records (no hash chain)")

@@ -29,6 +29,18 @@ final class RunCommandTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: fixture.sessions.path), "nothing may be written")
     }
 
+    func testAnIdThatWouldNameAnotherKindOfFileIsRefused() throws {
+        // baseline-x.jsonl would be read as the model's results and its answers never scored.
+        let study = try fixture.writeStudy(name: "s.toml", id: "e2e-cli", blocks: block)
+        for id in ["baseline-x", "stance-1", "assignments"] {
+            let (status, _, stderr) = try fixture.runApp(["run", "--study", study, "--participant", id,
+                                                          "--sessions", fixture.sessions.path])
+            XCTAssertEqual(status, 2, id)
+            XCTAssertTrue(stderr.contains("participant id \"\(id)\" cannot be used"), stderr)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: fixture.sessions.path), "nothing may be written")
+    }
+
     func testBadStudyFileNamesFileAndLine() throws {
         let url = fixture.dir.appendingPathComponent("bad.toml")
         try "[study]\nid = \"x\"\nseed = 1\nfeedbak = true\n".write(to: url, atomically: true, encoding: .utf8)

@@ -70,6 +70,9 @@ final class ArrivalScreenTests: XCTestCase {
         XCTAssertEqual(ArrivalScreen.update(&state, key: .enter), .lookUp("0123456789abcdef01234567"))
         // A pattern allowing what the id rules refuse does not open them up.
         XCTAssertNotNil(ArrivalScreen.problem(with: "a b", label: "id", pattern: ".*"))
+        // Nor one whose log file name belongs to another kind of file in the study folder.
+        XCTAssertNotNil(ArrivalScreen.problem(with: "baseline-7", label: "id", pattern: ".*"))
+        XCTAssertNil(ArrivalScreen.problem(with: "baseline7", label: "id", pattern: ".*"))
     }
 
     func testAnUnfinishedSessionIsConfirmedOrDeclined() {

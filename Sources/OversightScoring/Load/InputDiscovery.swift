@@ -34,13 +34,12 @@ extension DatasetLoader {
             _ = FileManager.default.fileExists(atPath: full, isDirectory: &sub)
             if sub.boolValue {
                 subfolders.append(name)
-            } else if name.hasSuffix(".jsonl"), name != Assignments.fileName {
-                if name.hasPrefix("baseline-") {
-                    baselines.append(full)
-                } else if name.hasPrefix(StanceFile.prefix) {
-                    stances.append(full)
-                } else {
-                    logs.append(full)
+            } else {
+                switch StudyFolderFile.kind(of: name) {
+                case .sessionLog: logs.append(full)
+                case .baselineResults: baselines.append(full)
+                case .stance: stances.append(full)
+                case .assignments, .other: break
                 }
             }
         }
@@ -48,9 +47,7 @@ extension DatasetLoader {
             let withLogs = subfolders.filter { sub in
                 let p = (path as NSString).appendingPathComponent(sub)
                 let inner = (try? FileManager.default.contentsOfDirectory(atPath: p)) ?? []
-                return inner.contains {
-                    $0.hasSuffix(".jsonl") && !$0.hasPrefix("baseline-") && !$0.hasPrefix(StanceFile.prefix)
-                }
+                return inner.contains { StudyFolderFile.kind(of: $0) == .sessionLog }
             }
             if !withLogs.isEmpty {
                 throw ScoreInputError("\(path): no session logs here; name one study folder: "

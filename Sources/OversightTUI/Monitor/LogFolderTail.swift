@@ -19,8 +19,7 @@ public final class LogFolderTail {
     /// The session logs in the folder now, sorted.
     public func logPaths() -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-        return names.filter { $0.hasSuffix(".jsonl") && !$0.hasPrefix("baseline-") && !$0.hasPrefix(StanceFile.prefix) && !$0.hasPrefix(".")
-            && $0 != Assignments.fileName }
+        return names.filter { StudyFolderFile.kind(of: $0) == .sessionLog }
             .sorted().map { folder.appendingPathComponent($0).path }
     }
 

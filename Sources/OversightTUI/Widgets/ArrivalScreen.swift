@@ -74,6 +74,9 @@ public enum ArrivalScreen {
         guard Identifier.isValid(id) else {
             return "Use only letters, digits, '-' and '_' (no spaces)."
         }
+        if StudyFolderFile.reservedParticipant(id) != nil {
+            return "That id cannot be used here. Please check it and try again."
+        }
         if let pattern {
             // The loader has checked that the pattern compiles; a failure here refuses the id.
             guard let regex = try? NSRegularExpression(pattern: pattern),
