@@ -168,6 +168,10 @@ public final class LocalModelServer: @unchecked Sendable {
             root.appendingPathComponent("scripts/serve_model.py").path, "--",
             "--model", file.path, "--host", "127.0.0.1", "--port", String(port),
             "--n_ctx", String(contextTokens), "--logits_all", logitsAll ? "True" : "False",
+            // By default the server ends a streaming reply early (a bare [DONE]) as soon as
+            // another request waits: two debaters asked at once, or two participants sharing
+            // one server, would cut each other off. Requests wait their turn instead.
+            "--interrupt_requests", "False",
         ]
         process.currentDirectoryURL = root
         let stdinPipe = Pipe()

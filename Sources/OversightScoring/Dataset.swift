@@ -61,6 +61,9 @@ public struct Answer: Sendable, Equatable {
     public var gold: Int8
     public var correct: Bool
     public var timedOut: Bool
+    /// Consultancy and debate answers: index of their `ProtocolAnswer` in `Dataset.protocols`;
+    /// -1 for the others. (Declared here, it fills padding: an answer stays 72 bytes.)
+    public var protocolIndex: Int32 = -1
     public var elapsedMs: Int64
     public var turns: Int32
     public var resets: Int32
@@ -80,9 +83,6 @@ public struct Answer: Sendable, Equatable {
 
     public static let stanceNone: Int8 = -1
     public static let stanceUnknown: Int8 = -2
-    /// Consultancy and debate answers: index of their `ProtocolAnswer` in `Dataset.protocols`;
-    /// -1 for the others.
-    public var protocolIndex: Int32 = -1
 
     /// Whether the answer has a choice and a confidence (it takes part in calibration).
     public var hasConfidence: Bool { choice >= 0 && confidence >= 0 }

@@ -211,6 +211,11 @@ public enum Scorer {
         if let c = groupOfProtocol[.consultancy], let g = groupOfProtocol[.debate] {
             difference("debate - consultancy", .accuracy(group: g), .accuracy(group: c))
         }
+        // Human judges against the model judging the same protocol.
+        for (m, run) in models.enumerated() {
+            guard let judged = run.judgedCondition, let g = groupOfProtocol[judged] else { continue }
+            difference("\(judged.rawValue) - \(run.label)", .accuracy(group: g), .model(m))
+        }
         // An interval that misses its own estimate means the bootstrap is badly skewed: say so.
         for r in rows {
             if let ci = r.ci95, r.accuracy < ci.0 - 1e-9 || r.accuracy > ci.1 + 1e-9 {

@@ -69,6 +69,47 @@ final class LocalModelTests: XCTestCase {
         XCTAssertFalse(server.isRunning, "shutdown stops the server")
     }
 
+    /// Two requests at once (two debaters, or two participants on one server): each reply is
+    /// the whole reply it gets alone; the one that waits does not cut off the one streaming.
+    func testConcurrentRequestsDoNotCutEachOtherOff() async throws {
+        try requireModel()
+        var c = AssistantConfig()
+        c.provider = .local
+        c.model = Self.smallModel
+        c.maxTokens = 48
+        c.temperature = 0
+        let handle = try await AssistantFactory.make(c, projectRoot: Self.root, seed: 1)
+        defer { handle.shutdown() }
+        let first = [ChatMessage(role: .user, content: "Count from 1 to 30, separated by commas.")]
+        let second = [ChatMessage(role: .user, content: "Name three colours.")]
+        let alone = await collect(handle.assistant, first, question: nil)
+        XCTAssertNil(alone.error)
+        XCTAssertGreaterThan(alone.usage?.completionTokens ?? 0, 10)
+        // The second request is sent once the first has begun to stream.
+        let streaming = Locked(false)
+        let assistant = handle.assistant
+        async let a: String = {
+            var text = ""
+            do {
+                for try await chunk in assistant.stream(AssistantRequest(id: 2, messages: first, question: nil)) {
+                    if case .text(let t) = chunk {
+                        text += t
+                        streaming.with { $0 = true }
+                    }
+                }
+            } catch {
+                text += " [failed: \(error)]"
+            }
+            return text
+        }()
+        let deadline = Date().addingTimeInterval(120)
+        while !streaming.with({ $0 }) && Date() < deadline { try await Task.sleep(nanoseconds: 20_000_000) }
+        let b = await collect(handle.assistant, second, question: nil)
+        let together = await a
+        XCTAssertEqual(together, alone.text, "the first reply was cut off by the second request")
+        XCTAssertFalse(b.text.isEmpty)
+    }
+
     /// The app is killed with SIGKILL: the server must go too (no orphan).
     func testServerDiesWithKilledOwner() async throws {
         try requireModel()

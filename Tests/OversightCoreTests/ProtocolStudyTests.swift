@@ -73,6 +73,9 @@ final class ProtocolStudyTests: XCTestCase {
         XCTAssertEqual(s.blocks[2].protocolSettings?.options, 2)
         XCTAssertNil(s.blocks[3].protocolSettings)
         XCTAssertEqual(s.roleInstructions, RoleInstructions())
+        // What `oversight study check` prints per protocol block.
+        XCTAssertEqual(s.blocks[1].protocolSettings?.summary,
+                       "2 options shown, passage hidden, rounds 2-5, speeches up to 600 characters with up to 120 quoted, score shown")
     }
 
     func testEachBadProtocolKeyIsOneLineNamingLineAndKey() {

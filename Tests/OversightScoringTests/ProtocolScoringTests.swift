@@ -242,6 +242,10 @@ final class ProtocolScoringTests: XCTestCase {
         let d = try XCTUnwrap(t.rows.first { $0.label == "model judge, debate (local / m)" })
         XCTAssertEqual(d.accuracy, 1, accuracy: 1e-12)
         XCTAssertEqual(d.protocolStats?.verifiedQuoteShare.map(\.share), [1, 0])
+        // Human judges minus the model judge of the same protocol (debate: 0.5 - 1).
+        let diff = try XCTUnwrap(t.differences.first { $0.name == "debate - model judge, debate (local / m)" })
+        XCTAssertEqual(diff.estimate, -0.5, accuracy: 1e-12)
+        XCTAssertNotNil(t.differences.first { $0.name == "consultancy - model judge, consultancy (local / m)" })
         // The results table shows the model judges next to the human judges.
         let table = TextRenderer.table1(r)
         XCTAssertTrue(table.contains("human judge, debate") && table.contains("model judge, debate (local / m)"), table)

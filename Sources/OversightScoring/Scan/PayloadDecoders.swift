@@ -56,6 +56,7 @@ extension SessionScanner {
             guard let qid else { throw ScanError("missing field \"data.question_id\"") }
             return .reply(qid, ttft, speech)
         case .questionShown:
+            // One pass, as costly as skipping the payload: the question id is kept as a span.
             var qid: QID?
             var roles: [RoleAssignment] = []
             var shown: [Int] = []
