@@ -192,9 +192,12 @@ extension Reliance {
     static func attach(to rows: inout [ParticipantRow], _ d: Dataset) {
         struct Key: Hashable { var p: String; var task: TaskKind; var condition: Condition }
         var byKey: [Key: [Answer]] = [:]
-        for a in d.answers where a.condition != .unaided {
+        // Only answers with an initial answer or a stance measure anything: logs without them
+        // (most studies) cost one pass and no hashing.
+        for a in d.answers where a.condition != .unaided && (a.initialChoice >= 0 || a.stance != Answer.stanceUnknown) {
             byKey[Key(p: d.participants[Int(a.participant)], task: a.task, condition: a.condition), default: []].append(a)
         }
+        if byKey.isEmpty { return }
         for k in rows.indices where rows[k].condition != .unaided {
             if let answers = byKey[Key(p: rows[k].id, task: rows[k].task, condition: rows[k].condition)] {
                 rows[k].reliance = stats(answers)

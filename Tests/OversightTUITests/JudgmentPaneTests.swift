@@ -104,6 +104,20 @@ final class QuoteMarkupTests: XCTestCase {
         XCTAssertEqual(QuoteMarkup.segments("no quotes", verified: []), [.text("no quotes")])
     }
 
+    func testTagsInAnyLetterCaseGetTheVerdictTheCheckGaveThem() {
+        // The check finds <Quote> as well as <quote>: the screen must find the same tags, or
+        // every later verdict would land on the wrong quote.
+        let passage = NormalizedPassage("A rock off Kerrow Point. The keeper stayed ashore.")
+        let speech = "Look: <Quote>A ROCK OFF KERROW POINT</Quote> and also <quote>the captain packed the crate</quote>."
+        let checked = QuoteVerifier.check(speech: speech, passage: passage, maxChars: 750, maxQuoteChars: 250)
+        XCTAssertEqual(checked.quotes.map(\.verified), [true, false])
+        let (text, flags) = AppCore.markedText(checked.text, quotes: checked.quotes)
+        XCTAssertEqual(QuoteMarkup.segments(text, verified: flags), [
+            .text("Look: "), .quote("A ROCK OFF KERROW POINT", verified: true), .text(" and also "),
+            .quote("the captain packed the crate", verified: false), .text("."),
+        ])
+    }
+
     func testVerifiedAndUnverifiedDifferByMarkAndStyle() {
         let s = Speech(speaker: "Debater A", stance: "argues for A", text: "x <quote>yes</quote> <quote>no</quote>",
                        verified: [true, false], cut: true, side: 0)

@@ -111,8 +111,8 @@ public struct CheckedSpeech: Sendable, Equatable {
 /// Checks the quotes of speeches against a passage (the `<quote>…</quote>` convention of the
 /// consultancy and debate blocks).
 public enum QuoteVerifier {
-    static let open = "<quote>"
-    static let close = "</quote>"
+    public static let open = "<quote>"
+    public static let close = "</quote>"
 
     /// `speech` cut at `maxChars` characters, its `<quote>` spans extracted and checked against
     /// `passage` (nil: no passage, every quote unverified).

@@ -39,16 +39,17 @@ public enum QuoteMarkup {
         case quote(String, verified: Bool)
     }
 
-    /// Split `text` at `<quote>…</quote>` tags; the n-th quote takes `verified[n]` (false when
-    /// missing). An opening tag without a closing one quotes the rest of the text.
+    /// Split `text` at `<quote>…</quote>` tags, found as the quote check finds them (in any
+    /// letter case); the n-th quote takes `verified[n]` (false when missing). An opening tag
+    /// without a closing one quotes the rest of the text.
     public static func segments(_ text: String, verified: [Bool]) -> [Segment] {
         var out: [Segment] = []
         var rest = Substring(text)
         var n = 0
-        while let open = rest.range(of: "<quote>") {
+        while let open = rest.range(of: QuoteVerifier.open, options: .caseInsensitive) {
             if open.lowerBound > rest.startIndex { out.append(.text(String(rest[..<open.lowerBound]))) }
             let after = rest[open.upperBound...]
-            let close = after.range(of: "</quote>")
+            let close = after.range(of: QuoteVerifier.close, options: .caseInsensitive)
             let body = close.map { after[..<$0.lowerBound] } ?? after
             out.append(.quote(String(body), verified: verified.indices.contains(n) && verified[n]))
             n += 1
