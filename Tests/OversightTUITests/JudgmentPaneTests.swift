@@ -91,6 +91,14 @@ final class JudgmentPaneTests: XCTestCase {
         let labelled = JudgmentPane.rows(j, labels: ["The storm", "A lie"], focused: false, width: 80)
         XCTAssertEqual(labelled[1].map(\.0).joined(), "  B   30% " + String(repeating: "█", count: 6)
                        + String(repeating: "░", count: 14) + "  A lie", "unfocused: no selection mark")
+        // A label too long for its row wraps under its first line: every word is on screen.
+        let long = "A local agricultural inspector cut and examined some of them and wrote one on a form meant for cattle."
+        let wrapped = JudgmentPane.rows(j, labels: ["Short", long], focused: false, width: 60).map { $0.map(\.0).joined() }
+        XCTAssertEqual(wrapped.count, 1 + 4)
+        XCTAssertTrue(wrapped.allSatisfy { DisplayWidth.of($0) <= 60 }, "\(wrapped)")
+        XCTAssertTrue(wrapped[2].hasPrefix(String(repeating: " ", count: 28)))
+        XCTAssertEqual(wrapped.dropFirst().map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+                       .components(separatedBy: "░").last?.trimmingCharacters(in: .whitespaces), long)
     }
 }
 

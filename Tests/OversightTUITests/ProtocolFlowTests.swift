@@ -396,14 +396,14 @@ final class ProtocolSpeechPaneTests: XCTestCase {
         for _ in 0..<100 { core.key(.pageDown) }
         let top = core.state.judge.speechTop
         XCTAssertGreaterThan(top, 0)
-        // At 80x24 each speech has 6 text rows of 74 cells; the first (cut at 750 characters)
-        // ends on the last of them.
+        // At 80x24 each speech has 5 text rows of 74 cells (the judgment below takes the rest,
+        // its options wrapped whole); the first speech (cut at 750 characters) ends on the last.
         let lines = QuoteMarkup.lines(AppCore.speeches(try XCTUnwrap(core.state.protocolQuestion), round: 1)[0], width: 74)
-        XCTAssertEqual(top, lines.count - 6)
+        XCTAssertEqual(top, lines.count - 5)
         screen = AppCore.render(core.state, size: Size(cols: 80, rows: 24)).plainLines().joined(separator: "\n")
         XCTAssertTrue(screen.contains("✂ [cut at the length limit]"), screen)
         core.key(.pageUp)
-        XCTAssertEqual(core.state.judge.speechTop, top - 5, "one page back from the end, not from past it")
+        XCTAssertEqual(core.state.judge.speechTop, top - 4, "one page back from the end, not from past it")
     }
 }
 

@@ -18,7 +18,8 @@ extension AppCore {
         }
         let inner = AnswerPane.content(Rect(col: 0, row: 0, width: size.cols, height: 3)).width
         let qLines = min(3, TextLayout.wrap(q.text, width: max(1, inner - 3)).count)
-        let judgmentH = min(body.height / 2, 2 + qLines + pq.shown.count)
+        let optionRows = JudgmentPane.rows(s.judge.draft, labels: judgmentLabels(pq, q), focused: false, width: inner).count
+        let judgmentH = min(body.height / 2, 2 + qLines + optionRows)
         let top = Rect(col: 0, row: body.row, width: size.cols, height: body.height - judgmentH)
         let answer = Rect(col: 0, row: top.maxRow, width: size.cols, height: judgmentH)
         guard pq.settings.showPassage else {
@@ -32,6 +33,11 @@ extension AppCore {
         // Narrow: both share the area (the passage's geometry stays valid for scrolling); the
         // focus decides which is drawn.
         return ScreenLayout(size: size, body: body, passage: top, chat: top, answer: answer)
+    }
+
+    /// The shown options' texts, in screen order.
+    static func judgmentLabels(_ pq: ProtocolQuestion, _ q: Question) -> [String] {
+        pq.shown.map { q.options.indices.contains($0) ? q.options[$0] : "" }
     }
 
     /// The speeches of round `number` as the judge sees them.
@@ -223,15 +229,17 @@ extension AppCore {
         canvas.box(rect, title: title, focused: focused, footer: status)
         let inner = AnswerPane.content(rect)
         guard inner.width > 8, inner.height > 0 else { return }
-        let qLines = TextLayout.wrap(q.text, width: max(1, inner.width - 3), maxLines: max(0, min(3, inner.height - pq.shown.count)))
+        let optionRows = JudgmentPane.rows(s.judge.draft, labels: judgmentLabels(pq, q), focused: focused, width: inner.width)
+        // The question takes up to 3 lines (all it needs when the pane is zoomed), the options the rest.
+        let qMax = max(1, min(s.zoomed ? inner.height : 3, inner.height - optionRows.count))
+        let qLines = TextLayout.wrap(q.text, width: max(1, inner.width - 3), maxLines: qMax)
         var row = inner.row
         for (k, l) in qLines.enumerated() where row < inner.maxRow {
             canvas.text(k == 0 ? "Q: " : "   ", col: inner.col, row: row, style: Style(.title, bold: true))
             canvas.text(l, col: inner.col + 3, row: row, maxWidth: inner.width - 3, style: Style(.normal, bold: true))
             row += 1
         }
-        let labels = pq.shown.map { q.options.indices.contains($0) ? q.options[$0] : "" }
-        for segs in JudgmentPane.rows(s.judge.draft, labels: labels, focused: focused, width: inner.width) where row < inner.maxRow {
+        for segs in optionRows where row < inner.maxRow {
             canvas.segments(segs, col: inner.col, row: row, maxWidth: inner.width)
             row += 1
         }

@@ -99,7 +99,7 @@ extension AppCore {
         case (.enter, .broken), (.char("n"), .broken), (.char("e"), .broken):
             s.notice = "A speech failed: press F5 to ask for the round again."
         case (.pageUp, _), (.pageDown, _):
-            scrollSpeeches(&s, key == .pageUp ? -1 : 1, pq)
+            scrollSpeeches(&s, key == .pageUp ? -1 : 1, page: true, pq)
         default:
             break
         }
@@ -116,7 +116,7 @@ extension AppCore {
             return []
         case .pageUp, .pageDown, .up, .down:
             let page = key == .pageUp || key == .pageDown
-            scrollSpeeches(&s, (key == .pageUp || key == .up ? -1 : 1) * (page ? 5 : 1), pq)
+            scrollSpeeches(&s, key == .pageUp || key == .up ? -1 : 1, page: page, pq)
             return []
         case .ctrl("p"), .ctrl("n"):
             let heard = pq.rounds.filter(\.isComplete).map(\.number)
@@ -133,12 +133,15 @@ extension AppCore {
         }
     }
 
-    /// Scroll the speeches on view together, no further than the longest one needs.
-    static func scrollSpeeches(_ s: inout AppState, _ delta: Int, _ pq: ProtocolQuestion) {
+    /// Scroll the speeches on view together by a line or a page (the visible rows less one,
+    /// as in the passage), no further than the longest one needs.
+    static func scrollSpeeches(_ s: inout AppState, _ direction: Int, page: Bool, _ pq: ProtocolQuestion) {
         guard let rect = screenLayout(s)?.chat else { return }
         let list = speechesOnView(s, pq).speeches
         let rects = SpeechView.rects(count: list.count, rect: speechArea(rect))
         let maxTop = zip(list, rects).map { SpeechView.rowCount($0, rect: $1) - AnswerPane.content($1).height }.max() ?? 0
+        let visible = rects.map { AnswerPane.content($0).height }.min() ?? 1
+        let delta = direction * (page ? max(1, visible - 1) : 1)
         s.judge.speechTop = max(0, min(max(0, maxTop), s.judge.speechTop + delta))
     }
 

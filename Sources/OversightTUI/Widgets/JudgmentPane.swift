@@ -143,10 +143,12 @@ public struct JudgmentState: Sendable, Equatable {
 /// first shown), the percent and a bar; the selected option is marked with "▸" and bold (all
 /// visible without colour).
 public enum JudgmentPane {
-    /// The rows of a judgment at `width` cells, as segments: "▸ A   70% ███████░░░  label".
+    /// The rows of a judgment at `width` cells, as segments: "▸ A   70% ███████░░░  label". A
+    /// label too long for its row wraps onto rows of its own under its first line, so every
+    /// option can be read whole (with the passage hidden it is shown nowhere else).
     public static func rows(_ j: JudgmentState, labels: [String]? = nil, focused: Bool, width: Int) -> [[(String, Style)]] {
         let barWidth = max(0, min(20, (width - 10) / 3))
-        return j.percents.indices.map { k in
+        return j.percents.indices.flatMap { k -> [[(String, Style)]] in
             let sel = focused && k == j.selected
             let st = sel ? Style(.selected, bold: true) : Style.plain
             let mark = sel ? "▸ " : "  "
@@ -158,10 +160,11 @@ public enum JudgmentPane {
                 segs.append((String(repeating: "█", count: filled), Style(sel ? .selected : .assistant)))
                 segs.append((String(repeating: "░", count: barWidth - filled), Style(.dim)))
             }
-            if let labels, labels.indices.contains(k), !labels[k].isEmpty {
-                segs.append(("  " + labels[k], st))
-            }
-            return segs
+            guard let labels, labels.indices.contains(k), !labels[k].isEmpty else { return [segs] }
+            let indent = segs.reduce(0) { $0 + DisplayWidth.of($1.0) } + 2
+            let lines = TextLayout.wrap(labels[k], width: max(8, width - indent), maxLines: 50)
+            segs.append(("  " + (lines.first ?? ""), st))
+            return [segs] + lines.dropFirst().map { [(String(repeating: " ", count: indent) + $0, st)] }
         }
     }
 
