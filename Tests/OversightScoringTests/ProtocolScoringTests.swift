@@ -70,9 +70,12 @@ final class ProtocolScoringTests: XCTestCase {
             e.append(.judgment(Judgment(questionID: q.id, round: 0,
                                         probabilities: JudgmentScale.probabilities(percents: [50, 50], shown: q.shown))))
             for r in 1...q.rounds {
+                // Every round is heard whole: each role speaks (with the quotes given, else none).
+                let roles = q.condition.roles
                 e.append(.roundStarted(RoundStarted(questionID: q.id, round: r, remark: r == 1 ? "" : "why?",
-                                                    requestIDs: [request + 1])))
-                for (role, round, verdicts) in q.speeches where round == r {
+                                                    requestIDs: roles.indices.map { request + 1 + $0 })))
+                for role in roles {
+                    let verdicts = q.speeches.first { $0.0 == role && $0.1 == r }?.2 ?? []
                     request += 1
                     let quotes = verdicts.map { QuoteRecord(text: "t", verified: $0, start: $0 ? 3 : nil) }
                     e.append(.assistantReply(AssistantReply(questionID: q.id, requestID: request, text: "speech",
@@ -158,6 +161,57 @@ final class ProtocolScoringTests: XCTestCase {
         XCTAssertEqual(diffs["debate - unaided"] ?? 9, 0, accuracy: 1e-12)
         XCTAssertEqual(diffs["debate - consultancy"] ?? 9, -0.25, accuracy: 1e-12)
         XCTAssertNotNil(t.differences.first { $0.name == "debate - consultancy" }?.ci95)
+    }
+
+    func testOnlySpeechesOfRoundsHeardWholeCountAndARepeatedRoundReplacesTheFirst() throws {
+        // Round 1's speech B is cancelled (the participant quit) and the round is asked for
+        // again; round 2 ends with time running out before debater B's speech came in. The
+        // judge heard round 1 (second try) only: one round, and its two speeches' quotes.
+        let plans = [BlockPlan(condition: .debate, questionIDs: ["q4"], timeLimitSeconds: 60)]
+        func reply(_ id: Int, _ role: ProtocolRole, round: Int, _ status: ReplyStatus, _ verdicts: [Bool]) -> SessionEvent {
+            .assistantReply(AssistantReply(questionID: "q4", requestID: id, text: "speech", status: status,
+                                           provider: "simulated", ttftMs: 5, durationMs: 9, role: role, round: round,
+                                           quotes: verdicts.map { QuoteRecord(text: "t", verified: $0, start: $0 ? 3 : nil) },
+                                           cut: false))
+        }
+        let probabilities = [0, 0.3, 0, 0.7]
+        let events: [SessionEvent] = [
+            .sessionStart(SessionStart(studyID: "protocols", studyHash: String(repeating: "c", count: 64),
+                                       questionsHash: String(repeating: "d", count: 64), seed: 1, appVersion: "0.1.0",
+                                       participant: "p1", sessionID: "s-p1", feedback: true, confidence: [25, 50, 75, 100],
+                                       blocks: plans, assistantProvider: "simulated", assistantModel: nil)),
+            .questionShown(QuestionShown(block: 0, index: 0, questionID: "q4", task: .quality, subject: "S",
+                                         condition: .debate, timeLimitMs: 60_000, optionsShown: [3, 1],
+                                         roles: Self.debaters(3, 1))),
+            .judgment(Judgment(questionID: "q4", round: 0, probabilities: [0, 0.5, 0, 0.5])),
+            .roundStarted(RoundStarted(questionID: "q4", round: 1, remark: "", requestIDs: [1, 2])),
+            reply(1, .debaterA, round: 1, .complete, [true, true]),
+            reply(2, .debaterB, round: 1, .cancelled, [true]),
+            .quit(reason: "user"),
+            .sessionResume(downtimeMs: 10),
+            .roundStarted(RoundStarted(questionID: "q4", round: 1, remark: "", requestIDs: [3, 4])),
+            reply(3, .debaterA, round: 1, .complete, [false]),
+            reply(4, .debaterB, round: 1, .complete, [true]),
+            .judgment(Judgment(questionID: "q4", round: 1, probabilities: probabilities)),
+            .roundStarted(RoundStarted(questionID: "q4", round: 2, remark: "more?", requestIDs: [5, 6])),
+            reply(5, .debaterA, round: 2, .complete, [true]),
+            reply(6, .debaterB, round: 2, .cancelled, []),
+            .submitted(Submission(block: 0, index: 0, questionID: "q4", task: .quality, subject: "S", condition: .debate,
+                                  choice: 3, confidence: nil, gold: 3, correct: true, timedOut: true, elapsedMs: 60_000,
+                                  probabilities: probabilities)),
+            .sessionEnd(completionCode: "abc"),
+        ]
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("score-rounds-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
+        try FixtureStudy.writeLog(dir.appendingPathComponent("p1.jsonl"), events.enumerated().map { ($1, Int64($0) * 100) })
+        let d = try load(dir)
+        let answer = try XCTUnwrap(d.answers.first)
+        XCTAssertGreaterThanOrEqual(answer.protocolIndex, 0)
+        let data = d.protocols[Int(answer.protocolIndex)]
+        XCTAssertEqual(data.rounds, 1)
+        XCTAssertEqual(data.quotesTotal, [0, 1, 1], "consultant, debater A, debater B")
+        XCTAssertEqual(data.quotesVerified, [0, 0, 1])
     }
 
     func testJSONCSVTextAndHTMLCarryTheProtocolColumns() throws {

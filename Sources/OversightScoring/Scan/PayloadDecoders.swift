@@ -35,13 +35,16 @@ extension SessionScanner {
             var qid: QID?
             var ttft: Int64?
             var speech: SpeechQuotes?
+            var complete = false
             try payload.object { p, ks, kl in
                 if p.key(ks, kl, is: "question_id") { qid = try Self.qid(&p) }
                 else if p.key(ks, kl, is: "ttft_ms") { ttft = try p.optionalInt() }
                 else if p.key(ks, kl, is: "role") {
                     let s = try p.string()
                     guard let r = ProtocolRole(rawValue: s) else { throw ScanError("unknown role \"\(s)\"") }
-                    speech = SpeechQuotes(role: r, verified: speech?.verified ?? 0, total: speech?.total ?? 0)
+                    var quotes = speech ?? SpeechQuotes(role: nil, verified: 0, total: 0)
+                    quotes.role = r
+                    speech = quotes
                 } else if p.key(ks, kl, is: "quotes") {
                     var verified = 0, total = 0
                     try p.array { p in
@@ -50,10 +53,20 @@ extension SessionScanner {
                             if p.key(ks, kl, is: "verified") { if try p.bool() { verified += 1 } } else { try p.skipValue() }
                         }
                     }
-                    speech = SpeechQuotes(role: speech?.role, verified: verified, total: total)
+                    var s = speech ?? SpeechQuotes(role: nil, verified: 0, total: 0)
+                    s.verified = verified
+                    s.total = total
+                    speech = s
+                } else if p.key(ks, kl, is: "round") {
+                    var s = speech ?? SpeechQuotes(role: nil, verified: 0, total: 0)
+                    s.round = Int(try p.int())
+                    speech = s
+                } else if p.key(ks, kl, is: "status") {
+                    complete = try p.string() == ReplyStatus.complete.rawValue
                 } else { try p.skipValue() }
             }
             guard let qid else { throw ScanError("missing field \"data.question_id\"") }
+            speech?.complete = complete
             return .reply(qid, ttft, speech)
         case .questionShown:
             // One pass, as costly as skipping the payload: the question id is kept as a span.
@@ -77,14 +90,16 @@ extension SessionScanner {
         case .roundStarted:
             var qid: QID?
             var round: Int64?
+            var speeches = 0
             try payload.object { p, ks, kl in
                 if p.key(ks, kl, is: "question_id") { qid = try Self.qid(&p) }
                 else if p.key(ks, kl, is: "round") { round = try p.int() }
+                else if p.key(ks, kl, is: "request_ids") { try p.array { p in _ = try p.int(); speeches += 1 } }
                 else { try p.skipValue() }
             }
             guard let qid else { throw ScanError("missing field \"data.question_id\"") }
             guard let round, (1...10_000).contains(round) else { throw ScanError("\"data.round\" missing or out of range") }
-            return .round(qid, Int(round))
+            return .round(qid, Int(round), speeches: speeches)
         case .assistantReset:
             var qid: QID?
             try payload.object { p, ks, kl in

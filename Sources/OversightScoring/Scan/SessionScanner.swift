@@ -69,6 +69,17 @@ struct SessionScanner {
         var initialConfidence: Int?
         /// Consultancy and debate: roles, shown options, rounds and quotes so far.
         var protocolData: ProtocolAnswer?
+        /// The speeches each round asked for (by round number) and the complete speeches heard:
+        /// a repeated round replaces the rounds from it on, and only speeches the judge read
+        /// count (a cut-off, failed or replaced one does not).
+        var roundSpeeches: [Int: Int] = [:]
+        var heard: [SpeechQuotes] = []
+
+        /// The rounds all of whose speeches came in: the judge sees a round's speeches together
+        /// once they are all complete, so only these were heard.
+        var roundsHeard: Set<Int> {
+            Set(roundSpeeches.filter { r, n in n > 0 && heard.filter { $0.round == r }.count >= n }.keys)
+        }
     }
 
     private init(path: String, keepDamaged: Bool) {
@@ -230,6 +241,9 @@ struct SessionScanner {
         var role: ProtocolRole?
         var verified: Int
         var total: Int
+        /// The round it was spoken in (0 when the record has none) and whether it came in whole.
+        var round = 0
+        var complete = false
     }
 
     enum Event {
@@ -239,7 +253,7 @@ struct SessionScanner {
         case reply(QID, Int64?, SpeechQuotes?)
         /// A consultancy or debate question's roles and shown options.
         case shown(QID, [RoleAssignment], [Int])
-        case round(QID, Int)
+        case round(QID, Int, speeches: Int)
         case initial(QID, choice: Int, confidence: Int)
         case submitted(RawAnswer)
         case end
@@ -370,10 +384,9 @@ struct SessionScanner {
         case .reply(let q, let t, let speech):
             select(q)
             if let t { current.ttft.append(t) }
-            if let speech, let role = speech.role {
-                var data = current.protocolData ?? ProtocolAnswer()
-                data.addQuotes(role: role, verified: speech.verified, total: speech.total)
-                current.protocolData = data
+            if let speech, speech.role != nil, speech.complete {
+                current.heard.append(speech)
+                if current.protocolData == nil { current.protocolData = ProtocolAnswer() }
             }
         case .shown(let q, let roles, let shown):
             select(q)
@@ -381,11 +394,12 @@ struct SessionScanner {
             data.roles = roles
             data.optionsShown = shown
             current.protocolData = data
-        case .round(let q, let r):
+        case .round(let q, let r, let speeches):
             select(q)
-            var data = current.protocolData ?? ProtocolAnswer()
-            data.rounds = max(data.rounds, r)
-            current.protocolData = data
+            if current.protocolData == nil { current.protocolData = ProtocolAnswer() }
+            current.roundSpeeches = current.roundSpeeches.filter { $0.key < r }
+            current.roundSpeeches[r] = speeches
+            current.heard.removeAll { $0.round >= r }
         case .initial(let q, let choice, let confidence):
             select(q)
             if current.initialChoice == nil {
@@ -420,9 +434,11 @@ struct SessionScanner {
                 if var data = a.protocolData, let seen = counters.protocolData {
                     data.roles = seen.roles
                     data.optionsShown = seen.optionsShown
-                    data.rounds = seen.rounds
-                    data.quotesVerified = seen.quotesVerified
-                    data.quotesTotal = seen.quotesTotal
+                    let rounds = counters.roundsHeard
+                    data.rounds = rounds.max() ?? 0
+                    for speech in counters.heard where rounds.contains(speech.round) {
+                        if let role = speech.role { data.addQuotes(role: role, verified: speech.verified, total: speech.total) }
+                    }
                     a.protocolData = data
                 }
             }
