@@ -67,7 +67,7 @@ struct ProtocolJudge {
         var probabilities: [Double]?
         if let shares = ProtocolPrompt.parseJudgment(reply, optionCount: draw.optionsShown.count) {
             var p = [Double](repeating: 0, count: 4)
-            for (k, o) in draw.optionsShown.enumerated() { p[o] = shares[k] }
+            for (k, share) in JudgmentScale.bounded(shares).enumerated() { p[draw.optionsShown[k]] = share }
             probabilities = p
         }
         let predicted = probabilities.flatMap(JudgmentScale.answer)

@@ -3,6 +3,20 @@ import XCTest
 
 /// The pure core of the consultancy and debate blocks: draws, quotes, judgments, prompts.
 final class ProtocolCoreTests: XCTestCase {
+    func testAModelJudgesCertaintyIsBroughtOntoTheParticipantsScale() {
+        func near(_ a: [Double], _ b: [Double]) -> Bool { zip(a, b).allSatisfy { abs($0 - $1) < 1e-12 } && a.count == b.count }
+        XCTAssertTrue(near(JudgmentScale.bounded([1, 0]), [0.95, 0.05]))
+        XCTAssertTrue(near(JudgmentScale.bounded([0.7, 0.3]), [0.7, 0.3]), "within the range: unchanged")
+        XCTAssertTrue(near(JudgmentScale.bounded([1, 0, 0, 0]), [0.85, 0.05, 0.05, 0.05]))
+        XCTAssertTrue(near(JudgmentScale.bounded([0.6, 0.4, 0, 0]), [0.54, 0.36, 0.05, 0.05]))
+        let b = JudgmentScale.bounded([0.97, 0.02, 0.01])
+        XCTAssertEqual(b.reduce(0, +), 1, accuracy: 1e-12)
+        XCTAssertTrue(b.allSatisfy { (0.05 - 1e-12...0.95 + 1e-12).contains($0) }, "\(b)")
+        XCTAssertEqual(b.firstIndex(of: b.max() ?? 0), 0)
+        // The worst score is the participant's worst, not log2 of a floor near zero.
+        XCTAssertEqual(JudgmentScale.score(pCorrect: JudgmentScale.bounded([1, 0])[1], rounds: 1), log2(0.05), accuracy: 1e-12)
+    }
+
     static let passage = Passage(id: "p", title: "The Ship", text: """
         The captain said, “We don’t turn back.” Nobody answered him.
 

@@ -125,7 +125,8 @@ public enum ProtocolPrompt {
         }
         let labels = shown.indices.map { ProtocolDraw.label(position: $0) }
         user += "\nHow likely is each option to be correct? Answer with one line per option, "
-            + labels.map { "\($0): NN%" }.joined(separator: ", ") + ", the percentages summing to 100."
+            + labels.map { "\($0): NN%" }.joined(separator: ", ")
+            + ", each from 5% to 95%, the percentages summing to 100."
         return [ChatMessage(role: .system, content: instructions.judge), ChatMessage(role: .user, content: user)]
     }
 

@@ -137,6 +137,27 @@ public enum JudgmentScale {
         return best.count == 1 ? best[0] : nil
     }
 
+    /// `shares` (summing to 1) brought within the range a participant may state, 5% to 95% per
+    /// option, still summing to 1 and in the same order: a model judge saying 100% / 0% is
+    /// scored as a human saying 95% / 5%, not at log2 of a near-zero floor.
+    public static func bounded(_ shares: [Double]) -> [Double] {
+        let lo = Double(minimum) / 100
+        guard shares.count >= 2, Double(shares.count) * lo <= 1 else { return shares }
+        // Raise the options below 5% to 5%, taking it from the others in proportion; repeat
+        // until none is below (at most once per option). No option can then be above 95%: the
+        // others hold at least 5% each.
+        var p = shares.map { max(0, $0) }
+        var fixed = [Bool](repeating: false, count: p.count)
+        while p.indices.contains(where: { !fixed[$0] && p[$0] < lo - 1e-12 }) {
+            for j in p.indices where !fixed[j] && p[j] < lo { p[j] = lo; fixed[j] = true }
+            let free = p.indices.filter { !fixed[$0] }
+            let left = 1 - lo * Double(p.count - free.count)
+            let total = free.reduce(0) { $0 + p[$1] }
+            for j in free { p[j] = total > 0 ? p[j] / total * left : left / Double(free.count) }
+        }
+        return p
+    }
+
     /// The judge's score of a question: `log2(p_correct) - 0.05 x (rounds - 1)`; rounds below 1
     /// count as 1.
     public static func score(pCorrect: Double, rounds: Int) -> Double {
