@@ -98,6 +98,16 @@ enum WebGateway {
             <script src="static/js/jquery.min.js"></script>
             <script src="static/js/xterm.min.js"></script>
             <script src="static/js/xterm-addon-fit.min.js"></script>
+            <script>
+              // Only the participant id may come from the address: webssh's page script would also
+              // take options from it (a command it types into the session, colours, a title), so
+              // everything else is dropped before that script reads the address.
+              (function () {
+                var id = new URLSearchParams(window.location.search).get('participant');
+                var clean = window.location.pathname + (id !== null ? '?participant=' + encodeURIComponent(id) : '');
+                window.history.replaceState(null, '', clean);
+              })();
+            </script>
             <script src="static/js/main.js"></script>
             <script>
               // webssh names the tab after the (ignored) form fields; keep the study's title.
@@ -141,7 +151,7 @@ enum WebGateway {
 
         options.parse_command_line([sys.argv[0], "--address=" + ADDRESS, "--port=%d" % PORT, "--xsrf=True",
                                     "--origin=same", "--policy=reject", "--redirect=False", "--encoding=utf-8",
-                                    "--timeout=10", "--wpintvl=15", "--logging=info", "--maxconn=%d" % MAXCONN,
+                                    "--timeout=10", "--wpintvl=15", "--logging=warning", "--maxconn=%d" % MAXCONN,
                                     "--xheaders=%s" % BEHIND_PROXY])
         KEY = paramiko.Ed25519Key.from_private_key_file(os.path.join(STATE, "web_client_key"))
         HOST_KEYS = paramiko.HostKeys(os.path.join(STATE, "known_hosts"))

@@ -281,6 +281,14 @@ final class WebGatewayEndToEndTests: XCTestCase {
         let resumed = try waitForLog(log, "the resume") { $0.types.contains("session_resume") }
         XCTAssertEqual(resumed.types.filter { $0 == "session_start" }.count, 1, "the same session goes on")
 
+        // Nothing but the id is taken from the address: webssh's page would type a `command`
+        // given there into the session.
+        let crafted = try chromium.open("http://127.0.0.1:\(port)/?participant=p4&command=zzz&title=x#command=yyy")
+        try waitForText(chromium, crafted.session)
+        XCTAssertEqual(try chromium.evaluate("window.location.search + window.location.hash", session: crafted.session) as? String,
+                       "?participant=p4")
+        XCTAssertEqual(try chromium.evaluate("document.title", session: crafted.session) as? String, "Study")
+
         // An id that does not match the study's pattern: the id screen, nothing written for it.
         let wrong = try chromium.open("http://127.0.0.1:\(port)/?participant=X9")
         try waitForText(chromium, wrong.session)
