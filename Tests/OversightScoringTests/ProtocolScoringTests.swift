@@ -183,7 +183,7 @@ final class ProtocolScoringTests: XCTestCase {
             .questionShown(QuestionShown(block: 0, index: 0, questionID: "q4", task: .quality, subject: "S",
                                          condition: .debate, timeLimitMs: 60_000, optionsShown: [3, 1],
                                          roles: Self.debaters(3, 1))),
-            .judgment(Judgment(questionID: "q4", round: 0, probabilities: [0, 0.5, 0, 0.5])),
+            .judgment(Judgment(questionID: "q4", round: 0, probabilities: [0, 0.6, 0, 0.4])),
             .roundStarted(RoundStarted(questionID: "q4", round: 1, remark: "", requestIDs: [1, 2])),
             reply(1, .debaterA, round: 1, .complete, [true, true]),
             reply(2, .debaterB, round: 1, .cancelled, [true]),
@@ -212,6 +212,10 @@ final class ProtocolScoringTests: XCTestCase {
         XCTAssertEqual(data.rounds, 1)
         XCTAssertEqual(data.quotesTotal, [0, 1, 1], "consultant, debater A, debater B")
         XCTAssertEqual(data.quotesVerified, [0, 0, 1])
+        // The prior is the answer before any argument: the initial answer of the reliance
+        // measures (its most likely option, that probability as its confidence).
+        XCTAssertEqual(answer.initialChoice, 1)
+        XCTAssertEqual(answer.initialConfidence, 60)
     }
 
     func testJSONCSVTextAndHTMLCarryTheProtocolColumns() throws {

@@ -107,6 +107,26 @@ extension SessionScanner {
             }
             guard let qid else { throw ScanError("missing field \"data.question_id\"") }
             return .reset(qid)
+        case .judgment:
+            // Only the prior (round 0) is kept: it is the answer before any argument, the
+            // initial answer of a consultancy or debate question for the reliance measures.
+            var qid: QID?
+            var round: Int64?
+            var probabilities: [Double] = []
+            try payload.object { p, ks, kl in
+                if p.key(ks, kl, is: "question_id") { qid = try Self.qid(&p) }
+                else if p.key(ks, kl, is: "round") { round = try p.int() }
+                else if p.key(ks, kl, is: "probabilities") { try p.array { p in probabilities.append(try p.double()) } }
+                else { try p.skipValue() }
+            }
+            guard let qid else { throw ScanError("missing field \"data.question_id\"") }
+            guard round == 0 else { return .other }
+            guard probabilities.count == 4, probabilities.allSatisfy({ (0...1).contains($0) }) else {
+                throw ScanError("\"data.probabilities\" must be four numbers between 0 and 1")
+            }
+            // Its most likely option (none on a tie), with that probability as its confidence.
+            guard let choice = JudgmentScale.answer(probabilities) else { return .other }
+            return .initial(qid, choice: choice, confidence: Int((probabilities[choice] * 100).rounded()))
         case .initialSubmitted:
             var qid: QID?
             var choice: Int64?, confidence: Int64?
