@@ -27,11 +27,14 @@ public enum RelianceMetric: String, CaseIterable, Sendable {
     case rsr
     case overReliance = "over_reliance"
     case underReliance = "under_reliance"
+    /// Mean final minus initial confidence over every answer with both, then split by whether
+    /// the final answer is right.
+    case confidenceShift = "confidence_shift"
     case confidenceShiftRight = "confidence_shift_right"
     case confidenceShiftWrong = "confidence_shift_wrong"
 
     /// Shares lie in 0...1; the confidence shifts are in percentage points.
-    public var isShare: Bool { self != .confidenceShiftRight && self != .confidenceShiftWrong }
+    public var isShare: Bool { ![.confidenceShift, .confidenceShiftRight, .confidenceShiftWrong].contains(self) }
 
     /// What the answer adds to this measure: nil when it is not in the denominator, else the
     /// numerator's value (1 or 0 for shares, the shift for confidence).
@@ -51,8 +54,9 @@ public enum RelianceMetric: String, CaseIterable, Sendable {
             if i == g && s != g { out.append((.rsr, one(f == i))) }
         }
         if hasI, a.initialConfidence >= 0, a.confidence >= 0 {
-            out.append((a.correct ? .confidenceShiftRight : .confidenceShiftWrong,
-                        Double(a.confidence) - Double(a.initialConfidence)))
+            let shift = Double(a.confidence) - Double(a.initialConfidence)
+            out.append((.confidenceShift, shift))
+            out.append((a.correct ? .confidenceShiftRight : .confidenceShiftWrong, shift))
         }
         return out
     }

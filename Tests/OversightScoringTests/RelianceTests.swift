@@ -56,6 +56,7 @@ final class RelianceTests: XCTestCase {
         check(.rsr, 1.0 / 2, 2)              // items 1 and 2 are (I right, S wrong); 1 kept
         check(.overReliance, 2.0 / 3, 3)     // S wrong on 1, 2, 3; F = S on 2 and 3
         check(.underReliance, 1.0 / 2, 2)    // S right on 0 and 5; F ≠ S on 5
+        check(.confidenceShift, 80.0 / 5, 5) // +40, 0, +20, +20, 0
         check(.confidenceShiftRight, 20, 2)  // +40 and 0
         check(.confidenceShiftWrong, 40.0 / 3, 3)  // +20, +20, 0
         XCTAssertEqual(r.chart, [
@@ -225,6 +226,14 @@ final class RelianceTests: XCTestCase {
         XCTAssertTrue(json.contains("\"reliance\": {"), json)
         XCTAssertTrue(json.contains("\"switch_to_stance\""))
         XCTAssertTrue(json.contains("\"confidence_shift\": {"))
+        // The confidence shift has its own value and n beside the right / wrong split.
+        let parsed = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let tasks = try XCTUnwrap(parsed["tasks"] as? [[String: Any]])
+        let rows = tasks.flatMap { ($0["rows"] as? [[String: Any]]) ?? [] }
+        let shift = try XCTUnwrap(rows.compactMap { ($0["reliance"] as? [String: Any])?["confidence_shift"] as? [String: Any] }.first)
+        XCTAssertNotNil(shift["n"] as? Int)
+        XCTAssertTrue(shift.keys.contains("value"))
+        XCTAssertNotNil(shift["right"] as? [String: Any])
         let text = TextRenderer.render(report)
         XCTAssertTrue(text.contains("Reliance"), text)
         XCTAssertTrue(text.contains("Reliance per participant"), text)

@@ -204,7 +204,8 @@ public enum JSONRenderer {
         ] + (p.reliance.map { [("reliance", reliance($0, intervals: false))] } ?? []))
     }
 
-    /// `{"agreement": {"value", "n", "ci95"}, ..., "confidence_shift": {"right": ..., "wrong": ...}}`;
+    /// `{"agreement": {"value", "n", "ci95"}, ..., "confidence_shift": {"value", "n", "ci95",
+    /// "unit", "right": ..., "wrong": ...}}`;
     /// a measure with no denominator has `"value": null`, `"n": 0` and no interval.
     static func reliance(_ r: RelianceStats, intervals: Bool) -> JSON {
         func one(_ m: RelianceMetric) -> JSON {
@@ -215,7 +216,8 @@ public enum JSONRenderer {
         }
         let shares: [RelianceMetric] = [.agreement, .switchRate, .switchToStance, .rair, .rsr, .overReliance, .underReliance]
         var fields = shares.map { ($0.rawValue, one($0)) }
-        fields.append(("confidence_shift", .object([
+        guard case .object(let overall) = one(.confidenceShift) else { return .object(fields) }
+        fields.append(("confidence_shift", .object(overall + [
             ("unit", .string("percentage points, final minus initial")),
             ("right", one(.confidenceShiftRight)), ("wrong", one(.confidenceShiftWrong)),
         ])))
