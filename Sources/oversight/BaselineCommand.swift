@@ -50,17 +50,8 @@ struct BaselineCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seed of the --limit sample.")
     var seed: UInt64 = 0
 
-    @Option(name: .long, help: "Provider: local, openai, anthropic (default: the study's, else local).")
-    var provider: Provider?
-
-    @Option(name: .long, help: "Base URL of the provider's API.")
-    var baseURL: String?
-
-    @Option(name: .long, help: "Model name (local: a file under .venv/models without .gguf, or a path).")
-    var model: String?
-
-    @Option(name: .long, help: "Environment variable holding the API key.")
-    var apiKeyEnv: String?
+    @OptionGroup(title: "Model server")
+    var server: ModelServerOptions
 
     @Option(name: .long, help: "likelihood, generate or both.")
     var convention: String = "both"
@@ -76,9 +67,6 @@ struct BaselineCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Attempts per question on 429, 5xx or a refused connection (with backoff).")
     var attempts: Int = 3
-
-    @Option(name: .long, help: "Seconds without a byte from the server before a request fails.")
-    var timeout: Double?
 
     @Option(name: .long, help: "Folder of the session logs, as for run (default: Sessions under the current folder).")
     var sessions: String?
@@ -104,9 +92,6 @@ struct BaselineCommand: AsyncParsableCommand {
         if shots < 0 || shots > 20 { throw ValidationError("--shots must be between 0 and 20") }
         if attempts < 1 || attempts > 10 { throw ValidationError("--attempts must be between 1 and 10") }
         if concurrency < 1 || concurrency > 64 { throw ValidationError("--concurrency must be between 1 and 64") }
-        if provider == .simulated {
-            throw ValidationError("--provider must be local, openai or anthropic")
-        }
         if let judge, !["consultancy", "debate"].contains(judge) {
             throw ValidationError("--judge must be consultancy or debate")
         }
@@ -276,11 +261,7 @@ struct BaselineCommand: AsyncParsableCommand {
             if !unknown.isEmpty { throw CLIError("\(bank): no questions for subject(s) \(unknown.joined(separator: ", "))") }
             pool = Selection.filter(all, subjects: subjects, split: split, hardOnly: hardOnly)
         }
-        if let provider { config.provider = provider }
-        if let baseURL { config.baseURL = baseURL }
-        if let model { config.model = model }
-        if let apiKeyEnv { config.apiKeyEnv = apiKeyEnv }
-        if let timeout { config.timeoutSeconds = timeout }
+        server.apply(to: &config)
         if config.provider == .simulated {
             throw CLIError("the study's assistant is simulated; give --provider local, openai or anthropic for a baseline")
         }

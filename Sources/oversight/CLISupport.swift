@@ -75,4 +75,42 @@ final class StopFlag: @unchecked Sendable {
     }
 }
 
-extension Provider: ExpressibleByArgument {}
+extension Provider: ExpressibleByArgument {
+    /// What `--provider` offers: the simulated assistant has no model to ask.
+    public static var allValueStrings: [String] { allCases.filter { $0 != .simulated }.map(\.rawValue) }
+}
+
+/// The model server options that `baseline` and `stance` share: each replaces the study's
+/// `[assistant]` setting of the same name.
+struct ModelServerOptions: ParsableArguments {
+    @Option(name: .long, help: "Provider: local, openai or anthropic (default: the study's, else local).")
+    var provider: Provider?
+
+    @Option(name: .long, help: "Base URL of the provider's API.")
+    var baseURL: String?
+
+    @Option(name: .long, help: "Model name (local: a file under .venv/models without .gguf, or a path).")
+    var model: String?
+
+    @Option(name: .long, help: "Environment variable holding the API key.")
+    var apiKeyEnv: String?
+
+    @Option(name: .long, help: "Seconds without a byte from the server before a request fails.")
+    var timeout: Double?
+
+    func validate() throws {
+        if provider == .simulated { throw ValidationError("--provider must be local, openai or anthropic") }
+    }
+
+    /// Whether any of the options was given.
+    var anyGiven: Bool { provider != nil || baseURL != nil || model != nil || apiKeyEnv != nil || timeout != nil }
+
+    /// The study's assistant settings with the options given put in their place.
+    func apply(to config: inout AssistantConfig) {
+        if let provider { config.provider = provider }
+        if let baseURL { config.baseURL = baseURL }
+        if let model { config.model = model }
+        if let apiKeyEnv { config.apiKeyEnv = apiKeyEnv }
+        if let timeout { config.timeoutSeconds = timeout }
+    }
+}

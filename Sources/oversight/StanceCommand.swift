@@ -43,20 +43,8 @@ struct StanceCommand: AsyncParsableCommand {
     @Option(name: .long, help: "model (ask a model) or simulated (the simulated assistant's record).")
     var method: Method?
 
-    @Option(name: .long, help: "Provider for --method model: local, openai, anthropic (default: the study's).")
-    var provider: Provider?
-
-    @Option(name: .long, help: "Base URL of the provider's API.")
-    var baseURL: String?
-
-    @Option(name: .long, help: "Model name (local: a file under .venv/models without .gguf, or a path).")
-    var model: String?
-
-    @Option(name: .long, help: "Environment variable holding the API key.")
-    var apiKeyEnv: String?
-
-    @Option(name: .long, help: "Seconds without a byte from the server before a request fails.")
-    var timeout: Double?
+    @OptionGroup(title: "Model server (--method model)")
+    var server: ModelServerOptions
 
     @Option(name: .long, help: "Attempts per question on 429, 5xx or a refused connection (with backoff).")
     var attempts: Int = 3
@@ -65,11 +53,8 @@ struct StanceCommand: AsyncParsableCommand {
     var out: String?
 
     func validate() throws {
-        if provider == .simulated {
-            throw ValidationError("--provider must be local, openai or anthropic")
-        }
         if attempts < 1 || attempts > 10 { throw ValidationError("--attempts must be between 1 and 10") }
-        if method == .simulated && (provider != nil || baseURL != nil || model != nil || apiKeyEnv != nil) {
+        if method == .simulated && server.anyGiven {
             throw ValidationError("--provider, --base-url, --model and --api-key-env go with --method model")
         }
     }
@@ -106,11 +91,7 @@ struct StanceCommand: AsyncParsableCommand {
         var config = s.assistant
         let allSimulated = !transcripts.isEmpty && transcripts.allSatisfy(\.simulated)
         let method = self.method ?? (allSimulated || (transcripts.isEmpty && config.provider == .simulated) ? .simulated : .model)
-        if let provider { config.provider = provider }
-        if let baseURL { config.baseURL = baseURL }
-        if let model { config.model = model }
-        if let apiKeyEnv { config.apiKeyEnv = apiKeyEnv }
-        if let timeout { config.timeoutSeconds = timeout }
+        server.apply(to: &config)
         if method == .model && config.provider == .simulated {
             throw fail("the study's assistant is simulated: use --method simulated, or give --provider local, openai or anthropic")
         }
