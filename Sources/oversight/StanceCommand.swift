@@ -55,7 +55,7 @@ struct StanceCommand: AsyncParsableCommand {
     func validate() throws {
         if attempts < 1 || attempts > 10 { throw ValidationError("--attempts must be between 1 and 10") }
         if method == .simulated && server.anyGiven {
-            throw ValidationError("--provider, --base-url, --model and --api-key-env go with --method model")
+            throw ValidationError("--provider, --base-url, --model, --api-key-env and --timeout go with --method model")
         }
     }
 
