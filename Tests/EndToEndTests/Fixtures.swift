@@ -27,7 +27,8 @@ final class StudyFixture {
 
     /// Runs the app without a terminal (stdin from /dev/null); returns its exit status and
     /// what it wrote to stdout and stderr (through files, so neither stream can block it).
-    func runApp(_ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    /// Runs the app (or `binary`, e.g. a copy another account can reach) to its end.
+    func runApp(_ args: [String], binary: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
         let id = UUID().uuidString.prefix(8)
         let outURL = dir.appendingPathComponent("run-\(id).out"), errURL = dir.appendingPathComponent("run-\(id).err")
         _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
@@ -35,7 +36,7 @@ final class StudyFixture {
         let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
         defer { try? out.close(); try? err.close() }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
+        process.executableURL = URL(fileURLWithPath: binary ?? self.binary)
         process.arguments = args
         process.standardOutput = out
         process.standardError = err

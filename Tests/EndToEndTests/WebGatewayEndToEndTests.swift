@@ -52,6 +52,18 @@ final class WebGatewayEndToEndTests: XCTestCase {
         return path
     }
 
+    /// A copy of the binary the gateway account can run (the build folder may be under a
+    /// private folder such as /root, which the gateway checks before anything else).
+    static func reachableBinary(_ fixture: StudyFixture) throws -> String {
+        let copy = fixture.dir.appendingPathComponent("oversight-gateway")
+        if !FileManager.default.fileExists(atPath: copy.path) {
+            try FileManager.default.copyItem(atPath: fixture.binary, toPath: copy.path)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: copy.path)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fixture.dir.path)
+        }
+        return copy.path
+    }
+
     /// A running `oversight serve web`, started from a copy of the binary the gateway account can reach.
     private final class Gateway {
         let process = Process()
@@ -66,13 +78,7 @@ final class WebGatewayEndToEndTests: XCTestCase {
             err = fixture.dir.appendingPathComponent("web-\(port).err")
             _ = FileManager.default.createFile(atPath: out.path, contents: nil)
             _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-            let copy = fixture.dir.appendingPathComponent("oversight-gateway")
-            if !FileManager.default.fileExists(atPath: copy.path) {
-                try FileManager.default.copyItem(atPath: fixture.binary, toPath: copy.path)
-                try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: copy.path)
-                try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fixture.dir.path)
-            }
-            process.executableURL = copy
+            process.executableURL = URL(fileURLWithPath: try WebGatewayEndToEndTests.reachableBinary(fixture))
             process.arguments = ["serve", "web", "--study", study, "--port", String(port),
                                  "--sessions", fixture.sessions.path, "--python", python]
             process.standardOutput = try FileHandle(forWritingTo: out)
@@ -333,7 +339,8 @@ final class WebGatewayEndToEndTests: XCTestCase {
         // Without the variable the gateway does not start: one line naming it.
         unsetenv("E2E_WEB_SECRET")
         let missing = try fixture.runApp(["serve", "web", "--study", path, "--port", String(try Self.freePort()),
-                                          "--sessions", fixture.sessions.path, "--python", python])
+                                          "--sessions", fixture.sessions.path, "--python", python],
+                                         binary: try Self.reachableBinary(fixture))
         XCTAssertEqual(missing.status, 2)
         XCTAssertEqual(missing.stderr, "oversight: the study needs the environment variable E2E_WEB_SECRET (its secret_env or "
                        + "api_key_env), which is not set here: set it in the shell that starts the gateway\n")
@@ -465,14 +472,16 @@ final class WebGatewayEndToEndTests: XCTestCase {
              "--python: /nonexistent/python is not a Python interpreter; run scripts/setup.sh (it installs webssh 1.6.3 "
                 + "into the project's .venv) or give --python\n"),
         ] {
-            let result = try fixture.runApp(["serve", "web", "--study", study, "--sessions", fixture.sessions.path] + args)
+            let result = try fixture.runApp(["serve", "web", "--study", study, "--sessions", fixture.sessions.path] + args,
+                                            binary: try Self.reachableBinary(fixture))
             XCTAssertEqual(result.status, 2, "\(args)")
             XCTAssertEqual(result.stderr, expected, "\(args)")
             XCTAssertEqual(result.stdout, "")
         }
         let broken = fixture.dir.appendingPathComponent("broken.toml").path
         try "[study]\nid = \"x\"\nseed = \n".write(toFile: broken, atomically: true, encoding: .utf8)
-        let bad = try fixture.runApp(["serve", "web", "--study", broken, "--port", "8080"])
+        let bad = try fixture.runApp(["serve", "web", "--study", broken, "--port", "8080"],
+                                     binary: try Self.reachableBinary(fixture))
         XCTAssertEqual(bad.status, 2)
         XCTAssertTrue(bad.stderr.hasPrefix(broken + ":"), bad.stderr)
         XCTAssertEqual(bad.stderr.split(separator: "\n").count, 1, bad.stderr)
