@@ -6,18 +6,8 @@ import Glibc
 #endif
 
 /// `oversight run` without `--participant`: the id screen, driven in tmux with the real binary.
-final class ArrivalScreenEndToEndTests: XCTestCase {
-    private var fixture: StudyFixture!
-
-    override func setUpWithError() throws { fixture = try StudyFixture() }
-    override func tearDown() { fixture = nil }
-
-    private let block = """
-        [[blocks]]
-        condition = "assisted"
-        bank = "quality"
-        questions = 1
-        """
+final class ArrivalScreenEndToEndTests: FixtureTestCase {
+    private let block = StudyFixture.block("assisted", bank: "quality", questions: 1)
 
     /// A study whose id screen asks for a "Lab ID" of the form "lab-" and three digits.
     private func labStudy(id: String) throws -> String {

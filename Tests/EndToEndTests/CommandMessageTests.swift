@@ -7,18 +7,8 @@ import Glibc
 
 /// What the commands print when something is off: a resume line that can be pasted, a damaged
 /// log refused before any question, bounded problem lists, escaped ids.
-final class CommandMessageTests: XCTestCase {
-    private var fixture: StudyFixture!
-
-    override func setUpWithError() throws { fixture = try StudyFixture() }
-    override func tearDown() { fixture = nil }
-
-    private let block = """
-        [[blocks]]
-        condition = "assisted"
-        bank = "quality"
-        questions = 1
-        """
+final class CommandMessageTests: FixtureTestCase {
+    private let block = StudyFixture.block("assisted", bank: "quality", questions: 1)
 
     /// A study path with a space and a participant id starting with '-': the printed resume
     /// line, pasted into a shell as it is, continues the session.

@@ -4,12 +4,7 @@ import XCTest
 
 /// `[study] counterbalance = true` through the built binary: `study check --participants`,
 /// `simulate` (which draws arms like `run`), the logs' `session_start` and `score`'s balance.
-final class CounterbalanceCommandTests: XCTestCase {
-    private var fixture: StudyFixture!
-
-    override func setUpWithError() throws { fixture = try StudyFixture() }
-    override func tearDown() { fixture = nil }
-
+final class CounterbalanceCommandTests: FixtureTestCase {
     private let blocks = """
         [[blocks]]
         condition = "assisted"

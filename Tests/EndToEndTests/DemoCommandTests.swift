@@ -19,12 +19,7 @@ final class DemoCommandTests: XCTestCase {
         fixture = nil
     }
 
-    private let block = """
-        [[blocks]]
-        condition = "unaided"
-        bank = "mmlu"
-        questions = 3
-        """
+    private let block = StudyFixture.block("unaided", bank: "mmlu", questions: 3)
 
     /// `oversight demo` in the fixture's folder (its Sessions/ is the default log root there).
     private func demo(_ session: String, _ extra: [String] = []) throws {

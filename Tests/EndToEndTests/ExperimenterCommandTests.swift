@@ -4,12 +4,7 @@ import XCTest
 
 /// The experimenter's commands on a study folder as `run` and `baseline` leave it: session logs
 /// and `baseline-*.jsonl` files side by side.
-final class ExperimenterCommandTests: XCTestCase {
-    private var fixture: StudyFixture!
-
-    override func setUpWithError() throws { fixture = try StudyFixture() }
-    override func tearDown() { fixture = nil }
-
+final class ExperimenterCommandTests: FixtureTestCase {
     /// The scorer's checked-in study: five sound logs and one baseline file.
     static let goldenFolder = StudyFixture.packageRoot.appendingPathComponent("Tests/OversightScoringTests/Fixtures/golden")
 

@@ -150,3 +150,23 @@ extension LogReadResult {
         records.compactMap { if case .submitted(let s) = $0.event { s } else { nil } }
     }
 }
+
+extension StudyFixture {
+    /// One `[[blocks]]` table of a test study.
+    static func block(_ condition: String, bank: String, questions: Int) -> String {
+        """
+        [[blocks]]
+        condition = "\(condition)"
+        bank = "\(bank)"
+        questions = \(questions)
+        """
+    }
+}
+
+/// A test case with a fresh `StudyFixture` (its own folder, banks and sessions) per test.
+class FixtureTestCase: XCTestCase {
+    var fixture: StudyFixture!
+
+    override func setUpWithError() throws { fixture = try StudyFixture() }
+    override func tearDown() { fixture = nil }
+}

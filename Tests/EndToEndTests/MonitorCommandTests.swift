@@ -19,12 +19,7 @@ final class MonitorCommandTests: XCTestCase {
         fixture = nil
     }
 
-    private let block = """
-        [[blocks]]
-        condition = "unaided"
-        bank = "mmlu"
-        questions = 2
-        """
+    private let block = StudyFixture.block("unaided", bank: "mmlu", questions: 2)
 
     private func monitorJSON(_ folder: String) throws -> [[String: Any]] {
         let (status, stdout, stderr) = try fixture.runApp(["monitor", folder, "--once", "--format", "json"])

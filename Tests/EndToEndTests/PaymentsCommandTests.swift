@@ -4,12 +4,7 @@ import XCTest
 
 /// `oversight score DIR --payments FILE --study FILE` on a study folder with finished and
 /// unfinished sessions: the exact CSV, and who is not paid on stderr.
-final class PaymentsCommandTests: XCTestCase {
-    private var fixture: StudyFixture!
-
-    override func setUpWithError() throws { fixture = try StudyFixture() }
-    override func tearDown() { fixture = nil }
-
+final class PaymentsCommandTests: FixtureTestCase {
     func testPaymentsCSV() throws {
         let golden = ExperimenterCommandTests.goldenFolder
         let folder = fixture.dir.appendingPathComponent("golden", isDirectory: true)

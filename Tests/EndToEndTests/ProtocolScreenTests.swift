@@ -4,12 +4,7 @@ import XCTest
 
 /// A study with an unaided, a consultancy and a debate block (simulated assistant) run in tmux
 /// at 80x24 and 200x60, then scored.
-final class ProtocolScreenTests: XCTestCase {
-    private var fixture: StudyFixture!
-
-    override func setUpWithError() throws { fixture = try StudyFixture() }
-    override func tearDown() { fixture = nil }
-
+final class ProtocolScreenTests: FixtureTestCase {
     private let blocks = """
         [[blocks]]
         condition = "unaided"

@@ -7,18 +7,8 @@ import Glibc
 
 /// `oversight run` outside the screen: input errors, finished sessions, the resume question,
 /// and a terminal that goes away.
-final class RunCommandTests: XCTestCase {
-    private var fixture: StudyFixture!
-
-    override func setUpWithError() throws { fixture = try StudyFixture() }
-    override func tearDown() { fixture = nil }
-
-    private let block = """
-        [[blocks]]
-        condition = "assisted"
-        bank = "quality"
-        questions = 1
-        """
+final class RunCommandTests: FixtureTestCase {
+    private let block = StudyFixture.block("assisted", bank: "quality", questions: 1)
 
     func testInvalidParticipantIsBadInput() throws {
         let study = try fixture.writeStudy(name: "s.toml", id: "e2e-cli", blocks: block)

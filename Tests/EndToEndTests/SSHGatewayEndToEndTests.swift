@@ -12,12 +12,7 @@ final class SSHGatewayEndToEndTests: XCTestCase {
     private var key = ""
     private var authorizedKeys = ""
 
-    private let block = """
-        [[blocks]]
-        condition = "assisted"
-        bank = "quality"
-        questions = 2
-        """
+    private let block = StudyFixture.block("assisted", bank: "quality", questions: 2)
 
     override func setUpWithError() throws {
         guard geteuid() == 0 else { throw XCTSkip("serve ssh needs root (sshd switches to the gateway account)") }

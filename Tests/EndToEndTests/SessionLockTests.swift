@@ -8,18 +8,8 @@ import Glibc
 /// One process per session log: a second `oversight run` of the same participant, in a second
 /// terminal, is refused while the first runs, and the lock goes away with the first process,
 /// even when it is killed with SIGKILL.
-final class SessionLockTests: XCTestCase {
-    private var fixture: StudyFixture!
-
-    override func setUpWithError() throws { fixture = try StudyFixture() }
-    override func tearDown() { fixture = nil }
-
-    private let block = """
-        [[blocks]]
-        condition = "assisted"
-        bank = "quality"
-        questions = 1
-        """
+final class SessionLockTests: FixtureTestCase {
+    private let block = StudyFixture.block("assisted", bank: "quality", questions: 1)
 
     func testSecondRunOnALogInUseIsRefusedAndTheFirstGoesOn() throws {
         let tmux = try Tmux()

@@ -3,12 +3,7 @@ import OversightCore
 import XCTest
 
 /// `oversight simulate`, `score` and `power` as the built binary runs them.
-final class SimulateCommandTests: XCTestCase {
-    private var fixture: StudyFixture!
-
-    override func setUpWithError() throws { fixture = try StudyFixture() }
-    override func tearDown() { fixture = nil }
-
+final class SimulateCommandTests: FixtureTestCase {
     private let blocks = """
         [[blocks]]
         condition = "unaided"

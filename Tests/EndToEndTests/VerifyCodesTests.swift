@@ -7,18 +7,8 @@ import Glibc
 
 /// `oversight verify --codes`: the completion codes participants reported anchor the logs'
 /// hash chains, so a log rewritten with every `prev` recomputed is caught.
-final class VerifyCodesTests: XCTestCase {
-    private var fixture: StudyFixture!
-
-    override func setUpWithError() throws { fixture = try StudyFixture() }
-    override func tearDown() { fixture = nil }
-
-    private let block = """
-        [[blocks]]
-        condition = "unaided"
-        bank = "mmlu"
-        questions = 1
-        """
+final class VerifyCodesTests: FixtureTestCase {
+    private let block = StudyFixture.block("unaided", bank: "mmlu", questions: 1)
 
     /// A finished log as the app writes it: the code derives from the hash of the record
     /// before `session_end` (see SessionEndTests for the app itself). Returns the code.

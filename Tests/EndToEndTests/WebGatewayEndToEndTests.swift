@@ -12,12 +12,7 @@ final class WebGatewayEndToEndTests: XCTestCase {
     private var fixture: StudyFixture!
     private var python = ""
 
-    private let block = """
-        [[blocks]]
-        condition = "assisted"
-        bank = "quality"
-        questions = 2
-        """
+    private let block = StudyFixture.block("assisted", bank: "quality", questions: 2)
 
     override func setUpWithError() throws {
         guard geteuid() == 0 else { throw XCTSkip("serve web needs root (its sshd switches to the gateway account)") }
