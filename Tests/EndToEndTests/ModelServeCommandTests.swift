@@ -21,23 +21,6 @@ final class ModelServeCommandTests: XCTestCase {
         }
     }
 
-    /// A loopback port that was free a moment ago.
-    private func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
-        }
-        return Int(UInt16(bigEndian: addr.sin_port))
-    }
-
     private func waitFor(_ what: String, seconds: Double, _ done: () -> Bool) throws {
         let end = Date().addingTimeInterval(seconds)
         while !done() {
@@ -67,7 +50,7 @@ final class ModelServeCommandTests: XCTestCase {
     func testServeAnswersAChatRequestAndStopsOnSIGTERM() throws {
         try requireModel()
         let binary = try StudyFixture.locateBinary()
-        let port = try freePort()
+        let port = try Loopback.freePort()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("serve-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -45,15 +45,8 @@ final class SSHGatewayEndToEndTests: XCTestCase {
             err = fixture.dir.appendingPathComponent("serve-\(port).err")
             _ = FileManager.default.createFile(atPath: out.path, contents: nil)
             _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-            // The gateway account runs the binary: serve a copy in the test's folder, which that
-            // account can reach wherever the project was checked out (a home folder is often 700).
-            let copy = fixture.dir.appendingPathComponent("oversight-gateway")
-            if !FileManager.default.fileExists(atPath: copy.path) {
-                try FileManager.default.copyItem(atPath: fixture.binary, toPath: copy.path)
-                try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: copy.path)
-                try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fixture.dir.path)
-            }
-            process.executableURL = copy
+            // The gateway account runs the binary: serve a copy it can reach.
+            process.executableURL = URL(fileURLWithPath: try fixture.gatewayBinary())
             process.arguments = ["serve", "ssh", "--study", study, "--port", String(port),
                                  "--authorized-keys", keys, "--sessions", fixture.sessions.path]
             process.standardOutput = try FileHandle(forWritingTo: out)
@@ -106,24 +99,6 @@ final class SSHGatewayEndToEndTests: XCTestCase {
         return (process.terminationStatus, String(decoding: data, as: UTF8.self), String(decoding: errors, as: UTF8.self))
     }
 
-    /// A TCP port nobody listens on right now.
-    private static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw TmuxError.failed("bind", errno, "") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
     /// Connects to 127.0.0.1:`port`; nil when refused. Returns what arrives before EOF or `wait`.
     private static func connectAndRead(port: Int, wait: TimeInterval) -> Data? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -169,12 +144,6 @@ final class SSHGatewayEndToEndTests: XCTestCase {
         return last
     }
 
-    private func waitGone(_ pid: pid_t, timeout: TimeInterval = 15) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while kill(pid, 0) == 0 && Date() < deadline { usleep(50_000) }
-        return kill(pid, 0) != 0
-    }
-
     private func answerFirstQuestion(_ tmux: Tmux, _ s: String, log: URL) throws {
         try tmux.waitFor(s, text: "Welcome to the end-to-end study", timeout: 30)
         try tmux.keys(s, "Enter")
@@ -192,7 +161,7 @@ final class SSHGatewayEndToEndTests: XCTestCase {
 
     func testTwoParticipantsAtOnceThenOneDropsAndResumes() throws {
         let study = try fixture.writeStudy(name: "ssh.toml", id: "e2e-ssh", blocks: block)
-        let port = try Self.freePort()
+        let port = try Loopback.freePort()
         let gateway = try Gateway(fixture: fixture, study: study, port: port, keys: authorizedKeys)
         defer { gateway.stop() }
         try gateway.waitReady()
@@ -238,7 +207,7 @@ final class SSHGatewayEndToEndTests: XCTestCase {
 
     func testWithoutATerminalOneLineAndNoCommandRuns() throws {
         let study = try fixture.writeStudy(name: "ssh.toml", id: "e2e-notty", blocks: block)
-        let port = try Self.freePort()
+        let port = try Loopback.freePort()
         let gateway = try Gateway(fixture: fixture, study: study, port: port, keys: authorizedKeys)
         defer { gateway.stop() }
         try gateway.waitReady()
@@ -252,7 +221,7 @@ final class SSHGatewayEndToEndTests: XCTestCase {
 
     func testForwardingIsRefused() throws {
         let study = try fixture.writeStudy(name: "ssh.toml", id: "e2e-fwd", blocks: block)
-        let port = try Self.freePort()
+        let port = try Loopback.freePort()
         let gateway = try Gateway(fixture: fixture, study: study, port: port, keys: authorizedKeys)
         defer { gateway.stop() }
         try gateway.waitReady()
@@ -263,7 +232,7 @@ final class SSHGatewayEndToEndTests: XCTestCase {
 
         // -L: the client listens, but the server opens no connection to the target (sshd itself,
         // which would greet with "SSH-2.0-").
-        let local = try Self.freePort()
+        let local = try Loopback.freePort()
         let forwarder = Process()
         forwarder.executableURL = URL(fileURLWithPath: "/usr/bin/ssh")
         forwarder.arguments = sshArgs(port) + ["-N", "-L", "\(local):127.0.0.1:\(port)", "study@127.0.0.1"]
@@ -290,14 +259,14 @@ final class SSHGatewayEndToEndTests: XCTestCase {
     func testStoppingTheCommandStopsSshdAlsoAfterKill9() throws {
         let study = try fixture.writeStudy(name: "ssh.toml", id: "e2e-stop", blocks: block)
 
-        let port = try Self.freePort()
+        let port = try Loopback.freePort()
         let gateway = try Gateway(fixture: fixture, study: study, port: port, keys: authorizedKeys)
         try gateway.waitReady()
         XCTAssertNotNil(Self.connectAndRead(port: port, wait: 0.5), "sshd listens")
         kill(gateway.process.processIdentifier, SIGTERM)
         gateway.process.waitUntilExit()
         XCTAssertEqual(gateway.process.terminationStatus, 0, gateway.stderr)
-        XCTAssertTrue(waitGone(gateway.sshdPID), "sshd stops with the command")
+        XCTAssertTrue(Loopback.waitGone(gateway.sshdPID), "sshd stops with the command")
         XCTAssertNil(Self.connectAndRead(port: port, wait: 0.5), "nobody listens any more")
         XCTAssertFalse(FileManager.default.fileExists(atPath: gateway.stateDir), "its files are removed")
 
@@ -305,7 +274,7 @@ final class SSHGatewayEndToEndTests: XCTestCase {
         try again.waitReady()
         kill(again.process.processIdentifier, SIGKILL)
         again.process.waitUntilExit()
-        XCTAssertTrue(waitGone(again.sshdPID), "sshd stops also after kill -9 of the command")
+        XCTAssertTrue(Loopback.waitGone(again.sshdPID), "sshd stops also after kill -9 of the command")
         XCTAssertNil(Self.connectAndRead(port: port, wait: 0.5), "nobody listens any more")
         try? FileManager.default.removeItem(atPath: again.stateDir)
     }

@@ -47,18 +47,6 @@ final class WebGatewayEndToEndTests: XCTestCase {
         return path
     }
 
-    /// A copy of the binary the gateway account can run (the build folder may be under a
-    /// private folder such as /root, which the gateway checks before anything else).
-    static func reachableBinary(_ fixture: StudyFixture) throws -> String {
-        let copy = fixture.dir.appendingPathComponent("oversight-gateway")
-        if !FileManager.default.fileExists(atPath: copy.path) {
-            try FileManager.default.copyItem(atPath: fixture.binary, toPath: copy.path)
-            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: copy.path)
-            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fixture.dir.path)
-        }
-        return copy.path
-    }
-
     /// A running `oversight serve web`, started from a copy of the binary the gateway account can reach.
     private final class Gateway {
         let process = Process()
@@ -73,7 +61,7 @@ final class WebGatewayEndToEndTests: XCTestCase {
             err = fixture.dir.appendingPathComponent("web-\(port).err")
             _ = FileManager.default.createFile(atPath: out.path, contents: nil)
             _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-            process.executableURL = URL(fileURLWithPath: try WebGatewayEndToEndTests.reachableBinary(fixture))
+            process.executableURL = URL(fileURLWithPath: try fixture.gatewayBinary())
             process.arguments = ["serve", "web", "--study", study, "--port", String(port),
                                  "--sessions", fixture.sessions.path, "--python", python]
             process.standardOutput = try FileHandle(forWritingTo: out)
@@ -112,20 +100,6 @@ final class WebGatewayEndToEndTests: XCTestCase {
             if process.isRunning { kill(process.processIdentifier, SIGTERM) }
             process.waitUntilExit()
         }
-    }
-
-    private static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw BrowserError("no free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     private static func listening(_ port: Int) -> Bool {
@@ -195,12 +169,6 @@ final class WebGatewayEndToEndTests: XCTestCase {
         }
     }
 
-    private func waitGone(_ pid: pid_t, timeout: TimeInterval = 15) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while kill(pid, 0) == 0 && Date() < deadline { usleep(50_000) }
-        return kill(pid, 0) != 0
-    }
-
     private func browser() throws -> HeadlessChromium {
         try HeadlessChromium(profile: fixture.dir.appendingPathComponent("chromium-profile"),
                              log: fixture.dir.appendingPathComponent("chromium.log"))
@@ -212,7 +180,7 @@ final class WebGatewayEndToEndTests: XCTestCase {
     /// for that tab without writing anything, and an id typed into the page starts its session.
     func testThePageShowsTheIdScreenAndATypedIdStartsTheSession() throws {
         let study = try writeStudy(id: "e2e-web")
-        let port = try Self.freePort()
+        let port = try Loopback.freePort()
         let gateway = try Gateway(fixture: fixture, study: study, port: port, python: python)
         defer { gateway.stop() }
         try gateway.waitReady()
@@ -253,7 +221,7 @@ final class WebGatewayEndToEndTests: XCTestCase {
     /// again offers to resume, and the session goes on. An id the study refuses gets the screen.
     func testTheAddressIdSkipsTheScreenAClosedTabQuitsAndReopeningResumes() throws {
         let study = try writeStudy(id: "e2e-webid")
-        let port = try Self.freePort()
+        let port = try Loopback.freePort()
         let gateway = try Gateway(fixture: fixture, study: study, port: port, python: python)
         defer { gateway.stop() }
         try gateway.waitReady()
@@ -311,7 +279,7 @@ final class WebGatewayEndToEndTests: XCTestCase {
 
         setenv("E2E_WEB_SECRET", secret, 1)
         defer { unsetenv("E2E_WEB_SECRET") }
-        let port = try Self.freePort()
+        let port = try Loopback.freePort()
         let gateway = try Gateway(fixture: fixture, study: path, port: port, python: python)
         defer { gateway.stop() }
         try gateway.waitReady()
@@ -333,9 +301,9 @@ final class WebGatewayEndToEndTests: XCTestCase {
 
         // Without the variable the gateway does not start: one line naming it.
         unsetenv("E2E_WEB_SECRET")
-        let missing = try fixture.runApp(["serve", "web", "--study", path, "--port", String(try Self.freePort()),
+        let missing = try fixture.runApp(["serve", "web", "--study", path, "--port", String(try Loopback.freePort()),
                                           "--sessions", fixture.sessions.path, "--python", python],
-                                         binary: try Self.reachableBinary(fixture))
+                                         binary: try fixture.gatewayBinary())
         XCTAssertEqual(missing.status, 2)
         XCTAssertEqual(missing.stderr, "oversight: the study needs the environment variable E2E_WEB_SECRET (its secret_env or "
                        + "api_key_env), which is not set here: set it in the shell that starts the gateway\n")
@@ -354,7 +322,7 @@ final class WebGatewayEndToEndTests: XCTestCase {
             return XCTFail("the README has no nginx block")
         }
         let study = try writeStudy(id: "e2e-webtls")
-        let port = try Self.freePort(), proxyPort = try Self.freePort()
+        let port = try Loopback.freePort(), proxyPort = try Loopback.freePort()
         let gateway = try Gateway(fixture: fixture, study: study, port: port, python: python)
         defer { gateway.stop() }
         try gateway.waitReady()
@@ -435,15 +403,15 @@ final class WebGatewayEndToEndTests: XCTestCase {
 
     func testStoppingTheCommandStopsBothServersAlsoAfterKill9() throws {
         let study = try writeStudy(id: "e2e-webstop")
-        let port = try Self.freePort()
+        let port = try Loopback.freePort()
         let gateway = try Gateway(fixture: fixture, study: study, port: port, python: python)
         try gateway.waitReady()
         XCTAssertTrue(Self.listening(port), "the page is served")
         kill(gateway.process.processIdentifier, SIGTERM)
         gateway.process.waitUntilExit()
         XCTAssertEqual(gateway.process.terminationStatus, 0, gateway.stderr)
-        XCTAssertTrue(waitGone(gateway.webPID), "the web server stops with the command")
-        XCTAssertTrue(waitGone(gateway.sshdPID), "the private sshd stops with the command")
+        XCTAssertTrue(Loopback.waitGone(gateway.webPID), "the web server stops with the command")
+        XCTAssertTrue(Loopback.waitGone(gateway.sshdPID), "the private sshd stops with the command")
         XCTAssertFalse(Self.listening(port))
         XCTAssertFalse(FileManager.default.fileExists(atPath: gateway.stateDir), "its files (and the keys) are removed")
 
@@ -451,8 +419,8 @@ final class WebGatewayEndToEndTests: XCTestCase {
         try again.waitReady()
         kill(again.process.processIdentifier, SIGKILL)
         again.process.waitUntilExit()
-        XCTAssertTrue(waitGone(again.webPID), "the web server stops also after kill -9 of the command")
-        XCTAssertTrue(waitGone(again.sshdPID), "the private sshd stops also after kill -9 of the command")
+        XCTAssertTrue(Loopback.waitGone(again.webPID), "the web server stops also after kill -9 of the command")
+        XCTAssertTrue(Loopback.waitGone(again.sshdPID), "the private sshd stops also after kill -9 of the command")
         XCTAssertFalse(Self.listening(port))
         try? FileManager.default.removeItem(atPath: again.stateDir)
     }
@@ -468,7 +436,7 @@ final class WebGatewayEndToEndTests: XCTestCase {
                 + "into the project's .venv) or give --python\n"),
         ] {
             let result = try fixture.runApp(["serve", "web", "--study", study, "--sessions", fixture.sessions.path] + args,
-                                            binary: try Self.reachableBinary(fixture))
+                                            binary: try fixture.gatewayBinary())
             XCTAssertEqual(result.status, 2, "\(args)")
             XCTAssertEqual(result.stderr, expected, "\(args)")
             XCTAssertEqual(result.stdout, "")
@@ -476,7 +444,7 @@ final class WebGatewayEndToEndTests: XCTestCase {
         let broken = fixture.dir.appendingPathComponent("broken.toml").path
         try "[study]\nid = \"x\"\nseed = \n".write(toFile: broken, atomically: true, encoding: .utf8)
         let bad = try fixture.runApp(["serve", "web", "--study", broken, "--port", "8080"],
-                                     binary: try Self.reachableBinary(fixture))
+                                     binary: try fixture.gatewayBinary())
         XCTAssertEqual(bad.status, 2)
         XCTAssertTrue(bad.stderr.hasPrefix(broken + ":"), bad.stderr)
         XCTAssertEqual(bad.stderr.split(separator: "\n").count, 1, bad.stderr)
@@ -484,7 +452,7 @@ final class WebGatewayEndToEndTests: XCTestCase {
 
     func testABusyPortStopsTheGatewayWithAClearMessage() throws {
         let study = try writeStudy(id: "e2e-webbusy")
-        let port = try Self.freePort()
+        let port = try Loopback.freePort()
         let first = try Gateway(fixture: fixture, study: study, port: port, python: python)
         defer { first.stop() }
         try first.waitReady()
