@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TmuxSupport
 import OversightCore
 #if canImport(Glibc)
 import Glibc
@@ -164,7 +165,7 @@ private final class Stage: @unchecked Sendable {
     }
 
     func startGateway() throws -> Gateway {
-        let port = try Self.freePort()
+        let port = try Loopback.freePort()
         let out = dir.appendingPathComponent("serve.out"), err = dir.appendingPathComponent("serve.err")
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)
         _ = FileManager.default.createFile(atPath: err.path, contents: nil)
@@ -235,20 +236,6 @@ private final class Stage: @unchecked Sendable {
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw LaunchTimer.Failure(description: "no free port on 127.0.0.1") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TmuxSupport
 import XCTest
 #if canImport(FoundationNetworking)
 import FoundationNetworking

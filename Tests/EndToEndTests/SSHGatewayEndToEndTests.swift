@@ -1,5 +1,6 @@
 import Foundation
 import OversightCore
+import TmuxSupport
 import XCTest
 #if canImport(Glibc)
 import Glibc
