@@ -35,43 +35,44 @@ public enum Payments {
         public var otherStudyFile: [String]
     }
 
-    /// Reads every log in `logs` (paths) and decides who is paid. `studyHash`: the hash of the
-    /// study file the bonus comes from, to flag sessions run with another version of it.
-    public static func collect(logs: [String], bonusPerCorrect: Double, studyHash: String? = nil) -> Result {
+    /// Reads every log in `logs` (paths, with the scorer's scanner, at most `jobs` at a time)
+    /// and decides who is paid. `studyHash`: the hash of the study file the bonus comes from, to
+    /// flag sessions run with another version of it.
+    public static func collect(logs: [String], bonusPerCorrect: Double, studyHash: String? = nil,
+                               jobs: Int = ProcessInfo.processInfo.activeProcessorCount) -> Result {
+        let paths = logs.sorted()
+        let scans = ScanList(count: paths.count)
+        ParallelWork.forEach(count: paths.count, jobs: jobs, local: { ReadBuffer() }) { buffer, i in
+            let scan = SessionScanner.scan(path: paths[i], buffer: buffer)
+            // Only what paying needs is kept, not every answer of every log.
+            scans.set(i, Summary(path: scan.path, start: scan.start,
+                                 damage: scan.warnings.first { Self.damage.contains($0.kind) },
+                                 answers: scan.answers.count, correct: scan.answers.filter(\.correct).count,
+                                 completionCode: scan.completionCode))
+        }
         var result = Result(rows: [], unpaid: [], simulated: 0, otherStudyFile: [])
         var seenSessions = Set<String>()
-        for path in logs.sorted() {
-            var start: SessionStart?
-            var answered = Set<[Int]>()
-            var correct = 0
-            var code: String?
-            let read = SessionLogReader.forEach(url: URL(fileURLWithPath: path)) { rec in
-                switch rec.event {
-                case .sessionStart(let s): if start == nil { start = s }
-                case .submitted(let s):
-                    if answered.insert([s.block, s.index]).inserted, s.correct { correct += 1 }
-                case .sessionEnd(let c): code = c
-                default: break
-                }
-            }
-            guard let start else {
+        for scan in scans.all {
+            let path = scan.path
+            guard let start = scan.start else {
                 result.unpaid.append(Unpaid(path: path, participant: nil, reason: "no session_start record"))
                 continue
             }
-            if start.simulated == true { result.simulated += 1; continue }
+            if start.simulated { result.simulated += 1; continue }
             guard seenSessions.insert(start.sessionID).inserted else { continue }  // a copy of a log
-            if let damage = read.firstDamage {
+            if let damage = scan.damage {
                 result.unpaid.append(Unpaid(path: path, participant: start.participant,
                                             reason: "damaged log, check by hand (\(damage))"))
                 continue
             }
-            guard let code else {
+            let (answers, correct) = (scan.answers, scan.correct)
+            guard let code = scan.completionCode else {
                 result.unpaid.append(Unpaid(path: path, participant: start.participant,
-                                            reason: "unfinished (\(answered.count) answer(s), no session_end)"))
+                                            reason: "unfinished (\(answers) answer(s), no session_end)"))
                 continue
             }
             if let studyHash, start.studyHash != studyHash { result.otherStudyFile.append(start.participant) }
-            result.rows.append(Row(participant: start.participant, completionCode: code, answers: answered.count,
+            result.rows.append(Row(participant: start.participant, completionCode: code, answers: answers,
                                    correct: correct, bonus: Double(correct) * bonusPerCorrect))
         }
         result.rows.sort { $0.participant < $1.participant }
@@ -79,6 +80,28 @@ public enum Payments {
     }
 
     /// The CSV: a header, then one row per paid participant; the bonus with two decimals.
+    /// What makes a log damaged for paying (a cut-off last line is not: it is a crash's trace).
+    static let damage: Set<ScoreWarning.Kind> = [.corrupt, .newerSchema, .sequence, .chain, .unreadable]
+
+    /// What paying takes from one log's scan.
+    private struct Summary {
+        var path: String
+        var start: SessionStartInfo?
+        var damage: ScoreWarning?
+        var answers: Int
+        var correct: Int
+        var completionCode: String?
+    }
+
+    /// The logs' summaries, in path order, filled from the worker threads.
+    private final class ScanList: @unchecked Sendable {
+        private let lock = NSLock()
+        private var scans: [Summary?]
+        init(count: Int) { scans = Array(repeating: nil, count: count) }
+        func set(_ i: Int, _ scan: Summary) { lock.withLock { scans[i] = scan } }
+        var all: [Summary] { lock.withLock { scans.compactMap { $0 } } }
+    }
+
     public static func csv(_ rows: [Row]) -> String {
         var out = "participant,completion_code,answers,correct,bonus\n"
         for r in rows {

@@ -144,8 +144,11 @@ extension SessionScanner {
             return .initial(qid, choice: Int(choice), confidence: Int(confidence))
         case .sessionStart: return .start(try Self.start(&payload, lineNo: lineNo))
         case .sessionEnd:
-            try payload.skipValue()
-            return .end
+            var code: String?
+            try payload.object { p, ks, kl in
+                if p.key(ks, kl, is: "completion_code") { code = try p.string() } else { try p.skipValue() }
+            }
+            return .end(code)
         default:
             try payload.skipValue()
             return .other

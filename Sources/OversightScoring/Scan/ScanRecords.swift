@@ -53,6 +53,8 @@ struct SessionScan: Sendable {
     var lines: Int = 0
     var start: SessionStartInfo?
     var ended = false
+    /// The completion code of the `session_end` record.
+    var completionCode: String?
     var answers: [RawAnswer] = []
     var warnings: [ScoreWarning] = []
     /// Line of the first broken hash link, if any.

@@ -256,7 +256,7 @@ struct SessionScanner {
         case round(QID, Int, speeches: Int)
         case initial(QID, choice: Int, confidence: Int)
         case submitted(RawAnswer)
-        case end
+        case end(String?)
         case other
     }
 
@@ -349,7 +349,9 @@ struct SessionScanner {
                     scan.answers.removeLast()
                     droppedAnswers += 1
                 case .start: scan.start = nil
-                case .end: scan.ended = false
+                case .end:
+                    scan.ended = false
+                    scan.completionCode = nil
                 case .nothing: break
                 }
                 if lineNo > 1 { scan.droppedRecords += 1 }
@@ -443,9 +445,10 @@ struct SessionScanner {
                 }
             }
             scan.answers.append(a)
-        case .end:
+        case .end(let code):
             if !scan.ended { lastApplied = .end }
             scan.ended = true
+            scan.completionCode = code
         case .other:
             break
         }
