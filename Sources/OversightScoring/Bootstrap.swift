@@ -151,6 +151,12 @@ struct BootstrapProblem: Sendable {
     }
 
     /// Scratch space for one thread.
+    /// One thread's scratch space and output row.
+    struct Worker {
+        var scratch: Scratch
+        var out: [Double]
+    }
+
     struct Scratch {
         var wp: [Int32]
         var wi: [Int32]
@@ -287,36 +293,31 @@ struct BootstrapProblem: Sendable {
         evaluate(&s, prep, into: &point)
         guard resamples > 0 else { return BootstrapResult(groups: groups, point: point, replicates: []) }
         let results = ResultTable(rows: resamples, columns: statCount)
-        let workers = max(1, min(jobs, resamples))
         let np = UInt64(participants), ni = UInt64(items)
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            var scratch = Scratch(self)
-            var out = [Double](repeating: .nan, count: statCount)
-            var b = w
-            while b < resamples {
-                var rng = SeededRandom(seed: seed, label: "\(label)/\(b)")
-                // Multiply-shift maps a 64-bit draw to 0..<n (bias below n / 2^64).
-                scratch.wp.withUnsafeMutableBufferPointer { wp in
-                    for k in wp.indices { wp[k] = 0 }
-                    for _ in 0..<participants { wp[Int(rng.next().multipliedFullWidth(by: np).high)] &+= 1 }
-                }
-                scratch.wi.withUnsafeMutableBufferPointer { wi in
-                    for k in wi.indices { wi[k] = 0 }
-                    if strata.isEmpty {
-                        for _ in 0..<items { wi[Int(rng.next().multipliedFullWidth(by: ni).high)] &+= 1 }
-                    } else {
-                        for stratum in strata where !stratum.isEmpty {
-                            let n = UInt64(stratum.count)
-                            for _ in 0..<stratum.count {
-                                wi[Int(stratum[Int(rng.next().multipliedFullWidth(by: n).high)])] &+= 1
-                            }
+        // Each resample's draws depend only on its number, so which thread takes it does not matter.
+        ParallelWork.forEach(count: resamples, jobs: jobs,
+                             local: { Worker(scratch: Scratch(self), out: [Double](repeating: .nan, count: statCount)) }) { w, b in
+            var rng = SeededRandom(seed: seed, label: "\(label)/\(b)")
+            // Multiply-shift maps a 64-bit draw to 0..<n (bias below n / 2^64).
+            w.scratch.wp.withUnsafeMutableBufferPointer { wp in
+                for k in wp.indices { wp[k] = 0 }
+                for _ in 0..<participants { wp[Int(rng.next().multipliedFullWidth(by: np).high)] &+= 1 }
+            }
+            w.scratch.wi.withUnsafeMutableBufferPointer { wi in
+                for k in wi.indices { wi[k] = 0 }
+                if strata.isEmpty {
+                    for _ in 0..<items { wi[Int(rng.next().multipliedFullWidth(by: ni).high)] &+= 1 }
+                } else {
+                    for stratum in strata where !stratum.isEmpty {
+                        let n = UInt64(stratum.count)
+                        for _ in 0..<stratum.count {
+                            wi[Int(stratum[Int(rng.next().multipliedFullWidth(by: n).high)])] &+= 1
                         }
                     }
                 }
-                evaluate(&scratch, prep, into: &out)
-                results.set(row: b, out)
-                b += workers
             }
+            evaluate(&w.scratch, prep, into: &w.out)
+            results.set(row: b, w.out)
         }
         return BootstrapResult(groups: groups, point: point, replicates: results.columnsArray())
     }

@@ -142,30 +142,29 @@ public enum Reliance {
             let np = localP.count, ni = localI.count, columns = metrics.count
             let (eP, eI, eM, eX) = (eP, eI, eM, eX)
             let table = ResultTable(rows: resamples, columns: columns)
-            let workers = max(1, min(jobs, resamples))
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
-                var wp = [Int](repeating: 0, count: np), wi = [Int](repeating: 0, count: ni)
-                var rn = [Double](repeating: 0, count: columns), rd = [Int](repeating: 0, count: columns)
-                var out = [Double](repeating: .nan, count: columns)
-                var b = w
-                while b < resamples {
-                    // The draws depend only on (seed, label, b): the same whatever the thread count.
-                    var rng = SeededRandom(seed: seed, label: "\(label)/\(b)")
-                    for k in wp.indices { wp[k] = 0 }
-                    for k in wi.indices { wi[k] = 0 }
-                    for _ in 0..<np { wp[Int(rng.next().multipliedFullWidth(by: UInt64(np)).high)] += 1 }
-                    for _ in 0..<ni { wi[Int(rng.next().multipliedFullWidth(by: UInt64(ni)).high)] += 1 }
-                    for k in 0..<columns { rn[k] = 0; rd[k] = 0 }
-                    for e in eM.indices {
-                        let weight = wp[Int(eP[e])] * wi[Int(eI[e])]
-                        if weight == 0 { continue }
-                        rn[eM[e]] += Double(weight) * eX[e]
-                        rd[eM[e]] += weight
-                    }
-                    for k in 0..<columns { out[k] = rd[k] > 0 ? rn[k] / Double(rd[k]) : .nan }
-                    table.set(row: b, out)
-                    b += workers
+            struct Worker {
+                var wp: [Int], wi: [Int], rn: [Double], rd: [Int], out: [Double]
+            }
+            // The draws depend only on (seed, label, b): the same whatever thread takes b.
+            ParallelWork.forEach(count: resamples, jobs: jobs, local: {
+                Worker(wp: [Int](repeating: 0, count: np), wi: [Int](repeating: 0, count: ni),
+                       rn: [Double](repeating: 0, count: columns), rd: [Int](repeating: 0, count: columns),
+                       out: [Double](repeating: .nan, count: columns))
+            }) { w, b in
+                var rng = SeededRandom(seed: seed, label: "\(label)/\(b)")
+                for k in w.wp.indices { w.wp[k] = 0 }
+                for k in w.wi.indices { w.wi[k] = 0 }
+                for _ in 0..<np { w.wp[Int(rng.next().multipliedFullWidth(by: UInt64(np)).high)] += 1 }
+                for _ in 0..<ni { w.wi[Int(rng.next().multipliedFullWidth(by: UInt64(ni)).high)] += 1 }
+                for k in 0..<columns { w.rn[k] = 0; w.rd[k] = 0 }
+                for e in eM.indices {
+                    let weight = w.wp[Int(eP[e])] * w.wi[Int(eI[e])]
+                    if weight == 0 { continue }
+                    w.rn[eM[e]] += Double(weight) * eX[e]
+                    w.rd[eM[e]] += weight
                 }
+                for k in 0..<columns { w.out[k] = w.rd[k] > 0 ? w.rn[k] / Double(w.rd[k]) : .nan }
+                table.set(row: b, w.out)
             }
             replicates = table.columnsArray()
         }
