@@ -118,25 +118,8 @@ extension SimulatedParticipant.Driver {
             }
             let request = AssistantRequest(id: id, messages: started.messages, question: q,
                                            speech: AppCore.speechRequest(runtime.state, id: id))
-            do {
-                var done = false
-                for try await chunk in assistant.stream(request) {
-                    guard samePosition(here), runtime.state.protocolQuestion?.open(request: id) != nil else { return }
-                    if case .text = chunk { advance(Int64(policy.chunkMs)) }
-                    runtime.send(.assistantChunk(requestID: id, chunk))
-                    if case .done = chunk {
-                        done = true
-                        break
-                    }
-                }
-                if !done { runtime.send(.assistantChunk(requestID: id, .done(AssistantUsage()))) }
-            } catch let e as AssistantError {
-                failed += 1
-                runtime.send(.assistantFailed(requestID: id, message: e.message))
-            } catch {
-                failed += 1
-                runtime.send(.assistantFailed(requestID: id, message: String(describing: error)))
-            }
+            _ = await feed(request, at: here) { $0.protocolQuestion?.open(request: id) != nil }
+            guard samePosition(here) else { return }
         }
         if runtime.state.protocolQuestion?.stage == .speaking { advance(200) }
     }

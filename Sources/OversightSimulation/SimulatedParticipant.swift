@@ -307,11 +307,20 @@ public struct SimulatedParticipant {
             let id = pending.requestID
             let request = AssistantRequest(id: id, messages: started.messages,
                                            question: runtime.state.context.question(id: pending.questionID))
+            return await feed(request, at: here) { $0.pending?.requestID == id }
+        }
+
+        /// Stream `request` from the real assistant into the runtime, chunk by chunk on the
+        /// simulated clock, while the screen is still at `here` and `wanted` holds of its state;
+        /// returns the text and the simulated time (no text when it failed or was no longer wanted).
+        mutating func feed(_ request: AssistantRequest, at here: (Phase, Int, Int),
+                           wanted: (AppState) -> Bool) async -> (String?, Int64) {
+            let id = request.id
             var text = ""
             var ms: Int64 = 0
             do {
                 for try await chunk in assistant.stream(request) {
-                    guard samePosition(here), runtime.state.pending?.requestID == id else { return (nil, ms) }
+                    guard samePosition(here), wanted(runtime.state) else { return (nil, ms) }
                     if case .text(let t) = chunk {
                         text += t
                         advance(Int64(policy.chunkMs))
